@@ -1,0 +1,100 @@
+"""The data that crosses the process boundary between the server/CLI and the export worker.
+
+Plain dataclasses that round-trip through JSON; no framework import.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, Callable
+
+# The stages a job reports through $/progress, in order.
+STAGES = ("load code", "restore", "export", "convert", "verify", "profile")
+
+# Called by exporters as they go: (stage, message, percent 0-100 or None).
+Progress = Callable[[str, str, "float | None"], None]
+
+
+@dataclass
+class ExportRequest:
+    source: str  # a Python file with model code, or a file/folder that carries its own graph
+    model: str | None = None  # model class (or Keras-building function) name
+    checkpoint: str | None = None
+    input_shapes: list[list[int]] | None = None
+    output: str | None = None  # where the .tflite goes; None with write_output=False
+    write_output: bool = True  # False for "check conversion": convert and verify only
+    quantize: str | None = None  # None | "int8" | "float16"
+    allow_select_tf_ops: bool = False
+    allow_pickle: bool = False  # whole pickled models run code when loaded: opt-in only
+    atol: float = 1e-4
+    rtol: float = 1e-3
+    constructor_args: list[Any] = field(default_factory=list)
+    constructor_kwargs: dict[str, Any] = field(default_factory=dict)
+    input_names: list[str] | None = None  # TF1 graphs: placeholders to use as inputs
+    output_names: list[str] | None = None  # TF1 graphs: ops to use as outputs
+    workspace: str | None = None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "ExportRequest":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class TensorInfo:
+    name: str
+    shape: list[int]
+    dtype: str
+
+
+@dataclass
+class SourceFailure:
+    """A conversion failure mapped back to a line of the user's code."""
+
+    path: str
+    line: int  # 1-based
+    message: str
+    stage: str
+
+
+@dataclass
+class ExportResult:
+    ok: bool
+    message: str  # one or two sentences the user can act on
+    stage: str | None = None  # the stage that failed, when not ok
+    output: str | None = None
+    size_bytes: int | None = None
+    op_histogram: dict[str, int] = field(default_factory=dict)
+    inputs: list[TensorInfo] = field(default_factory=list)
+    outputs: list[TensorInfo] = field(default_factory=list)
+    latency_ms_mean: float | None = None
+    latency_ms_p90: float | None = None
+    max_abs_error: float | None = None
+    max_rel_error: float | None = None
+    failures: list[SourceFailure] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "ExportResult":
+        data = dict(data)
+        data["inputs"] = [TensorInfo(**t) for t in data.get("inputs", [])]
+        data["outputs"] = [TensorInfo(**t) for t in data.get("outputs", [])]
+        data["failures"] = [SourceFailure(**f) for f in data.get("failures", [])]
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+class ExportError(Exception):
+    """A failure with a sentence for the user, raised inside exporters."""
+
+    def __init__(self, stage: str, message: str, failures: list[SourceFailure] | None = None):
+        super().__init__(message)
+        self.stage = stage
+        self.message = message
+        self.failures = failures or []

@@ -1,0 +1,267 @@
+// The LiteRT LSP extension: starts `<python> -m litert_lsp serve` over stdio and adapts it to VS Code.
+// Everything the user sees comes from the server (diagnostics, hovers, code actions, code lenses,
+// commands); this file only picks the interpreter, keeps the server alive and shows its state.
+import * as vscode from 'vscode';
+import {
+  CloseAction,
+  CloseHandlerResult,
+  ErrorAction,
+  ErrorHandlerResult,
+  LanguageClient,
+  LanguageClientOptions,
+  NotificationHandler,
+  ProgressType,
+  ServerOptions,
+  State,
+  TransportKind,
+  WorkDoneProgressCreateRequest,
+} from 'vscode-languageclient/node';
+import { ProgressContext, ProgressPart } from 'vscode-languageclient/lib/common/progressPart';
+import { resolvePython } from './python';
+import { JobTracker, StatusItem } from './status';
+
+const CLIENT_ID = 'litert';
+const CLIENT_NAME = 'LiteRT LSP';
+// Commands that run the user's model code: refused in untrusted workspaces.
+const TRUSTED_COMMANDS = new Set(['litert.export', 'litert.checkConversion']);
+// Commands the server may offer (workspace/executeCommand); the client registers those it advertises.
+const SERVER_COMMANDS = ['litert.export', 'litert.checkConversion', 'litert.checkWorkspace'];
+// Automatic restarts allowed within RESTART_WINDOW_MS before we give up and tell the user.
+const MAX_RESTARTS = 5;
+const RESTART_WINDOW_MS = 3 * 60 * 1000;
+
+let client: LanguageClient | undefined;
+let output: vscode.OutputChannel;
+let status: StatusItem;
+const jobs = new JobTracker();
+let fallbackCommands: vscode.Disposable[] = [];
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  output = vscode.window.createOutputChannel(CLIENT_NAME);
+  status = new StatusItem(jobs);
+  context.subscriptions.push(output, status);
+
+  context.subscriptions.push(
+    vscode.commands.registerCommand('litert.showOutput', () => output.show(true)),
+    vscode.commands.registerCommand('litert.restartServer', () => restart(context)),
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      if (event.affectsConfiguration('litert.python')) {
+        void restart(context);
+      }
+    }),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => void restart(context)),
+  );
+  await start(context);
+}
+
+export async function deactivate(): Promise<void> {
+  await stop();
+}
+
+async function start(context: vscode.ExtensionContext): Promise<void> {
+  const python = await resolvePython(output, () => void restart(context));
+  output.appendLine(`Starting the server: ${python.command} -m litert_lsp serve (${python.source})`);
+  const serverOptions: ServerOptions = {
+    command: python.command,
+    args: ['-m', 'litert_lsp', 'serve'],
+    transport: TransportKind.stdio,
+    options: { env: { ...process.env, PYTHONUNBUFFERED: '1' } },
+  };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: [
+      { scheme: 'file', language: 'python' },
+      { scheme: 'untitled', language: 'python' },
+    ],
+    outputChannel: output,
+    synchronize: { configurationSection: 'litert' },
+    initializationOptions: { settings: settingsForServer(), trusted: vscode.workspace.isTrusted },
+    errorHandler: new RestartingErrorHandler(),
+    middleware: {
+      executeCommand: async (command, args, next) => {
+        if (TRUSTED_COMMANDS.has(command) && !vscode.workspace.isTrusted) {
+          void vscode.window.showWarningMessage(
+            `LiteRT: "${command}" runs this workspace's model code; trust the workspace first.`,
+          );
+          return undefined;
+        }
+        // From the command palette there are no arguments: use the active editor and cursor.
+        return next(command, args.length > 0 ? args : argumentsFromEditor());
+      },
+      provideCodeLenses: async (document, token, next) => {
+        const lenses = (await next(document, token)) ?? [];
+        return vscode.workspace.isTrusted ? lenses : lenses.filter((l) => !TRUSTED_COMMANDS.has(l.command?.command ?? ''));
+      },
+    },
+  };
+  client = new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);
+  client.onDidChangeState((event) => onStateChange(event.newState));
+  status.setState('starting');
+  try {
+    await client.start();
+  } catch (error) {
+    status.setState('failed');
+    output.appendLine(`The server did not start: ${String(error)}`);
+    const choice = await vscode.window.showErrorMessage(
+      `LiteRT: the server did not start with "${python.command}". Is litert-lsp installed in that interpreter?`,
+      'Show output',
+      'Choose interpreter',
+    );
+    if (choice === 'Show output') {
+      output.show(true);
+    } else if (choice === 'Choose interpreter') {
+      await vscode.commands.executeCommand('workbench.action.openSettings', 'litert.python');
+    }
+  }
+}
+
+async function stop(): Promise<void> {
+  const old = client;
+  client = undefined;
+  disposeFallbacks();
+  jobs.clear();
+  if (old !== undefined) {
+    try {
+      await old.stop(5000);
+    } catch (error) {
+      output.appendLine(`Stopping the server failed: ${String(error)}`);
+    }
+  }
+}
+
+async function restart(context: vscode.ExtensionContext): Promise<void> {
+  output.appendLine('Restarting the server.');
+  await stop();
+  await start(context);
+}
+
+function onStateChange(state: State): void {
+  if (client === undefined) {
+    return;
+  }
+  if (state === State.Running) {
+    status.setState('running');
+    trackProgress(client);
+    registerFallbacks(client);
+  } else if (state === State.Starting) {
+    status.setState('starting');
+    disposeFallbacks();
+    jobs.clear();
+  } else {
+    status.setState('stopped');
+    disposeFallbacks();
+    jobs.clear();
+  }
+}
+
+// The client shows $/progress in VS Code's own UI; we replace its window/workDoneProgress/create
+// handler (re-registered on every start) with one that does the same and also counts running jobs
+// for the status bar item.
+function trackProgress(languageClient: LanguageClient): void {
+  languageClient.onRequest(WorkDoneProgressCreateRequest.type, (params) => {
+    const token = params.token;
+    const context: ProgressContext = {
+      onProgress: <P>(type: ProgressType<P>, t: string | number, handler: NotificationHandler<P>) =>
+        languageClient.onProgress(type, t, (value: P) => {
+          jobs.observe(token, value as { kind?: string; title?: string; message?: string });
+          handler(value);
+        }),
+      sendNotification: (type, params) => languageClient.sendNotification(type, params),
+    };
+    new ProgressPart(context, token, () => jobs.end(token));
+  });
+}
+
+// When the server does not offer a command listed in package.json, say so instead of
+// "command not found"; checkWorkspace falls back to the CLI in a terminal.
+function registerFallbacks(languageClient: LanguageClient): void {
+  disposeFallbacks();
+  const offered = new Set(languageClient.initializeResult?.capabilities.executeCommandProvider?.commands ?? []);
+  for (const command of SERVER_COMMANDS) {
+    if (offered.has(command)) {
+      continue;
+    }
+    fallbackCommands.push(
+      vscode.commands.registerCommand(command, () =>
+        command === 'litert.checkWorkspace' ? checkWorkspaceInTerminal() : notOffered(command),
+      ),
+    );
+  }
+}
+
+function disposeFallbacks(): void {
+  fallbackCommands.forEach((d) => d.dispose());
+  fallbackCommands = [];
+}
+
+function notOffered(command: string): void {
+  void vscode.window.showWarningMessage(`LiteRT: this version of the server does not offer "${command}".`);
+}
+
+async function checkWorkspaceInTerminal(): Promise<void> {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  if (folder === undefined) {
+    void vscode.window.showInformationMessage('LiteRT: open a folder to check a workspace.');
+    return;
+  }
+  const python = await resolvePython(output, () => undefined);
+  const terminal = vscode.window.createTerminal({ name: 'LiteRT check', cwd: folder.uri.fsPath });
+  terminal.show();
+  terminal.sendText(`${shellQuote(python.command)} -m litert_lsp check .`);
+}
+
+function shellQuote(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'"'"'`)}'`;
+}
+
+function argumentsFromEditor(): unknown[] {
+  const editor = vscode.window.activeTextEditor;
+  if (editor === undefined) {
+    return [];
+  }
+  const position = editor.selection.active;
+  return [
+    {
+      uri: editor.document.uri.toString(),
+      position: { line: position.line, character: position.character },
+    },
+  ];
+}
+
+function settingsForServer(): unknown {
+  const config = vscode.workspace.getConfiguration('litert');
+  return {
+    select: config.get('select'),
+    ignore: config.get('ignore'),
+    exclude: config.get('exclude'),
+    severity: config.get('severity'),
+    gpuCompatibility: config.get('gpuCompatibility'),
+    python: config.get('python'),
+    models: config.get('models'),
+    export: config.get('export'),
+  };
+}
+
+// Restarts the server when it dies, up to MAX_RESTARTS times in RESTART_WINDOW_MS.
+class RestartingErrorHandler {
+  private restarts: number[] = [];
+
+  error(error: Error, _message: unknown, count: number | undefined): ErrorHandlerResult {
+    output.appendLine(`Connection error (${count ?? 1}): ${error.message}`);
+    return { action: count !== undefined && count > 3 ? ErrorAction.Shutdown : ErrorAction.Continue };
+  }
+
+  closed(): CloseHandlerResult {
+    const now = Date.now();
+    this.restarts = this.restarts.filter((t) => now - t < RESTART_WINDOW_MS);
+    if (this.restarts.length >= MAX_RESTARTS) {
+      status.setState('failed');
+      return {
+        action: CloseAction.DoNotRestart,
+        message: `LiteRT: the server stopped ${MAX_RESTARTS} times in 3 minutes; see "LiteRT: Show the server output", then "LiteRT: Restart the language server".`,
+      };
+    }
+    this.restarts.push(now);
+    output.appendLine(`The server stopped; restarting it (${this.restarts.length}/${MAX_RESTARTS}).`);
+    return { action: CloseAction.Restart, handled: true };
+  }
+}

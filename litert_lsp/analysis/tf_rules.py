@@ -1,4 +1,12 @@
-"""TensorFlow / Keras rules (LRT3xx). Placeholder signature; the real rules land shortly."""
+"""TensorFlow / Keras rules (LRT301-LRT307) for one module.
+
+    find_tf_findings(tree, imports, source) -> list[Finding]
+
+Finds the code that becomes a LiteRT graph (`tf_scope`), follows it through the file's own
+helpers, and applies the rules of `tf_checks` / `tf_ops` there. Pure `ast`: no framework is
+imported. LRT303 (GPU) is always reported; `config.Settings.apply` drops it unless the user
+turned `gpu_compatibility` on.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +14,38 @@ import ast
 
 from litert_lsp.analysis.findings import Finding
 from litert_lsp.analysis.names import ImportTable
+from litert_lsp.analysis.tf_checks import ScopeChecker
+from litert_lsp.analysis.tf_scope import Context, ModuleIndex, RootFinder
+
+# A file with more distinct (scope, assumptions) pairs than this is cut short rather than slow.
+_MAX_CONTEXTS = 2000
 
 
 def find_tf_findings(tree: ast.Module, imports: ImportTable, source: str) -> list[Finding]:
     """Every LRT3xx finding in a module that imports tensorflow or keras; never raises."""
-    return []
+    try:
+        return _find(tree, imports)
+    except (RecursionError, MemoryError):
+        return []
+    except Exception:  # noqa: BLE001 - a rule bug must never take the editor's diagnostics down
+        return []
+
+
+def _find(tree: ast.Module, imports: ImportTable) -> list[Finding]:
+    index = ModuleIndex(tree, imports)
+    pending: list[Context] = RootFinder(index).roots()
+    seen: set[tuple[int, str, bool, frozenset[str]]] = set()
+    findings: dict[tuple[int, int, int, int, str], Finding] = {}
+    while pending and len(seen) < _MAX_CONTEXTS:
+        context = pending.pop()
+        key = (id(context.scope), context.kind, context.autograph, context.tensor_params)
+        if key in seen:
+            continue
+        seen.add(key)
+        result = ScopeChecker(index, context).run()
+        for finding in result.findings:
+            # The same line reached in two ways is reported once.
+            key_ = (finding.line, finding.column, finding.end_line, finding.end_column, finding.code)
+            findings.setdefault(key_, finding)
+        pending.extend(result.reached)
+    return sorted(findings.values(), key=lambda f: (f.line, f.column, f.code, f.end_line, f.end_column))

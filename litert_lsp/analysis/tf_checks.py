@@ -1,0 +1,217 @@
+"""The rules applied inside one traced scope, and the scopes it reaches.
+
+Constructs that cannot become a LiteRT graph at all (LRT305), all measured with
+TensorFlow 2.21 / Keras 3:
+  * `.numpy()`, `bool()` / `int()` / `float()` of a tensor and NumPy functions on a tensor need
+    its value while tracing: tracing fails, in `tf.function` and in Keras `call` alike;
+  * `assert` on a tensor fails while tracing (AutoGraph does not convert it);
+  * Python `if` / `while` / `x if c else y` / `and` / `or` / `for` on a tensor: AutoGraph turns
+    them into graph control flow inside a `tf.function` (those convert to builtins), but Keras
+    3 never applies AutoGraph to `call`, and `tf.function(autograph=False)` does not either,
+    so there tracing fails.
+Python `print(tensor)` is left alone on purpose: it runs once while tracing, shows the
+symbolic tensor and adds nothing to the graph (measured: such a model converts to builtins).
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from litert_lsp.analysis.findings import Finding
+from litert_lsp.analysis.names import ImportTable
+from litert_lsp.analysis.tf_ops import make, op_findings
+from litert_lsp.analysis.tf_scope import (
+    BUILDER,
+    SETUP,
+    TRACED,
+    Context,
+    FunctionNode,
+    ModuleIndex,
+    body_of,
+    never_converted,
+    params_without_default,
+    positional_params,
+    tf_function_decorator,
+    walk_own,
+)
+from litert_lsp.analysis.tf_values import TensorValues
+
+_VALUE_BUILTINS = frozenset({"bool", "int", "float", "complex"})
+
+_NO_AUTOGRAPH = {
+    "Keras call": "Keras does not apply AutoGraph to `call`",
+    "tf.function": "this tf.function has autograph=False",
+}
+
+
+@dataclass
+class ScopeResult:
+    findings: list[Finding] = field(default_factory=list)
+    reached: list[Context] = field(default_factory=list)
+
+
+class ScopeChecker:
+    """Applies the rules of one context's kind to its scope."""
+
+    def __init__(self, index: ModuleIndex, context: Context) -> None:
+        self.index = index
+        self.imports: ImportTable = index.imports
+        self.context = context
+        self.values = TensorValues(self.imports, context.tensor_params)
+        self.result = ScopeResult()
+
+    def run(self) -> ScopeResult:
+        body = body_of(self.context.scope)
+        if self.context.kind != SETUP:
+            self.values.learn(body)
+        for node in walk_own(body):
+            if isinstance(node, ast.Call):
+                self._call(node)
+            elif self.context.kind == TRACED:
+                self._statement(node)
+        self._lambdas(body)
+        return self.result
+
+    # ---- calls ---------------------------------------------------------------------
+
+    def _call(self, call: ast.Call) -> None:
+        kind = self.context.kind
+        name = self.imports.resolve_canonical(call.func)
+        if name is not None:
+            if self._judged(call, name):
+                self.result.findings.extend(op_findings(call, name))
+            if kind == TRACED:
+                self._value_call(call, name)
+            self._function_arguments(call)
+            return
+        if kind == TRACED:
+            self._value_call(call, None)
+        if kind != SETUP:
+            self._local_call(call)
+
+    def _judged(self, call: ast.Call, name: str) -> bool:
+        """Whether this resolved call is part of the model graph in this context."""
+        kind = self.context.kind
+        is_layer = name.startswith("keras.layers.") and name.rsplit(".", 1)[-1][:1].isupper()
+        if kind == SETUP:
+            return is_layer
+        if kind == BUILDER:
+            arguments = [*call.args, *(k.value for k in call.keywords)]
+            return is_layer or any(self.values.is_tensor(a) for a in arguments)
+        return name.startswith(("tf.", "keras."))
+
+    def _value_call(self, call: ast.Call, name: str | None) -> None:
+        func = call.func
+        if isinstance(func, ast.Attribute) and func.attr == "numpy" and not call.args:
+            self._add(call, "`.numpy()` needs the tensor's value, which does not exist while the model is "
+                            "traced for conversion: tracing fails. Keep the computation in TensorFlow ops.")
+            return
+        arguments = [a for a in call.args if not isinstance(a, ast.Starred)]
+        tensor_argument = any(self.values.is_tensor(a) for a in arguments)
+        if not tensor_argument:
+            return
+        if name is None and isinstance(func, ast.Name) and func.id in _VALUE_BUILTINS:
+            self._add(call, f"`{func.id}()` of a tensor needs its value while the model is traced: tracing "
+                            f"fails. Use tf.cast or keep it a tensor.")
+        elif name is not None and name.startswith("numpy."):
+            short = "np." + name.split(".", 1)[1]
+            self._add(call, f"NumPy `{short}` on a tensor needs its value while the model is traced: tracing "
+                            f"fails. Use the TensorFlow op instead.")
+
+    def _local_call(self, call: ast.Call) -> None:
+        resolved = self.index.resolve_callee(call.func, self.context.scope)
+        bound = False
+        callee: FunctionNode | None = None
+        if resolved is not None:
+            callee, bound = resolved
+        else:
+            callee = self.index.called_attribute_class(call.func, self.context.scope)
+            bound = callee is not None
+        if callee is None:
+            return
+        positional = [a.arg for a in positional_params(callee)]
+        if bound and positional:
+            positional = positional[1:]
+        tensors: set[str] = set()
+        for position, argument in enumerate(call.args):
+            if isinstance(argument, ast.Starred):
+                break
+            if position < len(positional) and self.values.is_tensor(argument):
+                tensors.add(positional[position])
+        for keyword in call.keywords:
+            if keyword.arg and self.values.is_tensor(keyword.value):
+                tensors.add(keyword.arg)
+        self._reach(callee, frozenset(tensors))
+
+    def _function_arguments(self, call: ast.Call) -> None:
+        """Local functions handed to TensorFlow (`tf.map_fn(f, x)`, `tf.cond(p, f, g)`) are traced."""
+        if self.context.kind != TRACED:
+            return
+        for argument in [*call.args, *(k.value for k in call.keywords)]:
+            if isinstance(argument, (ast.Name, ast.Attribute)):
+                resolved = self.index.resolve_callee(argument, self.context.scope)
+                if resolved is not None:
+                    function, bound = resolved
+                    names = params_without_default(function)
+                    if bound and names:
+                        names = names[1:]
+                    self._reach(function, frozenset(names))
+
+    def _reach(self, function: FunctionNode, tensors: frozenset[str]) -> None:
+        context = self.context
+        if context.kind == TRACED:
+            autograph = context.autograph
+            if tf_function_decorator(function, self.imports) is not None:
+                autograph = True  # a nested tf.function is converted on its own terms
+            if never_converted(function, self.imports):
+                autograph = False
+            origin = context.origin
+            self.result.reached.append(Context(function, TRACED, autograph, tensors, origin,
+                                               self.index.owner_class(function)))
+        elif context.kind == BUILDER:
+            # A helper that builds part of the model (a block of layers) is a builder too.
+            self.result.reached.append(Context(function, BUILDER, False, tensors, context.origin,
+                                               self.index.owner_class(function)))
+
+    def _lambdas(self, body: list[ast.stmt]) -> None:
+        """Lambdas in model code (Keras `Lambda` layers, `tf.map_fn`) are traced, params as tensors."""
+        if self.context.kind == SETUP:
+            return
+        for node in walk_own(body):
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, ast.Lambda):
+                    params = frozenset(params_without_default(child))
+                    # Keras runs a Lambda layer's function without AutoGraph.
+                    autograph = self.context.autograph if self.context.kind == TRACED else False
+                    self.result.reached.append(Context(child, TRACED, autograph, params, self.context.origin,
+                                                       self.context.cls))
+
+    # ---- statements ----------------------------------------------------------------
+
+    def _statement(self, node: ast.AST) -> None:
+        if isinstance(node, ast.Assert) and self.values.is_tensor(node.test):
+            self._add(node.test, "`assert` on a tensor needs its value while the model is traced: tracing "
+                                 "fails. Use tf.debugging.assert_* or drop the check from exported code.")
+            return
+        if self.context.autograph:
+            return
+        why = _NO_AUTOGRAPH.get(self.context.origin, "this code is traced without AutoGraph")
+        if isinstance(node, (ast.If, ast.While, ast.IfExp)) and self.values.is_tensor(node.test):
+            word = {ast.If: "if", ast.While: "while", ast.IfExp: "x if c else y"}[type(node)]
+            fix = "tf.while_loop" if isinstance(node, ast.While) else "tf.cond or tf.where"
+            self._add(node.test, f"Python `{word}` on a tensor needs its value while tracing, and {why}: "
+                                 f"tracing fails. Use {fix}.")
+        elif isinstance(node, ast.BoolOp):
+            for operand in node.values[:-1]:
+                if self.values.is_tensor(operand):
+                    word = "and" if isinstance(node.op, ast.And) else "or"
+                    self._add(operand, f"Python `{word}` on a tensor needs its truth value while tracing, "
+                                       f"and {why}: tracing fails. Use tf.logical_{word}.")
+                    break
+        elif isinstance(node, (ast.For, ast.comprehension)) and self.values.is_tensor(node.iter):
+            self._add(node.iter, f"A Python `for` over a tensor needs its length while tracing, and {why}: "
+                                 "tracing fails. Use vectorised ops or tf.map_fn.")
+
+    def _add(self, node: ast.AST, message: str) -> None:
+        self.result.findings.append(make(node, "LRT305", message))

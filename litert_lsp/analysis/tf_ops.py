@@ -1,0 +1,172 @@
+"""TensorFlow / Keras calls judged by the measured knowledge base (LRT301-303, 306, 307).
+
+The knowledge base says per public name whether the converter takes it as LiteRT builtins,
+only with Select TF ops (Flex), or not at all, and whether the GPU delegate runs it. Some
+entries also hold variants with literal keyword arguments (a Keras layer option such as
+`stateful=True`); a call that passes those literals gets the variant's verdict, on the
+keyword's span.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+from litert_lsp import compat
+from litert_lsp.analysis.codes import default_severity
+from litert_lsp.analysis.findings import Finding
+
+# Ops that call back into Python at run time: nothing in LiteRT can run them (measured:
+# EagerPyFunc / PyFunc fail with builtins and with Select TF ops).
+PY_FUNCTIONS = frozenset({"tf.py_function", "tf.numpy_function", "tf.compat.v1.py_func", "tf.py_func"})
+
+# Families whose kernels live in TensorFlow, not in LiteRT builtins.
+STRING_RAGGED_PREFIXES = ("tf.strings.", "tf.ragged.", "tf.RaggedTensor.")
+
+FLEX_COST = "the app must ship the Flex (Select TF ops) runtime, which adds several MB to it"
+
+
+def span(node: ast.AST) -> tuple[int, int, int, int]:
+    line = node.lineno
+    column = node.col_offset
+    end_line = getattr(node, "end_lineno", None) or line
+    end_column = getattr(node, "end_col_offset", None)
+    if end_column is None:
+        end_column = column
+    return line, column, end_line, end_column
+
+
+def make(node: ast.AST, code: str, message: str, op: str | None = None, status: str | None = None,
+         data: dict[str, Any] | None = None) -> Finding:
+    line, column, end_line, end_column = span(node)
+    return Finding(line, column, end_line, end_column, default_severity(code), code, message,
+                   op=op, status=status, data=data or {})
+
+
+def _literal(node: ast.AST) -> tuple[bool, Any]:
+    try:
+        return True, ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False, None
+
+
+def _call_literals(call: ast.Call, params: list[str]) -> dict[str, tuple[ast.AST, Any]]:
+    """Keyword name -> (node, literal value) for the literal arguments of a call."""
+    found: dict[str, tuple[ast.AST, Any]] = {}
+    for position, argument in enumerate(call.args):
+        if isinstance(argument, ast.Starred):
+            break
+        if position < len(params):
+            ok, value = _literal(argument)
+            if ok:
+                found[params[position]] = (argument, value)
+    for keyword in call.keywords:
+        if keyword.arg is None:
+            continue
+        ok, value = _literal(keyword.value)
+        if ok:
+            found[keyword.arg] = (keyword, value)
+    return found
+
+
+def _matching_variant(entry: compat.Entry, call: ast.Call) -> tuple[dict[str, Any], list[ast.AST]] | None:
+    """The most specific variant whose literal kwargs all appear in the call, with their nodes."""
+    params = list(entry.get("params") or [])
+    literals = _call_literals(call, params)
+    best: tuple[dict[str, Any], list[ast.AST]] | None = None
+    for variant in entry.variants:
+        wanted = variant.get("kwargs") or {}
+        if not wanted or not isinstance(wanted, dict):
+            continue
+        nodes = []
+        for key, value in wanted.items():
+            if key not in literals or literals[key][1] != value:
+                break
+            nodes.append(literals[key][0])
+        else:
+            if best is None or len(wanted) > len(best[0].get("kwargs") or {}):
+                best = (variant, nodes)
+    return best
+
+
+def _default_status(entry: compat.Entry) -> str:
+    """The verdict for a call without special options.
+
+    When every failing variant is tied to a keyword option, the plain call is judged by the
+    variants without options (the entry's own status may summarise the worst option).
+    """
+    plain = [v for v in entry.variants if not (v.get("kwargs") or {})]
+    if plain and any(v.get("kwargs") for v in entry.variants):
+        statuses = [v.get("status") for v in plain if v.get("status")]
+        for status in ("unsupported", "select_tf_ops", "builtin"):
+            if status in statuses:
+                return status
+    return entry.status
+
+
+def op_findings(call: ast.Call, name: str, autocheck_gpu: bool = True) -> list[Finding]:
+    """Findings for one resolved call `name(...)` (canonical spelling) at `call`."""
+    if name in PY_FUNCTIONS:
+        return [make(call.func, "LRT304",
+                     f"`{name}` runs Python code when the model runs; a LiteRT graph cannot hold it "
+                     "(conversion fails with builtins and with Select TF ops). Write it with TensorFlow ops.",
+                     op=name)]
+    entry = compat.lookup(name, "tensorflow")
+    family = name.startswith(STRING_RAGGED_PREFIXES)
+    if entry is None:
+        if family:
+            return [make(call.func, "LRT306",
+                         f"`{name}` handles strings or ragged tensors; such kernels come only with "
+                         f"Select TF ops: {FLEX_COST}. (Not yet measured in the knowledge base.)",
+                         op=name)]
+        return []
+    layer = entry.get("kind") == "layer"
+    findings: list[Finding] = []
+    variant = _matching_variant(entry, call)
+    status = _default_status(entry)
+    if variant is not None and variant[0].get("status") and variant[0]["status"] != status:
+        # An option changes the verdict: put the finding on the option itself.
+        chosen, nodes = variant
+        options = ", ".join(_source_option(n) for n in nodes)
+        findings.extend(_status_findings(chosen["status"], name, entry, nodes[0] if nodes else call.func,
+                                         layer, family, chosen, options))
+        if status != "builtin":
+            findings.extend(_status_findings(status, name, entry, call.func, layer, family, None, None))
+        return findings
+    findings.extend(_status_findings(status, name, entry, call.func, layer, family, None, None))
+    if status == "builtin" and autocheck_gpu and entry.get("gpu_compatible") is False:
+        ops = ", ".join(entry.get("tflite_ops") or []) or "its LiteRT ops"
+        findings.append(make(call.func, "LRT303",
+                             f"`{name}` converts to LiteRT builtins ({ops}), but the GPU delegate does "
+                             "not take them: that part of the model falls back to the CPU.",
+                             op=name, status="builtin"))
+    return findings
+
+
+def _source_option(node: ast.AST) -> str:
+    if isinstance(node, ast.keyword):
+        return f"{node.arg}={ast.unparse(node.value)}"
+    return ast.unparse(node)
+
+
+def _status_findings(status: str, name: str, entry: compat.Entry, node: ast.AST, layer: bool, family: bool,
+                     variant: dict[str, Any] | None, options: str | None) -> list[Finding]:
+    error = (variant or {}).get("error") or entry.get("error")
+    reason = entry.get("reason")
+    data = {k: v for k, v in (("error", error), ("reason", reason)) if v}
+    subject = f"`{name}({options})`" if options else f"`{name}`"
+    if status == "select_tf_ops":
+        code = "LRT306" if family else "LRT301"
+        what = "handles strings or ragged tensors and " if family else ""
+        return [make(node, code, f"{subject} {what}converts only with Select TF ops: {FLEX_COST}.",
+                     op=name, status=status, data=data)]
+    if status == "unsupported":
+        why = f" ({reason})" if reason else ""
+        if layer:
+            return [make(node, "LRT307",
+                         f"Keras layer {subject} converts neither to LiteRT builtins nor with Select TF "
+                         f"ops{why}.", op=name, status=status, data=data)]
+        return [make(node, "LRT302",
+                     f"{subject} converts neither to LiteRT builtins nor with Select TF ops{why}.",
+                     op=name, status=status, data=data)]
+    return []

@@ -1,0 +1,414 @@
+"""Where a TensorFlow / Keras module holds code that becomes a LiteRT graph.
+
+Roots (each is a `Context`):
+  * bodies of `tf.function`s: decorated in any spelling (with or without arguments) or wrapped
+    as `tf.function(f)` / `tf.function(...)(f)`; AutoGraph converts their Python control flow
+    unless `autograph=False`;
+  * `call` of classes deriving (also through classes of the same file) from a Keras layer or
+    model; Keras 3 traces `call` *without* AutoGraph (measured: a Python `if` on a tensor in
+    `call` fails, even when the model is called from a `tf.function`);
+  * functions (and module code) that build Keras models: they call `keras.Input`,
+    `keras.Sequential` or `keras.Model`; the layers they construct are the model;
+  * `__init__` / `build` of Keras and tf.Module classes, where layers are constructed.
+From the traced roots, everything they call in the file (helpers, `self.` methods, functions
+passed to `tf.map_fn` / `tf.cond`, lambdas) is traced as well.
+
+Left alone: training steps (GradientTape, `apply_gradients`, `fit`), `tf.data` pipelines
+(functions given to `Dataset.map` and friends), and everything not reached from a root.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from litert_lsp.analysis.names import ImportTable
+
+FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+Scope = ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.Module
+
+# Kinds of context, by what is checked in them.
+TRACED = "traced"          # every rule: ops, constructs, values
+BUILDER = "builder"        # Keras model building: layers, and ops applied to model tensors
+SETUP = "setup"            # layer construction in __init__/build: layers only
+
+_TF_FUNCTION = frozenset({"tf.function", "tf.compat.v2.function"})
+_DO_NOT_CONVERT = frozenset({"tf.autograph.experimental.do_not_convert"})
+_MODEL_BUILDERS = frozenset({
+    "keras.Input", "keras.layers.Input", "keras.Sequential", "keras.models.Sequential",
+    "keras.Model", "keras.models.Model",
+})
+_KERAS_BASE_PREFIXES = ("keras.layers.", "keras.models.", "keras.src.")
+_KERAS_BASES = frozenset({"keras.Layer", "keras.Model", "keras.Sequential", "keras.Functional"})
+_TF_MODULE_BASES = frozenset({"tf.Module", "tf.experimental.Module"})
+# Signs that a function trains or feeds a model rather than being part of it.
+_TRAINING_CALLS = frozenset({"tf.GradientTape"})
+_TRAINING_METHODS = frozenset({"apply_gradients", "fit", "minimize", "train_on_batch", "fit_generator",
+                               "compile", "evaluate"})
+_PIPELINE_METHODS = frozenset({"map", "filter", "flat_map", "interleave", "scan", "reduce", "apply",
+                               "from_generator", "py_function"})
+
+
+@dataclass(frozen=True)
+class Context:
+    """One scope analyzed under one set of assumptions."""
+
+    scope: Scope
+    kind: str
+    autograph: bool
+    tensor_params: frozenset[str]
+    # Why the scope is analyzed, in words ("tf.function", "Keras call", "model builder", ...).
+    origin: str
+    cls: ast.ClassDef | None = None
+
+
+def body_of(scope: Scope) -> list[ast.stmt]:
+    if isinstance(scope, ast.Lambda):
+        return [ast.Expr(scope.body)]
+    return list(scope.body)
+
+
+def walk_own(nodes: Iterable[ast.AST]) -> Iterable[ast.AST]:
+    """Every node under `nodes`, not entering nested functions, lambdas or classes."""
+    stack = list(nodes)
+    while stack:
+        node = stack.pop()
+        yield node
+        for child in ast.iter_child_nodes(node):
+            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+                stack.append(child)
+
+
+class ModuleIndex:
+    """Functions, classes and their relations in one module."""
+
+    def __init__(self, tree: ast.Module, imports: ImportTable) -> None:
+        self.tree = tree
+        self.imports = imports
+        self.classes: dict[str, ast.ClassDef] = {}
+        self.module_functions: dict[str, FunctionNode] = {}
+        self.class_of: dict[ast.AST, ast.ClassDef] = {}
+        self.enclosing: dict[ast.AST, Scope] = {}
+        self._index(tree, None, None)
+        self.keras_classes = self._deriving(self._is_keras_base)
+        self.module_classes = self._deriving(lambda name: name in _TF_MODULE_BASES)
+
+    # ---- building ------------------------------------------------------------------
+
+    def _index(self, node: ast.AST, cls: ast.ClassDef | None, scope: Scope | None) -> None:
+        """Record classes, functions, methods and which scope encloses each function/lambda."""
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.ClassDef):
+                self.classes.setdefault(child.name, child)
+                self._index(child, child, scope)
+            elif isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                if cls is not None:
+                    self.class_of[child] = cls
+                elif scope is None:
+                    self.module_functions.setdefault(child.name, child)
+                if scope is not None:
+                    self.enclosing[child] = scope
+                self._index(child, None, child)
+            elif isinstance(child, ast.Lambda):
+                if scope is not None:
+                    self.enclosing[child] = scope
+                self._index(child, None, child)
+            else:
+                self._index(child, cls, scope)
+
+    def scopes(self) -> list[Scope]:
+        """The module and every function and lambda in it."""
+        return [self.tree, *self.module_functions.values(), *self.class_of.keys(), *self.enclosing.keys()]
+
+    def _is_keras_base(self, name: str) -> bool:
+        if name in _KERAS_BASES:
+            return True
+        last = name.rsplit(".", 1)[-1]
+        return name.startswith(_KERAS_BASE_PREFIXES) and last[:1].isupper()
+
+    def _deriving(self, is_root: Callable[[str], bool]) -> set[str]:
+        found: set[str] = set()
+        changed = True
+        while changed:
+            changed = False
+            for name, node in self.classes.items():
+                if name in found:
+                    continue
+                for base in node.bases:
+                    qualified = self.imports.resolve_canonical(base)
+                    local = base.id if isinstance(base, ast.Name) else None
+                    if (qualified and is_root(qualified)) or local in found:
+                        found.add(name)
+                        changed = True
+                        break
+        return found
+
+    # ---- queries -------------------------------------------------------------------
+
+    def local_bases(self, cls: ast.ClassDef) -> list[ast.ClassDef]:
+        return [self.classes[b.id] for b in cls.bases if isinstance(b, ast.Name) and b.id in self.classes]
+
+    def method(self, cls: ast.ClassDef, name: str, skip_own: bool = False) -> FunctionNode | None:
+        """`name` looked up in `cls` and then its file-local bases (depth first, like a simple MRO)."""
+        seen: set[int] = set()
+        stack = self.local_bases(cls)[::-1] if skip_own else [cls]
+        while stack:
+            current = stack.pop()
+            if id(current) in seen:
+                continue
+            seen.add(id(current))
+            for statement in current.body:
+                if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)) and statement.name == name:
+                    return statement
+            stack.extend(self.local_bases(current)[::-1])
+        return None
+
+    def function_named(self, name: str, where: Scope | None) -> FunctionNode | None:
+        """A function visible as `name` from `where`: nested defs first, then module level."""
+        scope = where
+        while scope is not None and not isinstance(scope, ast.Module):
+            if not isinstance(scope, ast.Lambda):
+                for statement in scope.body:
+                    if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)) and statement.name == name:
+                        return statement
+            scope = self.enclosing.get(scope)
+        return self.module_functions.get(name)
+
+    def owner_class(self, scope: Scope) -> ast.ClassDef | None:
+        """The class whose method `scope` is (or is nested in)."""
+        current: Scope | None = scope
+        while current is not None:
+            if current in self.class_of:
+                return self.class_of[current]
+            current = self.enclosing.get(current)
+        return None
+
+    def attribute_classes(self, cls: ast.ClassDef) -> dict[str, ast.ClassDef]:
+        """`self.attr = LocalClass(...)` anywhere in `cls` (and its local bases)."""
+        found: dict[str, ast.ClassDef] = {}
+        for current in [cls, *self.local_bases(cls)]:
+            for node in ast.walk(current):
+                if (
+                    isinstance(node, ast.Assign)
+                    and isinstance(node.value, ast.Call)
+                    and isinstance(node.value.func, ast.Name)
+                    and node.value.func.id in self.classes
+                ):
+                    for target in node.targets:
+                        if (
+                            isinstance(target, ast.Attribute)
+                            and isinstance(target.value, ast.Name)
+                            and target.value.id == "self"
+                        ):
+                            found.setdefault(target.attr, self.classes[node.value.func.id])
+        return found
+
+    def resolve_callee(self, func: ast.expr, where: Scope) -> tuple[FunctionNode, bool] | None:
+        """The local function a call's `func` reaches, and whether its first parameter is bound."""
+        if isinstance(func, ast.Name):
+            if func.id in self.classes:
+                return None
+            found = self.function_named(func.id, where)
+            return (found, False) if found is not None else None
+        if not isinstance(func, ast.Attribute):
+            return None
+        cls = self.owner_class(where)
+        if cls is None:
+            return None
+        receiver = func.value
+        if isinstance(receiver, ast.Name) and receiver.id in ("self", "cls"):
+            found = self.method(cls, func.attr)
+            return (found, True) if found is not None else None
+        if (
+            isinstance(receiver, ast.Call)
+            and isinstance(receiver.func, ast.Name)
+            and receiver.func.id == "super"
+        ):
+            found = self.method(cls, func.attr, skip_own=True)
+            return (found, True) if found is not None else None
+        return None
+
+    def called_attribute_class(self, func: ast.expr, where: Scope) -> FunctionNode | None:
+        """`self.block(x)` where `self.block = Block(...)`: Block's `call` / `__call__`."""
+        if not (
+            isinstance(func, ast.Attribute)
+            and isinstance(func.value, ast.Name)
+            and func.value.id == "self"
+        ):
+            return None
+        cls = self.owner_class(where)
+        if cls is None:
+            return None
+        target = self.attribute_classes(cls).get(func.attr)
+        if target is None:
+            return None
+        if target.name in self.keras_classes:
+            return self.method(target, "call")
+        return self.method(target, "__call__")
+
+
+def positional_params(function: FunctionNode | ast.Lambda) -> list[ast.arg]:
+    args = function.args
+    return [*args.posonlyargs, *args.args]
+
+
+def params_without_default(function: FunctionNode | ast.Lambda) -> list[str]:
+    args = function.args
+    positional = positional_params(function)
+    required = positional[: len(positional) - len(args.defaults)]
+    names = [a.arg for a in required]
+    names += [a.arg for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is None]
+    return names
+
+
+def tf_function_decorator(function: FunctionNode, imports: ImportTable) -> ast.expr | None:
+    """The `@tf.function` decorator of `function`, in any spelling, or None."""
+    for decorator in function.decorator_list:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        if imports.resolve_canonical(target) in _TF_FUNCTION:
+            return decorator
+    return None
+
+
+def never_converted(function: FunctionNode, imports: ImportTable) -> bool:
+    """Decorated with `tf.autograph.experimental.do_not_convert`."""
+    for decorator in function.decorator_list:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        if imports.resolve_canonical(target) in _DO_NOT_CONVERT:
+            return True
+    return False
+
+
+def _keyword(call: ast.Call, name: str) -> ast.expr | None:
+    for keyword in call.keywords:
+        if keyword.arg == name:
+            return keyword.value
+    return None
+
+
+def _tf_function_options(call: ast.Call | None) -> tuple[bool, int | None]:
+    """(autograph, number of input_signature specs) from a `tf.function(...)` call."""
+    if call is None:
+        return True, None
+    autograph = True
+    value = _keyword(call, "autograph")
+    if isinstance(value, ast.Constant) and value.value is False:
+        autograph = False
+    signature = _keyword(call, "input_signature")
+    if signature is None and len(call.args) >= 2:
+        signature = call.args[1]
+    count = len(signature.elts) if isinstance(signature, (ast.List, ast.Tuple)) else None
+    return autograph, count
+
+
+class RootFinder:
+    """Finds the root contexts of a module."""
+
+    def __init__(self, index: ModuleIndex) -> None:
+        self.index = index
+        self.imports = index.imports
+
+    def roots(self) -> list[Context]:
+        pipeline = self._pipeline_functions()
+        found: list[Context] = []
+        for node in ast.walk(self.index.tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                decorator = tf_function_decorator(node, self.imports)
+                if decorator is not None and node.name not in pipeline and not self._trains(node):
+                    call = decorator if isinstance(decorator, ast.Call) else None
+                    found.append(self._tf_function_context(node, call))
+        for scope in dict.fromkeys(self.index.scopes()):
+            for node in walk_own(body_of(scope)):
+                if isinstance(node, ast.Call):
+                    found.extend(self._wrapped(node, scope, pipeline))
+        for name in sorted(self.index.keras_classes):
+            cls = self.index.classes[name]
+            call = self.index.method(cls, "call")
+            own = call is not None and self.index.class_of.get(call) is cls
+            if call is not None and own and not self._trains(call):
+                tensors = [p for p in params_without_default(call)[1:] if p != "training"]
+                found.append(Context(call, TRACED, False, frozenset(tensors), "Keras call", cls))
+        for name in sorted(self.index.keras_classes | self.index.module_classes):
+            cls = self.index.classes[name]
+            for statement in cls.body:
+                if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)) and statement.name in (
+                    "__init__", "build"
+                ):
+                    found.append(Context(statement, SETUP, False, frozenset(), "layer setup", cls))
+        for scope in self._builders():
+            found.append(Context(scope, BUILDER, False, frozenset(), "model builder",
+                                 self.index.owner_class(scope) if not isinstance(scope, ast.Module) else None))
+        return found
+
+    def _tf_function_context(self, function: FunctionNode, call: ast.Call | None) -> Context:
+        autograph, count = _tf_function_options(call)
+        required = params_without_default(function)
+        cls = self.index.class_of.get(function)
+        if cls is not None and required and required[0] in ("self", "cls"):
+            required = required[1:]
+        if count is not None:
+            positional = [a.arg for a in positional_params(function)]
+            if cls is not None and positional and positional[0] in ("self", "cls"):
+                positional = positional[1:]
+            required = positional[:count]
+        if never_converted(function, self.imports):
+            autograph = False
+        return Context(function, TRACED, autograph, frozenset(required), "tf.function", self.index.owner_class(function))
+
+    def _wrapped(self, call: ast.Call, where: Scope, pipeline: set[str]) -> list[Context]:
+        """`tf.function(f, ...)` and `tf.function(...)(f)`."""
+        options: ast.Call | None
+        if self.imports.resolve_canonical(call.func) in _TF_FUNCTION and call.args:
+            target, options = call.args[0], call
+        elif (
+            isinstance(call.func, ast.Call)
+            and self.imports.resolve_canonical(call.func.func) in _TF_FUNCTION
+            and call.args
+        ):
+            target, options = call.args[0], call.func
+        else:
+            return []
+        resolved = self.index.resolve_callee(target, where) if isinstance(target, (ast.Name, ast.Attribute)) else None
+        if resolved is None:
+            return []
+        function = resolved[0]
+        if function.name in pipeline or self._trains(function):
+            return []
+        return [self._tf_function_context(function, options)]
+
+    def _trains(self, function: FunctionNode) -> bool:
+        for node in walk_own(function.body):
+            if isinstance(node, ast.Call):
+                name = self.imports.resolve_canonical(node.func)
+                if name in _TRAINING_CALLS or (name or "").startswith("tf.data."):
+                    return True
+                if isinstance(node.func, ast.Attribute) and node.func.attr in _TRAINING_METHODS:
+                    return True
+        return False
+
+    def _pipeline_functions(self) -> set[str]:
+        """Names of functions handed to `Dataset.map` and friends, or to `tf.data.*`."""
+        names: set[str] = set()
+        for node in ast.walk(self.index.tree):
+            if not isinstance(node, ast.Call):
+                continue
+            resolved = self.imports.resolve_canonical(node.func) or ""
+            method = node.func.attr if isinstance(node.func, ast.Attribute) else None
+            if method in _PIPELINE_METHODS or resolved.startswith("tf.data."):
+                for argument in [*node.args, *(k.value for k in node.keywords)]:
+                    if isinstance(argument, ast.Name):
+                        names.add(argument.id)
+        return names
+
+    def _builders(self) -> list[Scope]:
+        scopes: list[Scope] = []
+        candidates: list[Scope] = [self.index.tree, *(
+            n for n in ast.walk(self.index.tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+        )]
+        for scope in candidates:
+            for node in walk_own(body_of(scope)):
+                if isinstance(node, ast.Call) and self.imports.resolve_canonical(node.func) in _MODEL_BUILDERS:
+                    scopes.append(scope)
+                    break
+        return scopes

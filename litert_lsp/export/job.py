@@ -5,8 +5,9 @@ Plain dataclasses that round-trip through JSON; no framework import.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any, Callable
+from typing import Any
 
 # The stages a job reports through $/progress, in order.
 STAGES = ("load code", "restore", "export", "convert", "verify", "profile")
@@ -21,6 +22,7 @@ class ExportRequest:
     model: str | None = None  # model class (or Keras-building function) name
     checkpoint: str | None = None
     input_shapes: list[list[int]] | None = None
+    input_dtypes: list[str] | None = None  # one per input shape; default float32
     output: str | None = None  # where the .tflite goes; None with write_output=False
     write_output: bool = True  # False for "check conversion": convert and verify only
     quantize: str | None = None  # None | "int8" | "float16"
@@ -35,7 +37,7 @@ class ExportRequest:
     workspace: str | None = None
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "ExportRequest":
+    def from_json(cls, data: dict[str, Any]) -> ExportRequest:
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
 
@@ -81,7 +83,7 @@ class ExportResult:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "ExportResult":
+    def from_json(cls, data: dict[str, Any]) -> ExportResult:
         data = dict(data)
         data["inputs"] = [TensorInfo(**t) for t in data.get("inputs", [])]
         data["outputs"] = [TensorInfo(**t) for t in data.get("outputs", [])]

@@ -1,0 +1,121 @@
+"""`litert-lsp export SOURCE`: convert a model to a .tflite that is verified to run and agree.
+
+The conversion runs in the export worker (the configured interpreter); this process imports no
+framework. Progress goes to standard error, the report to standard output. Exit 0 only for a
+verified export, 1 for a failed one, 2 for bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+from litert_lsp.config import find_project_root, load_settings
+from litert_lsp.export.client import WorkerClient
+from litert_lsp.export.job import ExportResult
+from litert_lsp.models.plan import PlanError, parse_shapes, plan_export
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("source", metavar="SOURCE",
+                        help="a .py file with the model code, or a model file (.pt2, whole-model .pt, "
+                             "SavedModel folder, .keras, .h5, .ckpt.meta)")
+    parser.add_argument("--model", metavar="CLASS", help="the model class (default: the only one in SOURCE)")
+    parser.add_argument("--checkpoint", metavar="PATH", help="weights to restore into the model")
+    parser.add_argument("--input-shape", metavar="SHAPE",
+                        help="example input shape, e.g. 1,3,224,224 (several inputs: 1,16;1,16)")
+    parser.add_argument("--output", "-o", metavar="PATH", help="where to write the .tflite")
+    parser.add_argument("--quantize", choices=("int8", "float16"), help="dynamic-range int8 or float16 weights")
+    parser.add_argument("--allow-select-tf-ops", action="store_true", default=None,
+                        help="TensorFlow: fall back to Select TF ops (the app must ship the Flex runtime)")
+    parser.add_argument("--allow-pickle", action="store_true", default=None,
+                        help="allow loading whole pickled models (this runs code stored in the file)")
+    parser.add_argument("--check-only", action="store_true",
+                        help="convert and verify, but write no file")
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="report format")
+    parser.add_argument("--python", metavar="PATH", help="interpreter that runs the export (default: settings)")
+    parser.add_argument("--verbose", "-v", action="store_true", help="show the converter's own output")
+
+
+def run(args: argparse.Namespace) -> int:
+    source = Path(args.source)
+    if not source.exists():
+        print(f"litert-lsp export: {source} does not exist", file=sys.stderr)
+        return 2
+    root = find_project_root(source if source.is_dir() else source.parent)
+    settings, problems = load_settings(root or source.resolve().parent)
+    for problem in problems:
+        print(f"litert-lsp export: {problem}", file=sys.stderr)
+    try:
+        choice = plan_export(
+            source, settings, root,
+            model=args.model, checkpoint=args.checkpoint,
+            input_shapes=parse_shapes(args.input_shape) if args.input_shape else None,
+            output=args.output, quantize=args.quantize,
+            allow_select_tf_ops=args.allow_select_tf_ops, allow_pickle=args.allow_pickle,
+            write_output=not args.check_only,
+        )
+    except PlanError as error:
+        print(f"litert-lsp export: {error}", file=sys.stderr)
+        return 2
+    for note in choice.notes:
+        print(f"litert-lsp export: {note}", file=sys.stderr)
+
+    def progress(stage: str, message: str, percent: float | None) -> None:
+        share = f"{percent:3.0f}%" if percent is not None else "    "
+        print(f"[{share}] {stage}: {message}", file=sys.stderr, flush=True)
+
+    async def go() -> ExportResult:
+        client = WorkerClient(python=args.python or settings.python, echo_stderr=args.verbose)
+        try:
+            return await client.export(choice.request, progress, timeout=settings.export.timeout_seconds)
+        finally:
+            await client.close()
+
+    try:
+        result = asyncio.run(go())
+    except KeyboardInterrupt:
+        print("litert-lsp export: interrupted; no file was written", file=sys.stderr)
+        return 1
+    if args.format == "json":
+        print(json.dumps(result.to_json(), indent=2))
+    else:
+        print(format_report(result))
+    return 0 if result.ok else 1
+
+
+def format_report(result: ExportResult) -> str:
+    """The human report: what was written, how well it agrees, what it costs to run."""
+    lines: list[str] = []
+    if not result.ok:
+        lines.append(f"export FAILED at '{result.stage}': {result.message}")
+        for failure in result.failures:
+            lines.append(f"  {failure.path}:{failure.line}: {failure.message}")
+        return "\n".join(lines)
+    details = result.details
+    lines.append(f"export OK: {result.output or '(checked only, no file written)'}")
+    if details.get("model"):
+        lines.append(f"  model         {details['model']}")
+    lines.append(f"  checkpoint    {details.get('checkpoint') or 'none (weights as __init__ makes them)'}")
+    if details.get("inputs_from"):
+        lines.append(f"  inputs from   {details['inputs_from']}")
+    if result.size_bytes is not None:
+        lines.append(f"  size          {result.size_bytes:,} bytes ({result.size_bytes / 1024:.1f} KiB)")
+    tolerance = details.get("tolerance", {})
+    lines.append(
+        f"  max error     abs {result.max_abs_error:.3g}, rel {result.max_rel_error:.3g}"
+        + (f" (tolerance atol={tolerance['atol']:.3g}, rtol={tolerance['rtol']:.3g})" if tolerance else "")
+    )
+    if result.latency_ms_mean is not None:
+        lines.append(f"  latency       mean {result.latency_ms_mean:.3f} ms, p90 {result.latency_ms_p90:.3f} ms "
+                     f"({details.get('latency_runs', '?')} runs, LiteRT interpreter, this CPU)")
+    for kind, tensors in (("input", result.inputs), ("output", result.outputs)):
+        for tensor in tensors:
+            lines.append(f"  {kind:<13} {tensor.name} {tensor.shape} {tensor.dtype}")
+    if result.op_histogram:
+        ops = ", ".join(f"{name} x{count}" for name, count in result.op_histogram.items())
+        lines.append(f"  ops           {ops}")
+    return "\n".join(lines)

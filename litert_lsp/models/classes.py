@@ -1,0 +1,164 @@
+"""Model classes in a source file, found statically (no import of the user's code)."""
+
+from __future__ import annotations
+
+import ast
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from litert_lsp.analysis.names import TORCH_MODULE_BASES, ImportTable, subclasses_of
+from litert_lsp.config import ALWAYS_EXCLUDED
+
+_MISSING = object()
+
+
+@dataclass
+class Parameter:
+    name: str
+    has_default: bool
+    default: Any = None  # the literal default, when it is one
+
+
+@dataclass
+class ModelClass:
+    name: str
+    line: int  # 1-based line of `class`
+    column: int
+    end_line: int
+    parameters: list[Parameter] = field(default_factory=list)
+    has_example_inputs: bool = False
+    used_by: list[str] = field(default_factory=list)  # other model classes that build this one
+
+    @property
+    def required(self) -> list[str]:
+        return [p.name for p in self.parameters if not p.has_default]
+
+
+def find_model_classes(source: str) -> list[ModelClass]:
+    """Every torch.nn.Module subclass of `source`, in source order; [] when it does not parse."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return []
+    imports = ImportTable.from_tree(tree)
+    found = subclasses_of(tree, imports, TORCH_MODULE_BASES)
+    module_level_example = any(
+        isinstance(node, (ast.FunctionDef, ast.Assign)) and _defines(node, "example_inputs")
+        for node in tree.body
+    )
+    result = []
+    for name, node in found.items():
+        result.append(
+            ModelClass(
+                name=name,
+                line=node.lineno,
+                column=node.col_offset,
+                end_line=node.end_lineno or node.lineno,
+                parameters=_init_parameters(node),
+                has_example_inputs=module_level_example
+                or any(_defines(item, "example_inputs") for item in node.body),
+            )
+        )
+    names = {m.name for m in result}
+    for model in result:
+        for node in ast.walk(found[model.name]):
+            if (
+                isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                and node.func.id in names and node.func.id != model.name
+            ):
+                other = next(m for m in result if m.name == node.func.id)
+                if model.name not in other.used_by:
+                    other.used_by.append(model.name)
+    result.sort(key=lambda m: m.line)
+    return result
+
+
+def top_level_models(models: list[ModelClass]) -> list[ModelClass]:
+    """Classes no other model of the file builds: the ones a user exports."""
+    return [m for m in models if not m.used_by] or models
+
+
+def _defines(node: ast.AST, name: str) -> bool:
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return node.name == name
+    if isinstance(node, ast.Assign):
+        return any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
+    if isinstance(node, ast.AnnAssign):
+        return isinstance(node.target, ast.Name) and node.target.id == name
+    return False
+
+
+def _init_parameters(node: ast.ClassDef) -> list[Parameter]:
+    init = next(
+        (n for n in node.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None
+    )
+    if init is None:
+        return []
+    args = init.args
+    positional = [*args.posonlyargs, *args.args][1:]  # drop self
+    defaults: list[Any] = [_MISSING] * (len(positional) - len(args.defaults)) + list(args.defaults)
+    params = [_parameter(a.arg, d) for a, d in zip(positional, defaults)]
+    params += [_parameter(a.arg, d if d is not None else _MISSING) for a, d in zip(args.kwonlyargs, args.kw_defaults)]
+    return params
+
+
+def _parameter(name: str, default: Any) -> Parameter:
+    if default is _MISSING:
+        return Parameter(name, False)
+    try:
+        return Parameter(name, True, ast.literal_eval(default))
+    except (ValueError, SyntaxError, TypeError):
+        return Parameter(name, True, None)
+
+
+@dataclass
+class CallSite:
+    path: str
+    line: int
+    args: list[Any]
+    kwargs: dict[str, Any]
+
+
+def find_call_sites(root: Path, class_name: str, max_files: int = 2000) -> list[CallSite]:
+    """`ClassName(<literals only>)` calls in the workspace's Python files, nearest-looking first
+    (calls with more literal arguments first, since they say more about the constructor)."""
+    sites: list[CallSite] = []
+    seen = 0
+    for folder, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d not in ALWAYS_EXCLUDED and not d.startswith("."))
+        for filename in sorted(filenames):
+            if not filename.endswith(".py"):
+                continue
+            seen += 1
+            if seen > max_files:
+                return sites
+            path = Path(folder) / filename
+            try:
+                text = path.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            if class_name not in text:
+                continue
+            try:
+                tree = ast.parse(text)
+            except (SyntaxError, ValueError):
+                continue
+            for node in ast.walk(tree):
+                if not isinstance(node, ast.Call):
+                    continue
+                func = node.func
+                called = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+                if called != class_name or not (node.args or node.keywords):
+                    continue
+                try:
+                    args = [ast.literal_eval(a) for a in node.args]
+                    kwargs = {k.arg: ast.literal_eval(k.value) for k in node.keywords if k.arg}
+                except (ValueError, SyntaxError, TypeError):
+                    continue
+                if any(k.arg is None for k in node.keywords):
+                    continue
+                sites.append(CallSite(str(path), node.lineno, args, kwargs))
+    sites.sort(key=lambda s: -(len(s.args) + len(s.kwargs)))
+    return sites

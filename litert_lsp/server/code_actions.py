@@ -1,0 +1,260 @@
+"""Quick fixes: silence a code on its line, or apply the knowledge base's verified rewrite.
+
+A rewrite (`finding.data["rewrite"]`, the `code` of a verified knowledge-base rewrite) is an
+expression template for the whole call. Its placeholders name the call's parameters, as
+`{name}` or as bare identifiers equal to a parameter name, and `{args}` stands for the call's
+arguments as written; `{self}` is the receiver of a method call. Placeholders are filled with
+the call's own argument text (positional arguments matched through the entry's `params`).
+A template needing an argument the call does not give yields no quick fix rather than a
+guess.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from lsprotocol import types
+
+from litert_lsp import compat
+from litert_lsp.server.app import is_python_document
+from litert_lsp.server.text import column_to_client, split_lines
+
+if TYPE_CHECKING:
+    from litert_lsp.analysis.findings import Finding
+    from litert_lsp.server.app import LitertServer
+
+_DIRECTIVE = re.compile(r"#\s*litert:\s*ignore(?!-file)\b(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE)
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+# ---- suppression ---------------------------------------------------------------------------
+
+
+def suppression_edit(lines: list[str], line_index: int, code: str) -> tuple[int, int, str] | None:
+    """(start column, end column, new text) on `lines[line_index]` that silences `code`, or
+    None if the line cannot take a comment (it ends in a backslash continuation)."""
+    line = lines[line_index]
+    for match in _DIRECTIVE.finditer(line):
+        if _in_string(line, match.start()):
+            continue
+        codes = match.group("codes")
+        if codes is None:
+            return None  # already ignores everything on this line
+        existing = [c.strip() for c in codes.split(",") if c.strip()]
+        if any(code.upper().startswith(c.upper()) for c in existing):
+            return None
+        merged = ", ".join([*existing, code])
+        start, end = match.span("codes")
+        return start, end, merged
+    body = line.rstrip()
+    if body.endswith("\\"):
+        return None
+    return len(body), len(line), f"  # litert: ignore[{code}]"
+
+
+def _in_string(line: str, position: int) -> bool:
+    from litert_lsp.analysis.suppress import _inside_string
+
+    return _inside_string(line, position)
+
+
+def suppression_line(lines: list[str], finding: Finding) -> int | None:
+    """Where the comment goes: the finding's first line, else its last (suppression counts
+    on either)."""
+    for number in (finding.line, finding.end_line):
+        index = number - 1
+        if 0 <= index < len(lines) and not lines[index].rstrip().endswith("\\"):
+            return index
+    return None
+
+
+# ---- rewrites ------------------------------------------------------------------------------
+
+
+def render_rewrite(template: str, call_source: str, params: list[str] | None) -> str | None:
+    """`template` filled with the arguments of the call in `call_source`, or None."""
+    try:
+        tree = ast.parse(call_source.strip(), mode="eval")
+    except (SyntaxError, ValueError):
+        return None
+    call = tree.body
+    if not isinstance(call, ast.Call):
+        return None
+    text = call_source.strip()
+    values: dict[str, str] = {}
+    if isinstance(call.func, ast.Attribute):
+        values["self"] = ast.get_source_segment(text, call.func.value) or ""
+    positional = [ast.get_source_segment(text, a) for a in call.args]
+    if any(p is None or isinstance(a, ast.Starred) for p, a in zip(positional, call.args)):
+        return None
+    names = list(params or [])
+    if names and names[0] == "self" and "self" in values:
+        names = names[1:]  # a method's own receiver is not among the call's arguments
+    for index, value in enumerate(positional):
+        if index < len(names):
+            values[names[index]] = value  # type: ignore[assignment]
+        values[f"arg{index}"] = value  # type: ignore[assignment]
+    for keyword in call.keywords:
+        if keyword.arg is None:
+            return None  # **kwargs: cannot know what it holds
+        values[keyword.arg] = ast.get_source_segment(text, keyword.value) or ""
+    if call.args or call.keywords:
+        first = call.args[0] if call.args else None
+        values["args"] = text[text.index("(", call.func.end_col_offset or 0) + 1 : text.rindex(")")].strip()
+        if first is not None and "input" not in values:
+            values["input"] = positional[0]  # type: ignore[assignment]
+    else:
+        values["args"] = ""
+    if "self" in values and "input" not in values:
+        values["input"] = values["self"]
+    return _fill(template, values)
+
+
+def _fill(template: str, values: Mapping[str, str]) -> str | None:
+    if _PLACEHOLDER.search(template):
+        missing = [n for n in _PLACEHOLDER.findall(template) if n not in values]
+        if missing:
+            return None
+        return _PLACEHOLDER.sub(lambda m: _wrap(values[m.group(1)], m.group(1)), template)
+    # Bare identifiers naming parameters: replace those Name nodes, leave the rest alone.
+    try:
+        tree = ast.parse(template, mode="eval")
+    except SyntaxError:
+        return None
+    spans = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id in values and node.id not in ("args",):
+            spans.append((node.col_offset, node.end_col_offset, values[node.id]))
+    if "\n" in template:
+        return None if spans else template
+    result = template
+    for start, end, value in sorted(spans, reverse=True):
+        result = result[:start] + _wrap(value, "") + result[end:]
+    return result
+
+
+def _wrap(value: str, name: str) -> str:
+    """Parenthesize compound argument text so it keeps its meaning inside the template."""
+    if name == "args":
+        return value
+    try:
+        node = ast.parse(value, mode="eval").body
+    except SyntaxError:
+        return f"({value})"
+    simple = (ast.Name, ast.Attribute, ast.Call, ast.Constant, ast.Subscript, ast.List, ast.Tuple)
+    return value if isinstance(node, simple) else f"({value})"
+
+
+def rewrite_template(finding: Finding) -> str | None:
+    rewrite: Any = finding.data.get("rewrite") if finding.data else None
+    if isinstance(rewrite, Mapping):
+        rewrite = rewrite.get("code") if rewrite.get("verified", True) else None
+    return rewrite if isinstance(rewrite, str) and rewrite.strip() else None
+
+
+def span_text(lines: list[str], finding: Finding) -> str | None:
+    first, last = finding.line - 1, finding.end_line - 1
+    if not (0 <= first <= last < len(lines)):
+        return None
+    if first == last:
+        return lines[first][finding.column : finding.end_column]
+    parts = [lines[first][finding.column :], *lines[first + 1 : last], lines[last][: finding.end_column]]
+    return "\n".join(parts)
+
+
+# ---- the handler ---------------------------------------------------------------------------
+
+
+def actions_for(server: LitertServer, uri: str, selection: types.Range,
+                context: types.CodeActionContext) -> list[types.CodeAction]:
+    document = server.open_document(uri)
+    if document is None or not is_python_document(document):
+        return []
+    if context.only and not any(str(k).startswith("quickfix") for k in context.only):
+        return []
+    lines = split_lines(document.source)
+    encoding = server.diagnostics.encoding() if server.diagnostics else "utf-16"
+    first, last = selection.start.line + 1, selection.end.line + 1
+    findings = [f for f in server.analysis_for(uri) if f.line <= last and f.end_line >= first]
+    actions: list[types.CodeAction] = []
+    seen: set[tuple[int, str]] = set()
+
+    def matching(finding: Finding) -> list[types.Diagnostic]:
+        return [
+            d for d in context.diagnostics
+            if d.code == finding.code and d.range.start.line == finding.line - 1
+        ]
+
+    for finding in findings:
+        template = rewrite_template(finding)
+        call = span_text(lines, finding) if template else None
+        if template and call is not None:
+            entry = compat.lookup(finding.op) if finding.op else None
+            params = entry.get("params") if entry else None
+            replacement = render_rewrite(template, call, params)
+            if replacement is not None:
+                edit = _edit(lines, encoding, finding.line - 1, finding.column, finding.end_line - 1,
+                             finding.end_column, replacement)
+                actions.append(types.CodeAction(
+                    title=f"Rewrite as `{_short(replacement)}` (verified in LiteRT)",
+                    kind=types.CodeActionKind.QuickFix,
+                    diagnostics=matching(finding) or None,
+                    is_preferred=True,
+                    edit=types.WorkspaceEdit(changes={uri: [edit]}),
+                ))
+        target = suppression_line(lines, finding)
+        if target is None or (target, finding.code) in seen:
+            continue
+        seen.add((target, finding.code))
+        change = suppression_edit(lines, target, finding.code)
+        if change is None:
+            continue
+        start, end, text = change
+        actions.append(types.CodeAction(
+            title=f"Ignore {finding.code} on this line",
+            kind=types.CodeActionKind.QuickFix,
+            diagnostics=matching(finding) or None,
+            edit=types.WorkspaceEdit(changes={uri: [_edit(lines, encoding, target, start, target, end, text)]}),
+        ))
+    return actions
+
+
+def _edit(lines: list[str], encoding: str, line: int, column: int, end_line: int, end_column: int,
+          text: str) -> types.TextEdit:
+    return types.TextEdit(
+        range=types.Range(
+            start=types.Position(line=line, character=column_to_client(lines[line], column, encoding)),
+            end=types.Position(line=end_line, character=column_to_client(lines[end_line], end_column, encoding)),
+        ),
+        new_text=text,
+    )
+
+
+def _short(code: str) -> str:
+    code = " ".join(code.split())
+    return code if len(code) <= 60 else code[:57] + "..."
+
+
+def register(server: LitertServer) -> None:
+    kinds = server.code_action_kinds
+    if types.CodeActionKind.QuickFix not in kinds:
+        kinds.append(types.CodeActionKind.QuickFix)
+
+    # `kinds` is the server's list: providers registered later may add their kinds to it
+    # before the client connects.
+    @server.feature(types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(code_action_kinds=kinds))
+    def code_actions(ls: LitertServer, params: types.CodeActionParams) -> list[types.CodeAction] | None:
+        actions: list[types.CodeAction] = []
+        try:
+            actions.extend(actions_for(ls, params.text_document.uri, params.range, params.context))
+        except Exception as error:  # noqa: BLE001 - a user request: say it failed, keep serving
+            ls.show_error(f"litert-lsp could not compute quick fixes: {error}")
+        for provider in list(ls.code_action_providers):
+            try:
+                actions.extend(provider(ls, params) or [])
+            except Exception:
+                ls.log.exception("code action provider %r failed", provider)
+        return actions or None

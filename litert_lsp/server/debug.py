@@ -1,0 +1,20 @@
+"""Introspection commands for tests and bug reports (not shown in any editor menu)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from litert_lsp.server.app import LitertServer
+
+MODULES_COMMAND = "litert.debug.modules"
+
+
+def register(server: LitertServer) -> None:
+    @server.command(MODULES_COMMAND)
+    def loaded_modules(ls: LitertServer, *arguments: Any) -> dict[str, Any]:
+        """The modules imported by this server process (the no-framework rule is checked
+        against this) and the process id."""
+        return {"pid": os.getpid(), "modules": sorted(sys.modules)}

@@ -1,0 +1,336 @@
+"""Diagnostics: document lifecycle, analysis scheduling, push and pull.
+
+Scheduling, in order of what matters:
+- A change marks the document dirty; analysis runs once no more client messages are
+  waiting (the stdio transport knows), so a burst of edits costs one analysis, not one per
+  keystroke, and a lone edit is analyzed at once (no fixed debounce delay to pay).
+- Analysis of normal files runs on the event loop: the incremental analyzer takes
+  milliseconds, and a thread hop would cost more than it saves. Very large documents go to
+  one dedicated analysis thread (never pygls' pool, which also reads stdin).
+- Results carry the version they were computed for; a result older than the document is
+  dropped, and nothing is published with a lower version than was already published.
+- Clients that pull (`textDocument/diagnostic`) get pulled reports and no pushes, so they
+  never see the same problem twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from lsprotocol import types
+
+from litert_lsp.analysis import DocumentAnalyzer
+from litert_lsp.analysis.findings import Finding
+from litert_lsp.server.app import is_python_document, uri_to_path
+from litert_lsp.server.text import column_to_client, split_lines
+
+if TYPE_CHECKING:
+    from litert_lsp.server.app import LitertServer
+
+SOURCE = "litert"
+# Documents larger than this (characters) are analyzed off the event loop.
+BIG_DOCUMENT = 400_000
+# During a never-ending stream of messages, analyze at least this often (seconds).
+MAX_DEFER = 0.3
+
+
+@dataclass
+class Result:
+    version: int | None
+    generation: int
+    findings: list[Finding]
+    diagnostics: list[types.Diagnostic] = field(default_factory=list)
+
+    @property
+    def result_id(self) -> str:
+        return f"{self.version}.{self.generation}"
+
+
+class DiagnosticsEngine:
+    def __init__(self, server: LitertServer) -> None:
+        self.server = server
+        self.analyzers: dict[str, DocumentAnalyzer] = {}
+        self.results: dict[str, Result] = {}
+        self.published_version: dict[str, int] = {}
+        self.pending: dict[str, float] = {}
+        self.jobs: dict[str, asyncio.Future[Any]] = {}
+        # Bumped whenever something other than the text changes the answer (settings,
+        # extra findings), so cached results and pull result ids go stale.
+        self.generation = 0
+        self.pull_mode = False
+        self._armed = False
+        self._timer: asyncio.TimerHandle | None = None
+        self._pool: ThreadPoolExecutor | None = None
+
+    # ---- scheduling ------------------------------------------------------------------------
+
+    def schedule(self, uri: str) -> None:
+        self.pending.setdefault(uri, time.monotonic())
+        if not self._armed:
+            self._armed = True
+            asyncio.get_running_loop().call_soon(self._tick)
+
+    def _tick(self) -> None:
+        self._armed = False
+        if not self.pending:
+            return
+        if self.server.input_pending():
+            waited = time.monotonic() - min(self.pending.values())
+            if waited < MAX_DEFER:
+                # The transport calls on_idle once the waiting messages are handled; the
+                # timer bounds the wait if the client never stops sending.
+                if self._timer is None:
+                    self._timer = asyncio.get_running_loop().call_later(MAX_DEFER - waited, self._force)
+                return
+        self.flush()
+
+    def _force(self) -> None:
+        self._timer = None
+        self.flush()
+
+    def on_idle(self) -> None:
+        if self.pending:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        for uri in list(self.pending):
+            if uri in self.jobs:
+                continue  # the running job re-checks `pending` when it ends
+            self.pending.pop(uri, None)
+            try:
+                self._run(uri)
+            except Exception:
+                self.server.log.exception("analysis of %s failed", uri)
+
+    # ---- analysis --------------------------------------------------------------------------
+
+    def _run(self, uri: str) -> None:
+        document = self.server.open_document(uri)
+        if document is None:
+            return
+        version, source = document.version, document.source
+        if len(source) < BIG_DOCUMENT or not is_python_document(document):
+            self._store(uri, version, source, self._findings(uri, source))
+            return
+        loop = asyncio.get_running_loop()
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="litert-analysis")
+        job = loop.run_in_executor(self._pool, self._findings, uri, source)
+        self.jobs[uri] = job
+        job.add_done_callback(lambda done: self._job_done(uri, version, source, done))
+
+    def _job_done(self, uri: str, version: int | None, source: str, job: asyncio.Future[Any]) -> None:
+        self.jobs.pop(uri, None)
+        try:
+            findings = job.result()
+        except Exception:
+            self.server.log.exception("analysis of %s failed", uri)
+            findings = None
+        document = self.server.open_document(uri)
+        if findings is not None and document is not None and document.version == version:
+            self._store(uri, version, source, findings)
+        if self.pending:
+            self.schedule(next(iter(self.pending)))
+
+    def _findings(self, uri: str, source: str) -> list[Finding]:
+        """Everything to show for `source`: analyzer findings through the settings, plus the
+        extra findings. Runs on the loop or on the analysis thread; never raises."""
+        document = self.server.open_document(uri)
+        if document is None or not is_python_document(document):
+            return []
+        settings = self.server.settings_for(uri)
+        path = uri_to_path(uri)
+        root = self.server.workspace_root_for(uri)
+        if path is not None and settings.is_excluded(path, root):
+            return []
+        analyzer = self.analyzers.get(uri)
+        if analyzer is None:
+            analyzer = self.analyzers[uri] = DocumentAnalyzer(str(path) if path else uri)
+        try:
+            found = analyzer.analyze(source)
+        except Exception:
+            # The analyzer promises never to raise; if it does, start it afresh next time.
+            self.server.log.exception("the analyzer failed on %s", uri)
+            self.analyzers.pop(uri, None)
+            found = []
+        extra = self.server.extra_findings.get(uri) or []
+        return settings.apply([*found, *extra])
+
+    def _store(self, uri: str, version: int | None, source: str, findings: list[Finding]) -> Result:
+        result = Result(version, self.generation, findings)
+        if findings:
+            encoding = self.encoding()
+            lines = split_lines(source)
+            result.diagnostics = [to_diagnostic(f, lines, encoding) for f in findings]
+        self.results[uri] = result
+        self._publish(uri, result)
+        return result
+
+    def _publish(self, uri: str, result: Result) -> None:
+        if self.pull_mode:
+            return
+        if result.version is not None:
+            if result.version < self.published_version.get(uri, -1):
+                return
+            self.published_version[uri] = result.version
+        self.server.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=result.diagnostics, version=result.version)
+        )
+
+    def encoding(self) -> str:
+        try:
+            return str(self.server.workspace.position_encoding or "utf-16")
+        except RuntimeError:
+            return "utf-16"
+
+    # ---- what the other features ask ---------------------------------------------------------
+
+    def current(self, uri: str) -> Result | None:
+        """An up-to-date result for an open document, analyzing on the loop if needed."""
+        document = self.server.open_document(uri)
+        if document is None:
+            return None
+        result = self.results.get(uri)
+        if result is not None and result.version == document.version and result.generation == self.generation:
+            return result
+        if uri in self.jobs:
+            return result  # a large document is being analyzed: the last result is what we have
+        self.pending.pop(uri, None)
+        return self._store(uri, document.version, document.source, self._findings(uri, document.source))
+
+    async def current_async(self, uri: str) -> Result | None:
+        """Like `current`, but waits for (and may start) off-loop analysis of large files."""
+        for _ in range(3):
+            job = self.jobs.get(uri)
+            if job is not None:
+                await asyncio.wait([job])
+                continue
+            document = self.server.open_document(uri)
+            if document is None:
+                return None
+            result = self.results.get(uri)
+            if result is not None and result.version == document.version and result.generation == self.generation:
+                return result
+            if len(document.source) < BIG_DOCUMENT:
+                return self.current(uri)
+            self.pending.pop(uri, None)
+            self._run(uri)
+        return self.results.get(uri)
+
+    def findings_for(self, uri: str) -> list[Finding]:
+        result = self.current(uri)
+        return list(result.findings) if result else []
+
+    def republish(self, uri: str | None = None) -> None:
+        self.generation += 1
+        uris = [uri] if uri else list(self.server.workspace.text_documents)
+        for each in uris:
+            if self.server.open_document(each) is not None:
+                self.schedule(each)
+        if self.pull_mode:
+            capabilities = self.server.client_capabilities.workspace
+            if capabilities and capabilities.diagnostics and capabilities.diagnostics.refresh_support:
+                self.server.workspace_diagnostic_refresh(None)
+
+    def forget(self, uri: str) -> None:
+        self.analyzers.pop(uri, None)
+        self.results.pop(uri, None)
+        self.pending.pop(uri, None)
+        self.published_version.pop(uri, None)
+
+
+def to_diagnostic(finding: Finding, lines: list[str], encoding: str) -> types.Diagnostic:
+    """A finding as an LSP diagnostic, its range clamped inside the document."""
+    last = len(lines) - 1
+    start_line = min(max(finding.line - 1, 0), last)
+    end_line = min(max(finding.end_line - 1, start_line), last)
+    start = column_to_client(lines[start_line], finding.column, encoding)
+    end = column_to_client(lines[end_line], finding.end_column, encoding)
+    if end_line == start_line and end < start:
+        end = start
+    data: dict[str, Any] = {}
+    if finding.op:
+        data["op"] = finding.op
+    if finding.status:
+        data["status"] = finding.status
+    if finding.data.get("rewrite"):
+        data["rewrite"] = finding.data["rewrite"]
+    return types.Diagnostic(
+        range=types.Range(
+            start=types.Position(line=start_line, character=start),
+            end=types.Position(line=end_line, character=end),
+        ),
+        message=finding.message,
+        severity=types.DiagnosticSeverity(int(finding.severity)),
+        code=finding.code,
+        source=SOURCE,
+        data=data or None,
+    )
+
+
+def register(server: LitertServer) -> None:
+    engine = DiagnosticsEngine(server)
+    server.diagnostics = engine
+    server.idle_callbacks.append(engine.on_idle)
+
+    def on_initialize(params: types.InitializeParams) -> None:
+        capabilities = params.capabilities.text_document
+        supports_pull = bool(capabilities and capabilities.diagnostic is not None)
+        options = params.initialization_options if isinstance(params.initialization_options, dict) else {}
+        mode = str(options.get("diagnosticMode") or options.get("diagnostic_mode") or "auto").lower()
+        engine.pull_mode = supports_pull if mode == "auto" else mode == "pull"
+        server.log.info("diagnostics are %s", "pulled by the client" if engine.pull_mode else "pushed")
+
+    server.initialize_hooks.append(on_initialize)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: LitertServer, params: types.DidOpenTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        engine.forget(uri)
+        engine.schedule(uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: LitertServer, params: types.DidChangeTextDocumentParams) -> None:
+        if ls.open_document(params.text_document.uri) is not None:
+            engine.schedule(params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))
+    def did_save(ls: LitertServer, params: types.DidSaveTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        if ls.settings_store is not None and ls.settings_store.is_settings_file(uri):
+            ls.settings_store.reload("saved " + uri.rsplit("/", 1)[-1])
+        elif ls.open_document(uri) is not None:
+            engine.schedule(uri)
+        for listener in list(ls.saved_listeners):
+            try:
+                listener(ls, uri)
+            except Exception:
+                ls.log.exception("a save listener failed for %s", uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: LitertServer, params: types.DidCloseTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        was_published = uri in engine.published_version
+        engine.forget(uri)
+        if was_published and not engine.pull_mode:
+            # Clear what we showed; the workspace check may publish for it again.
+            ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+    @server.feature(
+        types.TEXT_DOCUMENT_DIAGNOSTIC,
+        types.DiagnosticOptions(identifier=SOURCE, inter_file_dependencies=False, workspace_diagnostics=False),
+    )
+    async def pull(ls: LitertServer, params: types.DocumentDiagnosticParams) -> types.DocumentDiagnosticReport:
+        result = await engine.current_async(params.text_document.uri) if engine.pull_mode else None
+        if result is None:
+            return types.RelatedFullDocumentDiagnosticReport(items=[])
+        if params.previous_result_id == result.result_id:
+            return types.RelatedUnchangedDocumentDiagnosticReport(result_id=result.result_id)
+        return types.RelatedFullDocumentDiagnosticReport(items=result.diagnostics, result_id=result.result_id)

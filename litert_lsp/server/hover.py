@@ -1,0 +1,230 @@
+"""Hover: what the measured knowledge base says about the op under the cursor.
+
+The name under the cursor is resolved through the module's imports (`F.grid_sample` ->
+`torch.nn.functional.grid_sample`); a finding at the cursor names its op directly, which also
+covers tensor methods (`x.unique()` -> `torch.Tensor.unique`).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import textwrap
+from typing import TYPE_CHECKING
+
+from lsprotocol import types
+
+from litert_lsp import compat
+from litert_lsp.analysis.codes import TF_STATUS_CODES, TORCH_STATUS_CODES
+from litert_lsp.analysis.names import ImportTable, canonical_name
+from litert_lsp.server.app import is_python_document
+from litert_lsp.server.text import column_from_client, column_to_client, split_lines
+
+if TYPE_CHECKING:
+    from litert_lsp.analysis.findings import Finding
+    from litert_lsp.server.app import LitertServer
+
+# A dotted name, allowing spaces around the dots (`torch . unique` is legal Python).
+_DOTTED = re.compile(r"[^\W\d]\w*(?:\s*\.\s*[^\W\d]\w*)*")
+_IMPORT_LINE = re.compile(r"^\s*(?:import|from)\s")
+
+# Plain words for where a conversion breaks.
+LAYER_WORDS = {
+    "export": "torch.export cannot trace it, so the model never reaches the converter",
+    "lowering": "the converter cannot turn it into LiteRT ops",
+    "runtime": "it converts, but the LiteRT runtime cannot run the result",
+    "numerics": "it converts and runs, but LiteRT computes different numbers than the framework",
+}
+STATUS_WORDS = {
+    "supported": "works in LiteRT",
+    "builtin": "converts to LiteRT built-in ops",
+    "conditional": "works for some arguments, shapes or dtypes and fails for others",
+    "export_fails": "fails at torch.export",
+    "no_lowering": "has no LiteRT lowering",
+    "lowering_fails": "fails while lowering to LiteRT",
+    "runtime_fails": "converts, but fails in the LiteRT runtime",
+    "wrong_numbers": "converts and runs, with wrong results",
+    "select_tf_ops": "needs Select TF ops (the larger Flex runtime)",
+    "unsupported": "converts neither to built-ins nor with Select TF ops",
+}
+ADVICE = {
+    "export_fails": "Keep it out of `forward`: compute it in `__init__`, or do this step before or "
+                    "after the exported model.",
+    "no_lowering": "Write the same math with ops that convert, or run this step outside the model.",
+    "lowering_fails": "Write the same math with ops that convert, or run this step outside the model.",
+    "runtime_fails": "Write the same math with ops that convert, or run this step outside the model.",
+    "wrong_numbers": "Use another formulation, and compare the exported model against the framework "
+                     "(the export command does) before shipping it.",
+    "select_tf_ops": "Either allow Select TF ops (`export.allow-select-tf-ops`) and ship the Flex "
+                     "runtime, or replace the op with built-in ones.",
+    "unsupported": "Replace the op, or run this step outside the model.",
+}
+
+
+class ImportCache:
+    """The import table of each open document, rebuilt only when its version changes."""
+
+    def __init__(self) -> None:
+        self._tables: dict[str, tuple[int | None, ImportTable]] = {}
+
+    def table(self, uri: str, version: int | None, source: str) -> ImportTable:
+        cached = self._tables.get(uri)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        table = imports_of(source)
+        if len(self._tables) > 64:  # documents come and go; keep the cache small
+            self._tables.clear()
+        self._tables[uri] = (version, table)
+        return table
+
+
+def imports_of(source: str) -> ImportTable:
+    """The import table of `source`; while it does not parse, of its import lines alone."""
+    try:
+        return ImportTable.from_tree(ast.parse(source))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        pass
+    table = ImportTable()
+    for line in split_lines(source):
+        if _IMPORT_LINE.match(line):
+            try:
+                table.add_imports(ast.walk(ast.parse(textwrap.dedent(line))))
+            except (SyntaxError, ValueError):
+                continue
+    return table
+
+
+def name_at(line: str, column: int) -> tuple[str, int, int] | None:
+    """The dotted name under `column` of `line`, cut after the part the cursor is on, with its
+    start and end columns (`torch.nn.functional.relu` with the cursor on `functional` gives
+    `torch.nn.functional`)."""
+    for match in _DOTTED.finditer(line):
+        if match.start() <= column <= match.end():
+            text = match.group()
+            offset = column - match.start()
+            cut = len(text)
+            next_dot = text.find(".", offset)
+            if next_dot >= 0:
+                cut = next_dot
+            name = re.sub(r"\s+", "", text[:cut]).rstrip(".")
+            return name, match.start(), match.start() + len(text[:cut].rstrip())
+        if match.start() > column:
+            break
+    return None
+
+
+def resolve(name: str, imports: ImportTable) -> list[str]:
+    """Knowledge-base names `name` may stand for, most likely first."""
+    head, _, rest = name.partition(".")
+    candidates = []
+    qualified = imports.names.get(head)
+    if qualified:
+        candidates.append(canonical_name(qualified + ("." + rest if rest else "")))
+    if rest and imports.imports_any("torch"):
+        # `x.unique` on a local value: if x is a tensor, this is the tensor method.
+        candidates.append("torch.Tensor." + name.rsplit(".", 1)[-1])
+    return candidates
+
+
+def describe(entry: compat.Entry, markdown: bool) -> str:
+    """The hover text for one knowledge-base entry."""
+    status = entry.status
+    code = TORCH_STATUS_CODES.get(status) or TF_STATUS_CODES.get(status)
+    lines = [f"**{entry.name}** {STATUS_WORDS.get(status, status)}" + (f" ({code})" if code else "")]
+    layer = entry.get("layer")
+    if layer in LAYER_WORDS:
+        lines.append(f"Why: {LAYER_WORDS[layer]}.")
+    if entry.get("reason"):
+        lines.append(f"Cause: {entry.get('reason')}.")
+    if status == "conditional" and entry.get("condition"):
+        lines.append(f"Depends on: {entry.get('condition')}.")
+    tflite_ops = entry.get("tflite_ops") or []
+    if tflite_ops:
+        lines.append("Becomes in LiteRT: " + ", ".join(f"`{op}`" for op in tflite_ops[:12]))
+    variants = entry.variants
+    if variants and status != "supported":
+        shown = []
+        for variant in variants[:8]:
+            label = variant.get("label") or variant.get("args") or "variant"
+            shown.append(f"- {label}: {STATUS_WORDS.get(variant.get('status'), variant.get('status'))}")
+        lines.append("Measured variants:\n" + "\n".join(shown))
+    if entry.get("error") and not entry.ok:
+        lines.append(f"Converter said: `{str(entry.get('error'))[:200]}`")
+    rewrite = entry.rewrite
+    if rewrite:
+        lines.append(f"Instead: {rewrite.get('description') or 'use the verified rewrite'}")
+        if rewrite.get("code"):
+            lines.append(f"```python\n{rewrite['code']}\n```" if markdown else str(rewrite["code"]))
+    elif status in ADVICE:
+        lines.append(f"Instead: {ADVICE[status]}")
+    versions = entry.get("versions") or {}
+    if versions:
+        lines.append("Measured with " + ", ".join(f"{k} {v}" for k, v in sorted(versions.items())) + ".")
+    text = "\n\n".join(lines)
+    return text if markdown else text.replace("**", "").replace("`", "")
+
+
+def _findings_at(findings: list[Finding], line: int, column: int) -> list[Finding]:
+    """Findings whose span covers (1-based line, 0-based column)."""
+    found = []
+    for finding in findings:
+        if not finding.op:
+            continue
+        after_start = (line, column) >= (finding.line, finding.column)
+        before_end = (line, column) <= (finding.end_line, finding.end_column)
+        if after_start and before_end:
+            found.append(finding)
+    return found
+
+
+def hover_at(server: LitertServer, cache: ImportCache, uri: str, position: types.Position) -> types.Hover | None:
+    document = server.open_document(uri)
+    if document is None or not is_python_document(document):
+        return None
+    source = document.source
+    lines = split_lines(source)
+    if not 0 <= position.line < len(lines):
+        return None
+    encoding = server.diagnostics.encoding() if server.diagnostics else "utf-16"
+    text = lines[position.line]
+    column = column_from_client(text, position.character, encoding)
+    found = name_at(text, column)
+    if found is None:
+        return None
+    name, start, end = found
+    candidates = [f.op for f in _findings_at(server.analysis_for(uri), position.line + 1, column) if f.op]
+    candidates += resolve(name, cache.table(uri, document.version, source))
+    entry = next((e for e in (compat.lookup(c) for c in candidates) if e is not None), None)
+    if entry is None:
+        return None
+    markdown = _supports_markdown(server)
+    return types.Hover(
+        contents=types.MarkupContent(
+            kind=types.MarkupKind.Markdown if markdown else types.MarkupKind.PlainText,
+            value=describe(entry, markdown),
+        ),
+        range=types.Range(
+            start=types.Position(line=position.line, character=column_to_client(text, start, encoding)),
+            end=types.Position(line=position.line, character=column_to_client(text, end, encoding)),
+        ),
+    )
+
+
+def _supports_markdown(server: LitertServer) -> bool:
+    capabilities = server.client_capabilities.text_document
+    hover = capabilities.hover if capabilities else None
+    formats = hover.content_format if hover else None
+    return not formats or types.MarkupKind.Markdown in formats
+
+
+def register(server: LitertServer) -> None:
+    cache = ImportCache()
+
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    def hover(ls: LitertServer, params: types.HoverParams) -> types.Hover | None:
+        try:
+            return hover_at(ls, cache, params.text_document.uri, params.position)
+        except Exception:
+            ls.log.exception("hover failed at %s:%s", params.text_document.uri, params.position.line + 1)
+            return None
+

@@ -1,0 +1,154 @@
+"""Settings: the editor's `litert` section over `[tool.litert-lsp]`, kept current.
+
+Sources, later winning: defaults < the project's pyproject.toml < initializationOptions <
+`workspace/configuration` (section `litert`). Re-read on `workspace/didChangeConfiguration`,
+on a watched pyproject.toml change (watcher registered dynamically when the client allows)
+and on saving a pyproject.toml. Problems in either source: one warning popup per distinct
+problem, plus the log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lsprotocol import types
+
+from litert_lsp.config import Settings, find_project_root, load_settings
+from litert_lsp.server.app import uri_to_path
+
+if TYPE_CHECKING:
+    from litert_lsp.server.app import LitertServer
+
+SECTION = "litert"
+SETTINGS_FILE = "pyproject.toml"
+WATCHER_ID = "litert-lsp-pyproject-watcher"
+
+
+class SettingsStore:
+    def __init__(self, server: LitertServer) -> None:
+        self.server = server
+        self.editor: dict[str, Any] = {}
+        self._cache: dict[Path | None, Settings] = {}
+        self._reported: set[str] = set()
+
+    def settings_for(self, uri: str) -> Settings:
+        path = uri_to_path(uri)
+        start = path.parent if path is not None else self._fallback_folder()
+        root = find_project_root(start) if start is not None else None
+        cached = self._cache.get(root)
+        if cached is not None:
+            return cached
+        settings, problems = load_settings(root or start or Path.cwd(), self.editor)
+        for problem in problems:
+            self.report(problem)
+        self._cache[root] = settings
+        return settings
+
+    def _fallback_folder(self) -> Path | None:
+        try:
+            root = self.server.workspace.root_path
+        except RuntimeError:
+            return None
+        return Path(root) if root else None
+
+    def report(self, problem: str) -> None:
+        """Tell the user once about a settings problem (and log it every time)."""
+        self.server.log.warning("settings: %s", problem)
+        if problem in self._reported:
+            return
+        self._reported.add(problem)
+        self.server.window_show_message(
+            types.ShowMessageParams(type=types.MessageType.Warning, message=f"litert-lsp settings: {problem}")
+        )
+
+    def set_editor(self, value: Any, origin: str) -> None:
+        if value is None:
+            value = {}
+        if not isinstance(value, Mapping):
+            self.report(f"the `{SECTION}` settings from {origin} must be an object; ignoring them")
+            value = {}
+        self.editor = dict(value)
+
+    def is_settings_file(self, uri: str) -> bool:
+        return uri.rsplit("/", 1)[-1] == SETTINGS_FILE
+
+    def reload(self, why: str) -> None:
+        """Forget every cached settings object and re-check the open documents."""
+        self.server.log.info("settings reloaded (%s)", why)
+        self._cache.clear()
+        self.server.republish()
+
+    async def fetch_from_client(self) -> None:
+        capabilities = self.server.client_capabilities.workspace
+        if not (capabilities and capabilities.configuration):
+            return
+        try:
+            values = await self.server.workspace_configuration_async(
+                types.ConfigurationParams(items=[types.ConfigurationItem(section=SECTION)])
+            )
+        except Exception as error:  # noqa: BLE001 - the client may answer with an error; defaults stand
+            self.server.log.warning("could not read the editor settings: %s", error)
+            return
+        self.set_editor(values[0] if values else None, "the editor")
+
+
+def register(server: LitertServer) -> None:
+    store = SettingsStore(server)
+    server.settings_store = store
+
+    def on_initialize(params: types.InitializeParams) -> None:
+        options = params.initialization_options
+        if isinstance(options, Mapping):
+            # Clients without workspace/configuration may pass settings here, either as the
+            # `litert` section itself or nested under `settings`.
+            nested = options.get("settings")
+            if isinstance(nested, Mapping):
+                options = nested
+            section = options.get(SECTION, options)
+            values = {k: v for k, v in section.items() if k not in ("diagnosticMode", "diagnostic_mode")}
+            store.set_editor(values, "initializationOptions")
+
+    async def on_initialized() -> None:
+        await store.fetch_from_client()
+        store._cache.clear()
+        await _watch_settings_files(server)
+        if server.diagnostics is not None and (store.editor or server.workspace.text_documents):
+            server.republish()
+
+    server.initialize_hooks.append(on_initialize)
+    server.initialized_hooks.append(on_initialized)
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    async def did_change_configuration(ls: LitertServer, params: types.DidChangeConfigurationParams) -> None:
+        capabilities = ls.client_capabilities.workspace
+        if capabilities and capabilities.configuration:
+            await store.fetch_from_client()
+        elif isinstance(params.settings, Mapping) and SECTION in params.settings:
+            store.set_editor(params.settings[SECTION], "the editor")
+        store.reload("editor settings changed")
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    def did_change_watched_files(ls: LitertServer, params: types.DidChangeWatchedFilesParams) -> None:
+        changed = [c.uri for c in params.changes if store.is_settings_file(c.uri)]
+        if changed:
+            store.reload(f"{len(changed)} pyproject.toml changed")
+
+
+async def _watch_settings_files(server: LitertServer) -> None:
+    capabilities = server.client_capabilities.workspace
+    watched = capabilities.did_change_watched_files if capabilities else None
+    if not (watched and watched.dynamic_registration):
+        return  # didSave of a pyproject.toml still re-reads settings
+    registration = types.Registration(
+        id=WATCHER_ID,
+        method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+        register_options=types.DidChangeWatchedFilesRegistrationOptions(
+            watchers=[types.FileSystemWatcher(glob_pattern=f"**/{SETTINGS_FILE}")]
+        ),
+    )
+    try:
+        await server.client_register_capability_async(types.RegistrationParams(registrations=[registration]))
+    except Exception as error:  # noqa: BLE001 - optional: didSave of pyproject.toml still works
+        server.log.warning("could not watch pyproject.toml files: %s", error)

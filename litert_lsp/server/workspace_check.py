@@ -1,0 +1,211 @@
+"""`litert.checkWorkspace`: every Python file of the workspace, with `$/progress`.
+
+Files are read and analyzed on a dedicated thread one at a time (the event loop stays free for
+keystrokes); open documents are checked from the editor's text. Diagnostics are published for
+files that are not open (open ones already have theirs). Cancellable from the progress UI.
+Returns a summary: {"files", "findings", "errors", "skipped", "cancelled", "by_file"}.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lsprotocol import types
+from pygls.uris import from_fs_path
+
+from litert_lsp.analysis import analyze
+from litert_lsp.analysis.findings import Finding, Severity
+from litert_lsp.config import Settings, find_project_root
+from litert_lsp.server.diagnostics import to_diagnostic
+from litert_lsp.server.text import split_lines
+from litert_lsp.workspace import iter_python_files, read_source
+
+if TYPE_CHECKING:
+    from litert_lsp.server.app import LitertServer
+
+COMMAND = "litert.checkWorkspace"
+TITLE = "LiteRT: checking the workspace"
+
+
+class WorkspaceChecker:
+    def __init__(self, server: LitertServer) -> None:
+        self.server = server
+        self.running = False
+        self.published: set[str] = set()
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="litert-workspace")
+
+    def folders(self) -> list[Path]:
+        workspace = self.server.workspace
+        folders = [Path(p) for f in workspace.folders.values() if (p := _path(f.uri))]
+        if not folders and workspace.root_path:
+            folders = [Path(workspace.root_path)]
+        return [f for f in folders if f.is_dir()]
+
+    def _settings_for_path(self, path: Path) -> tuple[Settings, Path | None]:
+        root = find_project_root(path if path.is_dir() else path.parent)
+        uri = from_fs_path(str(path if not path.is_dir() else path / "_.py")) or ""
+        return self.server.settings_for(uri), root
+
+    async def run(self) -> dict[str, Any]:
+        if self.running:
+            self.server.show_info("litert-lsp is already checking the workspace.")
+            return {"running": True}
+        self.running = True
+        try:
+            return await self._run()
+        finally:
+            self.running = False
+
+    async def _run(self) -> dict[str, Any]:
+        server = self.server
+        loop = asyncio.get_running_loop()
+        folders = self.folders()
+        summary: dict[str, Any] = {"files": 0, "findings": 0, "errors": 0, "skipped": [], "cancelled": False,
+                                   "by_file": {}}
+        if not folders:
+            server.show_warning("litert-lsp: open a folder to check a workspace.")
+            return summary
+        progress = await _Progress.start(server)
+        started = time.monotonic()
+        try:
+            # Settings lookups touch the server's state: resolve them on the loop, walk on the pool.
+            settings_cache: dict[Path, tuple[Settings, Path | None]] = {}
+
+            def settings_for(path: Path) -> tuple[Settings, Path | None]:
+                folder = path if path.is_dir() else path.parent
+                if folder not in settings_cache:
+                    settings_cache[folder] = asyncio.run_coroutine_threadsafe(
+                        _call(self._settings_for_path, folder), loop
+                    ).result(timeout=30)
+                return settings_cache[folder]
+
+            files = await loop.run_in_executor(self._pool, lambda: list(iter_python_files(folders, settings_for)))
+            total = len(files)
+            progress.report(f"{total} Python files", 0)
+            last_report = time.monotonic()
+            for index, (path, settings, _root) in enumerate(files):
+                if progress.cancelled():
+                    summary["cancelled"] = True
+                    break
+                uri = from_fs_path(str(path)) or str(path)
+                open_text = server.document_text(uri)
+                findings, problem = await loop.run_in_executor(self._pool, _check_file, path, open_text, settings)
+                if problem is not None:
+                    summary["skipped"].append({"path": str(path), "reason": problem})
+                    continue
+                summary["files"] += 1
+                extra = server.extra_findings.get(uri) or []
+                findings = [*findings, *settings.apply(extra)]
+                summary["findings"] += len(findings)
+                summary["errors"] += sum(1 for f in findings if f.severity == Severity.ERROR)
+                if findings:
+                    summary["by_file"][str(path)] = len(findings)
+                if open_text is None:
+                    self._publish(uri, findings, path)
+                now = time.monotonic()
+                if now - last_report > 0.1 or index + 1 == total:
+                    last_report = now
+                    progress.report(f"{index + 1}/{total}: {path.name}", int(100 * (index + 1) / max(total, 1)))
+                await asyncio.sleep(0)
+        except Exception as error:  # noqa: BLE001 - a user request: say it failed, keep serving
+            server.show_error(f"litert-lsp could not check the workspace: {error}")
+            summary["error"] = str(error)
+        finally:
+            seconds = time.monotonic() - started
+            summary["seconds"] = round(seconds, 3)
+            word = "cancelled after" if summary["cancelled"] else "checked"
+            progress.end(
+                f"{word} {summary['files']} files in {seconds:.1f} s: {summary['errors']} errors, "
+                f"{summary['findings'] - summary['errors']} other findings"
+            )
+        server.log.info("workspace check: %s", {k: v for k, v in summary.items() if k != "by_file"})
+        return summary
+
+    def _publish(self, uri: str, findings: list[Finding], path: Path) -> None:
+        if not findings and uri not in self.published:
+            return
+        if findings:
+            self.published.add(uri)
+            text = read_source(path).text or ""
+            lines = split_lines(text)
+            encoding = self.server.diagnostics.encoding() if self.server.diagnostics else "utf-16"
+            diagnostics = [to_diagnostic(f, lines, encoding) for f in findings]
+        else:
+            self.published.discard(uri)
+            diagnostics = []
+        self.server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics))
+
+
+async def _call(function: Any, *args: Any) -> Any:
+    return function(*args)
+
+
+def _check_file(path: Path, open_text: str | None, settings: Settings) -> tuple[list[Finding], str | None]:
+    """Findings of one file (runs on the workspace thread)."""
+    if open_text is None:
+        source = read_source(path)
+        if source.text is None:
+            return [], source.problem
+        open_text = source.text
+    return settings.apply(analyze(open_text, str(path))), None
+
+
+def _path(uri: str) -> str | None:
+    from litert_lsp.server.app import uri_to_path
+
+    path = uri_to_path(uri)
+    return str(path) if path else None
+
+
+class _Progress:
+    """Work-done progress if the client shows it; quiet otherwise."""
+
+    def __init__(self, server: LitertServer, token: str | None) -> None:
+        self.server = server
+        self.token = token
+
+    @classmethod
+    async def start(cls, server: LitertServer) -> _Progress:
+        window = server.client_capabilities.window
+        if not (window and window.work_done_progress):
+            return cls(server, None)
+        token = f"litert-check-{uuid.uuid4().hex[:12]}"
+        try:
+            await server.work_done_progress.create_async(token)
+        except Exception as error:  # noqa: BLE001 - progress is optional
+            server.log.warning("no progress bar for the workspace check: %s", error)
+            return cls(server, None)
+        server.work_done_progress.begin(
+            token, types.WorkDoneProgressBegin(title=TITLE, cancellable=True, percentage=0)
+        )
+        return cls(server, token)
+
+    def report(self, message: str, percentage: int) -> None:
+        if self.token is not None:
+            self.server.work_done_progress.report(
+                self.token, types.WorkDoneProgressReport(message=message, percentage=percentage)
+            )
+
+    def cancelled(self) -> bool:
+        if self.token is None:
+            return False
+        future = self.server.work_done_progress.tokens.get(self.token)
+        return bool(future is not None and future.cancelled())
+
+    def end(self, message: str) -> None:
+        if self.token is not None:
+            self.server.work_done_progress.end(self.token, types.WorkDoneProgressEnd(message=message))
+            self.server.work_done_progress.tokens.pop(self.token, None)
+
+
+def register(server: LitertServer) -> None:
+    checker = WorkspaceChecker(server)
+
+    @server.command(COMMAND)
+    async def check_workspace(ls: LitertServer, *arguments: Any) -> dict[str, Any]:
+        return await checker.run()

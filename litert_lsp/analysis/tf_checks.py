@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from litert_lsp.analysis.findings import Finding
 from litert_lsp.analysis.names import ImportTable
-from litert_lsp.analysis.tf_ops import make, op_findings
+from litert_lsp.analysis.tf_ops import PY_FUNCTIONS, make, op_findings
 from litert_lsp.analysis.tf_scope import (
     BUILDER,
     SETUP,
@@ -83,7 +83,8 @@ class ScopeChecker:
                 self.result.findings.extend(op_findings(call, name))
             if kind == TRACED:
                 self._value_call(call, name)
-            self._function_arguments(call)
+            if name not in PY_FUNCTIONS:  # their callbacks run in Python at run time, untraced
+                self._function_arguments(call)
             return
         if kind == TRACED:
             self._value_call(call, None)
@@ -179,6 +180,8 @@ class ScopeChecker:
         if self.context.kind == SETUP:
             return
         for node in walk_own(body):
+            if isinstance(node, ast.Call) and self.imports.resolve_canonical(node.func) in PY_FUNCTIONS:
+                continue
             for child in ast.iter_child_nodes(node):
                 if isinstance(child, ast.Lambda):
                     params = frozenset(params_without_default(child))

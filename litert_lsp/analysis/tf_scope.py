@@ -322,6 +322,12 @@ class RootFinder:
             for node in walk_own(body_of(scope)):
                 if isinstance(node, ast.Call):
                     found.extend(self._wrapped(node, scope, pipeline))
+        for cls in self.index.classes.values():
+            # `__call__ = tf.function(_impl, ...)` in a class body names one of its methods.
+            statements = [s for s in cls.body if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))]
+            for node in walk_own(statements):
+                if isinstance(node, ast.Call):
+                    found.extend(self._wrapped(node, cls, pipeline))
         for name in sorted(self.index.keras_classes):
             cls = self.index.classes[name]
             call = self.index.method(cls, "call")
@@ -356,7 +362,7 @@ class RootFinder:
             autograph = False
         return Context(function, TRACED, autograph, frozenset(required), "tf.function", self.index.owner_class(function))
 
-    def _wrapped(self, call: ast.Call, where: Scope, pipeline: set[str]) -> list[Context]:
+    def _wrapped(self, call: ast.Call, where: Scope | ast.ClassDef, pipeline: set[str]) -> list[Context]:
         """`tf.function(f, ...)` and `tf.function(...)(f)`."""
         options: ast.Call | None
         if self.imports.resolve_canonical(call.func) in _TF_FUNCTION and call.args:
@@ -369,10 +375,15 @@ class RootFinder:
             target, options = call.args[0], call.func
         else:
             return []
-        resolved = self.index.resolve_callee(target, where) if isinstance(target, (ast.Name, ast.Attribute)) else None
-        if resolved is None:
+        function: FunctionNode | None = None
+        if isinstance(where, ast.ClassDef):
+            if isinstance(target, ast.Name):
+                function = self.index.method(where, target.id) or self.index.module_functions.get(target.id)
+        elif isinstance(target, (ast.Name, ast.Attribute)):
+            resolved = self.index.resolve_callee(target, where)
+            function = resolved[0] if resolved else None
+        if function is None:
             return []
-        function = resolved[0]
         if function.name in pipeline or self._trains(function):
             return []
         return [self._tf_function_context(function, options)]

@@ -1,0 +1,184 @@
+"""VS Code, for real: the packaged extension in code-server 4.100.3 (VS Code 1.100), driven in
+headless Chromium by Playwright (tests/e2e/vscode/drive.mjs).
+
+One run, as a user would: install the .vsix, open the sample project, see the squiggle under the
+unsupported call, read the Problems panel, hover it, export TinyNet from its code lens using a
+checkpoint saved next to it, and see the result message and the .tflite.
+
+Screenshots land in test-artifacts/; LITERT_E2E_UPDATE_DOC_IMAGES=1 also copies them to
+docs/images/ (the pictures the docs show).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.install.installer import Tools
+from tests.e2e.sample import make_checkpoint, make_project
+
+pytestmark = pytest.mark.e2e
+
+DRIVER = Path(__file__).parent / "vscode" / "drive.mjs"
+DOC_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_healthy(port: int, process: subprocess.Popen, log: Path, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"code-server exited {process.returncode}: {log.read_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    pytest.fail(f"code-server did not answer /healthz within {seconds:.0f} s: {log.read_text()[-2000:]}")
+
+
+class CodeServer:
+    def __init__(self, tools: Tools, home: Path, env: dict[str, str]) -> None:
+        self.tools = tools
+        self.home = home
+        self.user_data = home / "user-data"
+        self.extensions = home / "extensions"
+        self.env = {**env, "XDG_CONFIG_HOME": str(home / "config"), "XDG_DATA_HOME": str(home / "data"),
+                    "XDG_CACHE_HOME": str(home / "cache")}
+        self.process: subprocess.Popen | None = None
+        self.port = 0
+
+    def install_extension(self) -> str:
+        done = subprocess.run(
+            ["node", str(self.tools.code_server), "--extensions-dir", str(self.extensions),
+             "--user-data-dir", str(self.user_data), "--install-extension", str(self.tools.vsix)],
+            check=False, env=self.env, capture_output=True, text=True, timeout=120,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    def write_settings(self, settings: dict) -> None:
+        folder = self.user_data / "User"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "settings.json").write_text(json.dumps(settings, indent=1))
+
+    def start(self, folder: Path) -> None:
+        self.port = _free_port()
+        log = self.home / "code-server.log"
+        self.process = subprocess.Popen(
+            ["node", str(self.tools.code_server), "--auth", "none", "--bind-addr", f"127.0.0.1:{self.port}",
+             "--disable-telemetry", "--disable-update-check", "--disable-workspace-trust",
+             "--user-data-dir", str(self.user_data), "--extensions-dir", str(self.extensions), str(folder)],
+            env=self.env, stdout=log.open("w"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True,  # its own process group: stopping it stops the extension host too
+        )
+        _wait_healthy(self.port, self.process, log)
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def code_server(vscode_tools: Tools, server_env: dict[str, str], tmp_path: Path) -> Iterator[CodeServer]:
+    server = CodeServer(vscode_tools, tmp_path / "code-server", server_env)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_vscode_extension_end_to_end(code_server: CodeServer, artifacts: Path, tmp_path: Path) -> None:
+    timings: dict[str, float] = {}
+    started = time.monotonic()
+    project = tmp_path / "project"
+    make_project(project)
+    checkpoint = make_checkpoint(project)
+    timings["checkpoint"] = time.monotonic() - started
+
+    installed = code_server.install_extension()
+    assert "successfully installed" in installed
+    code_server.write_settings({
+        "litert.python": sys.executable,
+        "workbench.startupEditor": "none",
+        "workbench.tips.enabled": False,
+        "workbench.enableExperiments": False,
+        "workbench.secondarySideBar.defaultVisibility": "hidden",
+        "chat.commandCenter.enabled": False,
+        "chat.disableAIFeatures": True,
+        "telemetry.telemetryLevel": "off",
+        "extensions.ignoreRecommendations": True,
+        "editor.hover.delay": 150,
+        "editor.minimap.enabled": False,
+        "window.commandCenter": False,
+        "security.workspace.trust.enabled": False,
+    })
+    code_server.start(project)
+    timings["code-server up"] = time.monotonic() - started
+
+    shots = artifacts / "vscode"
+    shots.mkdir(parents=True, exist_ok=True)
+    options = {
+        "playwright": str(code_server.tools.playwright_dir),
+        "chromium": str(code_server.tools.chromium),
+        "url": f"http://127.0.0.1:{code_server.port}/?folder={project}",
+        "file": "model.py",
+        "hoverText": "svd",
+        "exportLens": r"export",
+        "exportResult": r"\.tflite",
+        "artifacts": str(shots),
+        "profile": str(tmp_path / "chromium-profile"),
+        "timeoutMs": 90000,
+    }
+    done = subprocess.run(["node", str(DRIVER), json.dumps(options)], check=False, capture_output=True, text=True,
+                          timeout=600, env=code_server.env)
+    timings["driver"] = time.monotonic() - started
+    assert done.stdout.strip(), f"driver printed nothing (exit {done.returncode}): {done.stderr[-3000:]}"
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    (shots / "result.json").write_text(json.dumps({**seen, "timings": timings}, indent=1))
+    assert seen["ok"], f"{seen.get('error')}\nsteps: {seen['steps']}\nnotifications: {seen['notifications']}"
+
+    # The squiggle, the Problems panel and the hover all name the op and our code.
+    assert seen["squiggles"] >= 1
+    assert "svd" in seen["problems"].lower() and "LRT" in seen["problems"], seen["problems"]
+    assert "litert" in seen["problems"].lower(), seen["problems"]
+    assert "svd" in seen["hover"].lower(), seen["hover"]
+
+    # The export wrote a verified .tflite beside the project and said so.
+    written = sorted(project.rglob("*.tflite"))
+    assert written, f"no .tflite under {project}; notifications: {seen['notifications']}"
+    assert written[0].stat().st_size > 1000
+    assert written[0].read_bytes()[4:8] == b"TFL3"  # the flatbuffer identifier of a LiteRT model
+    assert any(".tflite" in n for n in seen["notifications"]), seen["notifications"]
+    assert checkpoint.is_file()
+
+    for picture in seen["screenshots"]:
+        assert Path(picture).stat().st_size > 10_000, f"{picture} looks blank"
+    if os.environ.get("LITERT_E2E_UPDATE_DOC_IMAGES") == "1":
+        DOC_IMAGES.mkdir(parents=True, exist_ok=True)
+        for picture in seen["screenshots"]:
+            if "failure" not in picture:
+                shutil.copy2(picture, DOC_IMAGES / Path(picture).name)

@@ -1,0 +1,113 @@
+// Drives VS Code (code-server) in headless Chromium with playwright-core, as a person would:
+// open the sample model, wait for the squiggle, read the Problems panel, hover the flagged call,
+// then run the export code lens and wait for its result message. Prints one JSON object with
+// what it saw; the Python test asserts on it. Screenshots go to the artifacts folder.
+//
+//   node drive.mjs '<json options>'
+//   options: playwright (dir of playwright-core), chromium, url, file, hoverText, exportLens
+//            (regex source), exportResult (regex source), artifacts, profile, timeoutMs
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+const options = JSON.parse(process.argv[2]);
+const require = createRequire(import.meta.url);
+const { chromium } = require(options.playwright);
+const timeout = options.timeoutMs ?? 90000;
+const result = { steps: [], screenshots: [], squiggles: 0, problems: '', hover: '', lenses: [], notifications: [] };
+const started = Date.now();
+
+function step(name) {
+  result.steps.push({ name, ms: Date.now() - started });
+}
+
+async function shot(page, name) {
+  const file = path.join(options.artifacts, `${name}.png`);
+  await page.screenshot({ path: file });
+  result.screenshots.push(file);
+}
+
+async function notificationTexts(page) {
+  return page.locator('.notifications-toasts .notification-toast').allInnerTexts();
+}
+
+const context = await chromium.launchPersistentContext(options.profile, {
+  executablePath: options.chromium,
+  headless: true,
+  viewport: { width: 1280, height: 800 },
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync'],
+});
+let page;
+try {
+  page = context.pages()[0] ?? (await context.newPage());
+  page.setDefaultTimeout(timeout);
+  await page.goto(options.url);
+  step('workbench loaded');
+
+  // Open the file from the explorer, like a user.
+  const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: options.file }).first();
+  await row.waitFor();
+  await row.dblclick();
+  await page.locator('.monaco-editor .view-lines').first().waitFor();
+  step('file opened');
+
+  // The server's diagnostic shows as a squiggle.
+  const squiggle = page.locator('.monaco-editor .squiggly-error, .monaco-editor .squiggly-warning').first();
+  await squiggle.waitFor();
+  result.squiggles = await page.locator('.monaco-editor .squiggly-error, .monaco-editor .squiggly-warning').count();
+  step('squiggle shown');
+  await page.waitForTimeout(500); // let the status bar settle for the picture
+  await shot(page, 'vscode-squiggle');
+
+  // Problems panel.
+  await page.keyboard.press('Control+Shift+M');
+  const markers = page.locator('.markers-panel');
+  await markers.waitFor();
+  await page.locator('.markers-panel .monaco-list-row').first().waitFor();
+  result.problems = await markers.innerText();
+  step('problems panel read');
+  await shot(page, 'vscode-problems');
+
+  // Hover the flagged call.
+  await page.keyboard.press('Control+Shift+M'); // hide the panel again: more room for the hover
+  const box = await squiggle.boundingBox();
+  await page.mouse.move(box.x + Math.min(box.width / 2, 30), box.y + box.height / 2);
+  const hover = page.locator('.monaco-hover:not(.hidden) .monaco-hover-content', { hasText: options.hoverText }).first();
+  await hover.waitFor();
+  result.hover = await hover.innerText();
+  step('hover read');
+  await shot(page, 'vscode-hover');
+  await page.mouse.move(5, 5);
+
+  if (options.exportLens) {
+    // Run the export from its code lens, then wait for the result message.
+    const lensPattern = new RegExp(options.exportLens, 'i');
+    const lens = page.locator('.monaco-editor .codelens-decoration a', { hasText: lensPattern }).first();
+    await lens.waitFor();
+    result.lenses = await page.locator('.monaco-editor .codelens-decoration').allInnerTexts();
+    await lens.click();
+    step('export lens clicked');
+    const resultPattern = new RegExp(options.exportResult, 'i');
+    const toast = page.locator('.notifications-toasts .notification-toast', { hasText: resultPattern }).first();
+    await toast.waitFor({ timeout: options.exportTimeoutMs ?? 240000 });
+    step('export result shown');
+    await page.waitForTimeout(300);
+    await shot(page, 'vscode-export');
+  }
+  result.notifications = await notificationTexts(page);
+  result.ok = true;
+} catch (error) {
+  result.ok = false;
+  result.error = String(error && error.message ? error.message : error).split('\n').slice(0, 6).join('\n');
+  if (page) {
+    try {
+      result.notifications = await notificationTexts(page);
+      await shot(page, 'vscode-failure');
+    } catch {
+      // the page is gone; the error above says why
+    }
+  }
+} finally {
+  await context.close();
+}
+process.stdout.write(JSON.stringify(result) + '\n');

@@ -5,14 +5,29 @@ Pure Python over source text: imports neither pygls nor any ML framework.
     analyze(source, path="<string>") -> list[Finding]      one-shot
     DocumentAnalyzer(path).analyze(source) -> list[Finding] incremental, one per open file
 
-PLACEHOLDER (lead): the analyzer helper replaces this body; the signatures stay.
+The text is split into top-level blocks (`blocks.py`), each parsed on its own: a syntax
+error stays inside its block (one LRT001) and the rest of the file is still analyzed.
+The incremental analyzer keeps each block's parse keyed by its text, and each function's
+result keyed by its block's text plus the module context it depends on (imports, local
+classes and functions, which classes are torch modules), so an edit inside one `forward`
+re-parses and re-walks only that block. Both paths run the same code, so their results
+are identical.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 
+from litert_lsp.analysis import torch_rules
+from litert_lsp.analysis.blocks import normalize_newlines, split_blocks
 from litert_lsp.analysis.findings import Finding, Severity
+from litert_lsp.analysis.module_index import BlockInfo, build_context, parse_block
+from litert_lsp.analysis.names import ImportTable
+from litert_lsp.analysis.suppress import apply_suppressions
+
+_TF_TOP_LEVELS = ("tensorflow", "tf", "keras", "tf_keras")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 class DocumentAnalyzer:
@@ -20,21 +35,130 @@ class DocumentAnalyzer:
 
     def __init__(self, path: str = "<string>") -> None:
         self.path = path
+        self._blocks: dict[str, BlockInfo] = {}
+        self._functions: dict = {}
+        self._tf: tuple[str, list[Finding]] | None = None
 
     def analyze(self, source: str) -> list[Finding]:
+        """Every LiteRT problem in `source`, suppressions applied; never raises."""
         try:
-            ast.parse(source)
-        except SyntaxError as error:
-            line = error.lineno or 1
-            return [Finding(line, 0, line, 0, Severity.ERROR, "LRT001", f"syntax error: {error.msg}")]
-        except ValueError:
+            findings = self._findings(source, tf=True)
+            return apply_suppressions(findings, source)
+        except Exception:  # noqa: BLE001 - the editor must keep working whatever we hit
             return []
-        return []
+
+    def torch_findings(self, source: str) -> list[Finding]:
+        """The PyTorch rules' findings alone, before suppression comments."""
+        try:
+            return [f for f in self._findings(source, tf=False) if f.code.startswith(("LRT1", "LRT2"))]
+        except Exception:  # noqa: BLE001
+            return []
+
+    # ---- the pipeline ------------------------------------------------------------------------
+
+    def _findings(self, source: str, tf: bool) -> list[Finding]:
+        text = normalize_newlines(source)
+        blocks = split_blocks(text)
+        infos: list[BlockInfo] = []
+        parsed: dict[str, BlockInfo] = {}
+        for block in blocks:
+            info = self._blocks.get(block.text) or parsed.get(block.text)
+            if info is None:
+                info = parse_block(block.text)
+            parsed[block.text] = info
+            infos.append(info)
+        self._blocks = parsed  # keep only what the current version uses
+
+        lines = _LINE_BREAK.split(source)
+        findings: list[Finding] = []
+        for block, info in zip(blocks, infos):
+            if info.error is not None:
+                line, column, end_line, end_column, message = info.error
+                findings.append(_clamped(Finding(
+                    line + block.line, column, end_line + block.line, end_column, Severity.ERROR,
+                    "LRT001", f"Syntax error: {message}. The rest of the file is still checked.",
+                ), lines))
+                break  # at most one syntax finding
+
+        ctx = build_context(infos)
+        if ctx.imports.imports_any("torch"):
+            program = torch_rules.Program(self._functions)
+            for index, finding in program.run(infos, ctx):
+                findings.append(_clamped(finding.shifted(blocks[index].line), lines))
+            self._functions = program.used
+        else:
+            self._functions = {}
+
+        if tf and ctx.imports.imports_any(*_TF_TOP_LEVELS):
+            findings.extend(_clamped(f, lines) for f in self._tf_findings(text, blocks, infos))
+        return _sorted_unique(findings)
+
+    def _tf_findings(self, text: str, blocks: list, infos: list[BlockInfo]) -> list[Finding]:
+        if self._tf is not None and self._tf[0] == text:
+            return self._tf[1]
+        found: list[Finding] = []
+        try:
+            from litert_lsp.analysis import tf_rules
+
+            tree = _whole_tree(text, blocks, infos)
+            found = list(tf_rules.find_tf_findings(tree, ImportTable.from_tree(tree), text))
+        except Exception:  # noqa: BLE001 - a failing rule set must not hide the others
+            found = []
+        self._tf = (text, found)
+        return found
 
 
 def analyze(source: str, path: str = "<string>") -> list[Finding]:
     """Every LiteRT problem in `source`, never raising."""
     return DocumentAnalyzer(path).analyze(source)
+
+
+def _whole_tree(text: str, blocks: list, infos: list[BlockInfo]) -> ast.Module:
+    """The module's tree: parsed whole when it parses, else the blocks that do, re-parsed
+    and moved to their lines (fresh nodes: the cached block trees are never mutated)."""
+    try:
+        return ast.parse(text)
+    except (SyntaxError, ValueError):
+        pass
+    body: list[ast.stmt] = []
+    for block, info in zip(blocks, infos):
+        if info.tree is None:
+            continue
+        tree = ast.parse(block.text)
+        ast.increment_lineno(tree, block.line)
+        body.extend(tree.body)
+    return ast.Module(body=body, type_ignores=[])
+
+
+def _clamped(finding: Finding, lines: list[str]) -> Finding:
+    """Keep every range inside the document (editors reject ranges past the end)."""
+    last = max(len(lines), 1)
+
+    def clamp(line: int, column: int) -> tuple[int, int]:
+        if line < 1:
+            return 1, 0
+        if line > last:
+            return last, len(lines[last - 1]) if lines else 0
+        return line, max(0, min(column, len(lines[line - 1]) if lines else 0))
+
+    line, column = clamp(finding.line, finding.column)
+    end_line, end_column = clamp(finding.end_line, finding.end_column)
+    end_line, end_column = max((end_line, end_column), (line, column))
+    if (line, column, end_line, end_column) == (finding.line, finding.column, finding.end_line, finding.end_column):
+        return finding
+    return Finding(line, column, end_line, end_column, finding.severity, finding.code, finding.message,
+                   finding.op, finding.status, finding.data)
+
+
+def _sorted_unique(findings: list[Finding]) -> list[Finding]:
+    seen: set[tuple] = set()
+    unique = []
+    for finding in sorted(findings, key=lambda f: (f.line, f.column, f.end_line, f.end_column, f.code)):
+        key = (finding.line, finding.column, finding.end_line, finding.end_column, finding.code)
+        if key not in seen:
+            seen.add(key)
+            unique.append(finding)
+    return unique
 
 
 __all__ = ["DocumentAnalyzer", "Finding", "Severity", "analyze"]

@@ -1,0 +1,182 @@
+"""From a measured knowledge-base entry and one call's literal arguments to a verdict.
+
+The knowledge base (`litert_lsp.compat`) says, per op, whether litert-torch converts it and
+the LiteRT runtime runs it with matching numbers; for `conditional` ops its `variants` say
+which literal keyword arguments, ranks and dtypes were probed with which outcome. This
+module decides, for one call, whether its arguments pick out a failing variant, a working
+one, or cannot be told apart statically (then a warning says on what it depends).
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import Any
+
+from litert_lsp import compat
+from litert_lsp.analysis.codes import TORCH_STATUS_CODES, default_severity
+from litert_lsp.analysis.findings import Severity
+
+_LAYER_WORDS = {
+    "export": "torch.export (the model cannot be traced)",
+    "lowering": "lowering to LiteRT (litert-torch cannot convert it)",
+    "runtime": "the LiteRT runtime (it converts, but cannot be run)",
+    "numerics": "numerics (it converts and runs, but LiteRT's results differ from PyTorch)",
+}
+_STATUS_LAYER = {
+    "export_fails": "export",
+    "no_lowering": "lowering",
+    "lowering_fails": "lowering",
+    "runtime_fails": "runtime",
+    "wrong_numbers": "numerics",
+}
+_MISSING = object()
+_UNKNOWN = object()
+
+
+@dataclass(frozen=True)
+class Verdict:
+    code: str
+    severity: Severity
+    message: str
+    status: str
+    data: dict[str, Any]
+
+
+def lookup(name: str) -> compat.Entry | None:
+    """The entry for a qualified torch name; never raises (a broken data file = no data)."""
+    try:
+        return compat.lookup(name, "torch")
+    except Exception:  # noqa: BLE001 - a corrupt knowledge base must not break diagnostics
+        return None
+
+
+def literal(node: ast.AST) -> Any:
+    """The Python value of a literal argument, or _UNKNOWN."""
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, (ast.Tuple, ast.List)):
+        values = [literal(e) for e in node.elts]
+        return _UNKNOWN if any(v is _UNKNOWN for v in values) else values
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        value = literal(node.operand)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return -value
+    return _UNKNOWN
+
+
+def call_arguments(call: ast.Call, params: list[str] | None, method: bool) -> dict[str, Any] | None:
+    """Parameter name -> literal value (or _UNKNOWN) for the arguments this call passes.
+    None when a `*args`/`**kwargs` hides which parameters are passed."""
+    names = list(params or [])
+    if method and names and names[0] in ("self", "input"):
+        names = names[1:]
+    passed: dict[str, Any] = {}
+    for index, argument in enumerate(call.args):
+        if isinstance(argument, ast.Starred):
+            return None
+        if index < len(names):
+            passed[names[index]] = literal(argument)
+    for keyword in call.keywords:
+        if keyword.arg is None:
+            return None
+        passed[keyword.arg] = literal(keyword.value)
+    return passed
+
+
+def verdict(entry: compat.Entry, op: str, call: ast.Call | None, method: bool) -> Verdict | None:
+    """What to report for a call of `op` whose entry is `entry`; None when it works."""
+    status = entry.status
+    if status == "supported" or status not in TORCH_STATUS_CODES:
+        return None
+    if status == "conditional":
+        decided = _decide_variant(entry, call, method)
+        if decided == "supported":
+            return None
+        if decided in TORCH_STATUS_CODES and decided != "conditional":
+            return _failing(entry, op, decided, chosen_by_arguments=True)
+        condition = entry.get("condition") or "the arguments, shapes or dtypes"
+        message = (
+            f"`{op}` converts for some arguments and fails for others: {condition}. "
+            f"Which case this call is cannot be told from the source (it depends on "
+            f"{_depends_on(entry)}). {_advice(entry, op)}"
+        )
+        return Verdict("LRT106", default_severity("LRT106"), message, status, _data(entry))
+    return _failing(entry, op, status, chosen_by_arguments=False)
+
+
+def _failing(entry: compat.Entry, op: str, status: str, chosen_by_arguments: bool) -> Verdict:
+    code = TORCH_STATUS_CODES[status]
+    layer = _STATUS_LAYER.get(status) or entry.get("layer") or "lowering"
+    reason = entry.get("reason") if not chosen_by_arguments or entry.status == status else None
+    if chosen_by_arguments and not reason:
+        reason = entry.get("condition")
+    text = f"`{op}` fails at {_LAYER_WORDS.get(layer, layer)}"
+    if reason:
+        text += f": {reason}"
+    text += f". {_advice(entry, op)}"
+    return Verdict(code, default_severity(code), text, status, _data(entry))
+
+
+def _advice(entry: compat.Entry, op: str) -> str:
+    rewrite = entry.rewrite
+    if rewrite and rewrite.get("description"):
+        return f"Instead: {rewrite['description']}."
+    return (f"Instead: replace it with ops LiteRT supports, or compute it outside the model "
+            f"(`litert-lsp ops {op}` shows what was measured).")
+
+
+def _data(entry: compat.Entry) -> dict[str, Any]:
+    rewrite = entry.rewrite
+    return {"rewrite": rewrite["code"]} if rewrite and rewrite.get("code") else {}
+
+
+def _depends_on(entry: compat.Entry) -> str:
+    variants = entry.variants
+    aspects = []
+    if len({v.get("rank") for v in variants}) > 1:
+        aspects.append("the input's rank")
+    if len({v.get("dtype") for v in variants}) > 1:
+        aspects.append("the input's dtype")
+    keys = sorted({k for v in variants for k in (v.get("kwargs") or {})})
+    if keys:
+        aspects.append("the values of " + ", ".join(f"`{k}`" for k in keys))
+    return " and ".join(aspects) or "values known only at run time"
+
+
+def _decide_variant(entry: compat.Entry, call: ast.Call | None, method: bool) -> str | None:
+    """The status shared by every variant this call may be, or None if they disagree."""
+    variants = [v for v in entry.variants if v.get("status")]
+    if not variants or call is None:
+        return None
+    passed = call_arguments(call, entry.get("params"), method)
+    if passed is None:
+        return None
+    keys = {k for v in variants for k in (v.get("kwargs") or {})}
+    candidates = []
+    for variant in variants:
+        wanted = variant.get("kwargs") or {}
+        possible = True
+        for key in keys:
+            given = passed.get(key, _MISSING)
+            if given is _UNKNOWN:
+                continue
+            if key in wanted:
+                # A variant probed with a non-default value: the call must pass that value.
+                if given is _MISSING or _normal(given) != _normal(wanted[key]):
+                    possible = False
+                    break
+            elif given is not _MISSING and _normal(given) in {_normal(v.get("kwargs", {}).get(key)) for v in variants if key in (v.get("kwargs") or {})}:
+                # The call passes a value some other variant was probed with.
+                possible = False
+                break
+        if possible:
+            candidates.append(variant)
+    statuses = {v["status"] for v in candidates}
+    return statuses.pop() if len(statuses) == 1 else None
+
+
+def _normal(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return tuple(_normal(v) for v in value)
+    return value

@@ -1,0 +1,1032 @@
+"""PyTorch rules: what in a module's traced code LiteRT cannot take (LRT1xx, LRT2xx).
+
+Model code is found from the classes deriving from torch.nn.Module: their `forward` and
+everything it reaches in the file is traced code; their `__init__` (and what it reaches)
+builds the layers. One walk per function infers which local names hold tensors and checks
+each statement as it goes; calls to other functions of the file become edges, so that the
+callee is analyzed with the tensor-ness of its arguments (a small fixpoint in `Program`).
+
+Each function's result depends only on its block's text, the module context key, its mode
+and the tensor parameters it was reached with, so `Program` caches it under that key and
+the incremental analyzer re-walks only functions whose block changed.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from litert_lsp.analysis import torch_kb
+from litert_lsp.analysis.codes import default_severity
+from litert_lsp.analysis.findings import Finding, Severity
+from litert_lsp.analysis.module_index import (
+    BlockInfo,
+    ModuleContext,
+    build_context,
+    parse_block,
+)
+from litert_lsp.analysis.names import ImportTable
+from litert_lsp.analysis.torch_values import (
+    BOOL_FUNCTIONS,
+    BOOL_METHODS,
+    DATA_DEPENDENT_FUNCTIONS,
+    DATA_DEPENDENT_METHODS,
+    DROPOUT_TRAINING_DEFAULT,
+    GUARDS_FALSE_UNTRACED,
+    GUARDS_TRUE_UNTRACED,
+    MAYBE,
+    NON_TENSOR_BUILTINS,
+    NON_TENSOR_METHODS,
+    NON_TENSOR_TORCH_NAMES,
+    NON_TENSOR_TORCH_PREFIXES,
+    RANDOM_FUNCTIONS,
+    RANDOM_METHODS,
+    SEQ,
+    SEQ_FUNCTIONS,
+    SEQ_METHODS,
+    TENSOR,
+    TENSOR_ATTRIBUTES,
+    TO_PYTHON_BUILTINS,
+    TO_PYTHON_METHODS,
+    TRAINING_NAMES,
+    VALUE_BOOL_FUNCTIONS,
+    VALUE_BOOL_METHODS,
+)
+
+TRACE = "trace"  # forward and what it reaches: every rule
+BUILD = "build"  # __init__ and what it reaches: layer constructors only
+
+# A function of the file: ("f", name) or ("m", class, method).
+Callee = tuple
+TensorParams = frozenset
+
+_IS_OPS = (ast.Is, ast.IsNot, ast.In, ast.NotIn)
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+@dataclass(frozen=True)
+class FunctionResult:
+    findings: tuple[Finding, ...]  # block-relative lines
+    calls: tuple[tuple[Callee, TensorParams], ...]
+
+
+def _is_tensorish(kind: int | None) -> bool:
+    return kind is not None
+
+
+class _Walker:
+    """One pass over one function: local tensor inference plus every check."""
+
+    def __init__(self, ctx: ModuleContext, block: BlockInfo, class_name: str | None, mode: str) -> None:
+        self.ctx = ctx
+        self.block = block
+        self.class_name = class_name
+        self.mode = mode
+        self.imports: ImportTable = ctx.imports
+        self.env: dict[str, int] = {}
+        self.masks: set[str] = set()
+        self.findings: dict[tuple[int, int, int, int], Finding] = {}
+        self.calls: dict[Callee, set[str]] = {}
+        self.local_functions: set[str] = set()
+
+    # ---- results ---------------------------------------------------------------------------
+
+    def result(self) -> FunctionResult:
+        return FunctionResult(
+            tuple(self.findings.values()),
+            tuple((callee, frozenset(params)) for callee, params in self.calls.items()),
+        )
+
+    def report(self, node: ast.AST, code: str, message: str, op: str | None = None,
+               status: str | None = None, data: dict | None = None,
+               severity: Severity | None = None) -> None:
+        line, column = node.lineno, node.col_offset
+        end_line, end_column = node.end_lineno or line, node.end_col_offset or column
+        if not self.block.ascii:
+            lines = self.block.lines
+            column = _char_column(lines, line, column)
+            end_column = _char_column(lines, end_line, end_column)
+        span = (line, column, end_line, end_column)
+        if span in self.findings:
+            return  # one finding per span: the first (most specific) check wins
+        self.findings[span] = Finding(
+            line, column, end_line, end_column, severity or default_severity(code), code, message,
+            op=op, status=status, data=data or {},
+        )
+
+    def edge(self, callee: Callee, params: Iterable[str]) -> None:
+        self.calls.setdefault(callee, set()).update(params)
+
+    # ---- entry points ------------------------------------------------------------------------
+
+    def run_trace(self, function: ast.FunctionDef | ast.AsyncFunctionDef, root: bool,
+                  tensor_params: frozenset[str]) -> None:
+        arguments = function.args
+        positional = arguments.posonlyargs + arguments.args
+        defaults: list[ast.expr | None] = [None] * (len(positional) - len(arguments.defaults))
+        defaults += arguments.defaults
+        params = list(zip(positional, defaults)) + list(zip(arguments.kwonlyargs, arguments.kw_defaults))
+        if self.class_name is not None and positional and not _is_static(function):
+            params = params[1:]
+        for arg, default in params:
+            self.env[arg.arg] = self._param_kind(arg, default, root, tensor_params)
+        if arguments.vararg is not None and (root or "*" in tensor_params):
+            self.env[arguments.vararg.arg] = SEQ
+        self.statements(function.body)
+
+    def run_build(self, function: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        """Layer constructors, and edges to the file's functions that build more of them."""
+        for node in ast.walk(function):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
+                owner = self.class_name and self.ctx.find_method(self.class_name, func.attr)
+                if owner:
+                    self.edge(("m", owner, func.attr), ())
+                continue
+            if isinstance(func, ast.Name) and func.id in self.ctx.functions:
+                self.edge(("f", func.id), ())
+                continue
+            name = self.imports.resolve(func)
+            if name and name.startswith("torch.nn."):
+                self.layer(node, name)
+
+    def _param_kind(self, arg: ast.arg, default: ast.expr | None, root: bool,
+                    tensor_params: frozenset[str]) -> int | None:
+        if arg.annotation is not None:
+            return TENSOR if _mentions_tensor(arg.annotation) else None
+        if default is None:
+            return TENSOR if root or arg.arg in tensor_params else None
+        if isinstance(default, ast.Constant) and default.value is None:
+            return MAYBE if root or arg.arg in tensor_params else None
+        return None
+
+    # ---- statements --------------------------------------------------------------------------
+
+    def statements(self, body: list[ast.stmt]) -> None:
+        for statement in body:
+            handler = _STATEMENTS.get(type(statement))
+            if handler is not None:
+                handler(self, statement)
+
+    def s_expr(self, node: ast.Expr) -> None:
+        self.ev(node.value)
+
+    def s_assign(self, node: ast.Assign) -> None:
+        kind = self.ev(node.value)
+        mask = self.is_mask(node.value)
+        for target in node.targets:
+            self.bind(target, kind, node.value, mask)
+
+    def s_annassign(self, node: ast.AnnAssign) -> None:
+        if node.value is not None:
+            kind = self.ev(node.value)
+            self.bind(node.target, kind, node.value, self.is_mask(node.value))
+
+    def s_augassign(self, node: ast.AugAssign) -> None:
+        kind = self.ev(node.value)
+        target = node.target
+        if isinstance(target, ast.Name):
+            if _is_tensorish(kind) or _is_tensorish(self.env.get(target.id)):
+                self.env[target.id] = TENSOR
+        else:
+            self.ev(target)
+
+    def s_if(self, node: ast.If) -> None:
+        guard = self.guard(node.test)
+        if guard == 1:
+            self.statements(node.orelse)
+            return
+        if guard == 2:
+            self.statements(node.body)
+            return
+        self.test(node.test, "`if`")
+        self.statements(node.body)
+        self.statements(node.orelse)
+
+    def s_while(self, node: ast.While) -> None:
+        self.test(node.test, "`while`")
+        self.statements(node.body)
+        self.statements(node.orelse)
+
+    def s_for(self, node: ast.For) -> None:
+        iterable = node.iter
+        kind = self.ev(iterable)
+        self.bind_loop(node.target, iterable, kind)
+        self.statements(node.body)
+        self.statements(node.orelse)
+
+    def s_with(self, node: ast.With) -> None:
+        for item in node.items:
+            self.ev(item.context_expr)
+            if item.optional_vars is not None:
+                self.bind(item.optional_vars, None, None, False)
+        self.statements(node.body)
+
+    def s_try(self, node: ast.Try) -> None:
+        self.statements(node.body)
+        for handler in node.handlers:
+            self.statements(handler.body)
+        self.statements(node.orelse)
+        self.statements(node.finalbody)
+
+    def s_return(self, node: ast.Return) -> None:
+        if node.value is not None:
+            self.ev(node.value)
+
+    def s_assert(self, node: ast.Assert) -> None:
+        self.test(node.test, "`assert`")
+
+    def s_function(self, node: ast.FunctionDef) -> None:
+        # A closure inside traced code: walked with the enclosing names visible; its own
+        # parameters count as tensors only when annotated so.
+        self.local_functions.add(node.name)
+        saved = dict(self.env)
+        for arg in node.args.posonlyargs + node.args.args + node.args.kwonlyargs:
+            self.env[arg.arg] = TENSOR if arg.annotation is not None and _mentions_tensor(arg.annotation) else None
+        self.statements(node.body)
+        self.env = saved
+
+    def s_import(self, node: ast.stmt) -> None:
+        if self.imports is self.ctx.imports:
+            self.imports = ImportTable(dict(self.ctx.imports.names))
+        self.imports.add_imports([node])
+
+    def s_match(self, node: ast.stmt) -> None:
+        self.ev(node.subject)  # type: ignore[attr-defined]
+        for case in node.cases:  # type: ignore[attr-defined]
+            self.statements(case.body)
+
+    # ---- binding -----------------------------------------------------------------------------
+
+    def bind(self, target: ast.expr, kind: int | None, value: ast.expr | None, mask: bool) -> None:
+        if isinstance(target, ast.Name):
+            if kind is None:
+                self.env.pop(target.id, None)
+            else:
+                self.env[target.id] = TENSOR if kind == MAYBE else kind
+            if mask:
+                self.masks.add(target.id)
+            else:
+                self.masks.discard(target.id)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts):
+                for element, part in zip(target.elts, value.elts):
+                    self.bind(element, self.kind_of_known(part), part, False)
+                return
+            element_kind = TENSOR if _is_tensorish(kind) else None
+            for element in target.elts:
+                self.bind(element, element_kind, None, False)
+        elif isinstance(target, ast.Starred):
+            self.bind(target.value, SEQ if _is_tensorish(kind) else None, None, False)
+        elif isinstance(target, ast.Subscript):
+            base = self.ev(target.value)
+            self.ev(target.slice)
+            if base in (TENSOR, MAYBE) and self.is_mask(target.slice):
+                self.report_mask(target)
+        elif isinstance(target, ast.Attribute):
+            self.ev(target.value)
+
+    def kind_of_known(self, node: ast.expr) -> int | None:
+        """Kind of an already-visited element of a tuple literal (no second report)."""
+        if isinstance(node, ast.Name):
+            return self.env.get(node.id)
+        if isinstance(node, ast.Constant):
+            return None
+        saved_findings, saved_calls = self.findings, self.calls
+        self.findings, self.calls = {}, {}
+        try:
+            return self.ev(node)
+        finally:
+            self.findings, self.calls = saved_findings, saved_calls
+
+    def bind_loop(self, target: ast.expr, iterable: ast.expr, kind: int | None) -> None:
+        if isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Name):
+            name = iterable.func.id
+            if name == "enumerate" and isinstance(target, ast.Tuple) and len(target.elts) == 2 and iterable.args:
+                self.bind(target.elts[0], None, None, False)
+                inner = self.kind_of_known(iterable.args[0])
+                self.bind(target.elts[1], TENSOR if _is_tensorish(inner) else None, None, False)
+                return
+            if name == "zip" and isinstance(target, ast.Tuple) and len(target.elts) == len(iterable.args):
+                for element, argument in zip(target.elts, iterable.args):
+                    inner = self.kind_of_known(argument)
+                    self.bind(element, TENSOR if _is_tensorish(inner) else None, None, False)
+                return
+            if name == "range":
+                self.bind(target, None, None, False)
+                return
+        self.bind(target, TENSOR if _is_tensorish(kind) else None, None, False)
+
+    # ---- conditions --------------------------------------------------------------------------
+
+    def guard(self, test: ast.expr) -> int:
+        """1: the body is not traced (training-only / scripting-only code);
+        2: the else branch is not traced; 0: both may be."""
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            return {1: 2, 2: 1}.get(self.guard(test.operand), 0)
+        if isinstance(test, ast.BoolOp):
+            inner = [self.guard(v) for v in test.values]
+            if isinstance(test.op, ast.And):
+                return 1 if 1 in inner else 0
+            return 2 if 2 in inner else 0
+        if isinstance(test, ast.Attribute):
+            return 1 if test.attr in TRAINING_NAMES else 0
+        if isinstance(test, ast.Name):
+            return 1 if test.id in TRAINING_NAMES else 0
+        if isinstance(test, ast.Call) and not test.args:
+            name = self.imports.resolve(test.func)
+            if name in GUARDS_TRUE_UNTRACED:
+                return 1
+            if name in GUARDS_FALSE_UNTRACED:
+                return 2
+        return 0
+
+    def test(self, node: ast.expr, construct: str) -> None:
+        """`node` is used as a Python truth value."""
+        if isinstance(node, ast.BoolOp):
+            for value in node.values:
+                self.test(value, construct)
+            return
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            self.test(node.operand, construct)
+            return
+        if self.ev(node) == TENSOR:
+            self.report(
+                node, "LRT201",
+                f"Python {construct} on a tensor value: torch.export cannot trace a branch that "
+                "depends on tensor data, so the model cannot be exported. Instead: compute both "
+                "sides and select with torch.where(...), or use torch.cond; checks on shapes "
+                "(x.shape, x.size(0), x.dim()) are fine.",
+            )
+
+    # ---- expressions -------------------------------------------------------------------------
+
+    def ev(self, node: ast.expr | None) -> int | None:
+        """Visit `node` (running every check inside it) and return what kind of value it is."""
+        if node is None:
+            return None
+        handler = _EXPRESSIONS.get(type(node))
+        if handler is None:
+            return None
+        return handler(self, node)
+
+    def e_name(self, node: ast.Name) -> int | None:
+        kind = self.env.get(node.id)
+        if kind is None and node.id in self.ctx.functions and node.id not in self.local_functions:
+            self.edge(("f", node.id), ())  # passed as a value (e.g. to checkpoint): reached
+        return kind
+
+    def e_attribute(self, node: ast.Attribute) -> int | None:
+        value = node.value
+        if isinstance(value, ast.Name) and value.id == "self" and self.class_name:
+            if self.ctx.is_tensor_attr(self.class_name, node.attr):
+                return TENSOR
+            owner = self.ctx.find_method(self.class_name, node.attr)
+            if owner:
+                self.edge(("m", owner, node.attr), ())
+            return None
+        kind = self.ev(value)
+        if kind in (TENSOR, MAYBE) and node.attr in TENSOR_ATTRIBUTES:
+            return TENSOR
+        return None
+
+    def e_binop(self, node: ast.BinOp) -> int | None:
+        left = self.ev(node.left)
+        right = self.ev(node.right)
+        if left in (TENSOR, MAYBE) or right in (TENSOR, MAYBE):
+            return TENSOR
+        if left == SEQ and right == SEQ:
+            return SEQ
+        return None
+
+    def e_unaryop(self, node: ast.UnaryOp) -> int | None:
+        if isinstance(node.op, ast.Not):
+            self.test(node.operand, "`not`")
+            return None
+        return TENSOR if self.ev(node.operand) in (TENSOR, MAYBE) else None
+
+    def e_boolop(self, node: ast.BoolOp) -> int | None:
+        values = node.values
+        for value in values[:-1]:
+            self.test(value, "`and`/`or`")
+        return self.ev(values[-1])
+
+    def e_compare(self, node: ast.Compare) -> int | None:
+        kinds = [self.ev(node.left)] + [self.ev(c) for c in node.comparators]
+        if all(isinstance(op, _IS_OPS) for op in node.ops):
+            return None
+        return TENSOR if any(k in (TENSOR, MAYBE) for k in kinds) else None
+
+    def e_ifexp(self, node: ast.IfExp) -> int | None:
+        guard = self.guard(node.test)
+        if guard == 1:
+            return self.ev(node.orelse)
+        if guard == 2:
+            return self.ev(node.body)
+        self.test(node.test, "conditional expression (`a if cond else b`)")
+        body = self.ev(node.body)
+        orelse = self.ev(node.orelse)
+        return TENSOR if TENSOR in (body, orelse) else (body or orelse)
+
+    def e_subscript(self, node: ast.Subscript) -> int | None:
+        base = self.ev(node.value)
+        self.ev(node.slice)
+        if base in (TENSOR, MAYBE):
+            if self.is_mask(node.slice):
+                self.report_mask(node)
+            return TENSOR
+        if base == SEQ:
+            return TENSOR
+        return None
+
+    def report_mask(self, node: ast.Subscript) -> None:
+        self.report(
+            node, "LRT203",
+            "Boolean-mask indexing gives a tensor whose size depends on the mask's values; "
+            "torch.export and LiteRT need static shapes (the lowering fails). Instead: keep the "
+            "shape with torch.where(mask, x, fill) or x * mask.",
+        )
+
+    def e_sequence(self, node: ast.Tuple) -> int | None:
+        kinds = [self.ev(e) for e in node.elts]
+        return SEQ if any(_is_tensorish(k) for k in kinds) else None
+
+    def e_dict(self, node: ast.Dict) -> int | None:
+        for key in node.keys:
+            self.ev(key)
+        for value in node.values:
+            self.ev(value)
+        return None
+
+    def e_comprehension(self, node: ast.ListComp) -> int | None:
+        for generator in node.generators:
+            kind = self.ev(generator.iter)
+            self.bind_loop(generator.target, generator.iter, kind)
+            for condition in generator.ifs:
+                self.test(condition, "comprehension `if`")
+        if isinstance(node, ast.DictComp):
+            self.ev(node.key)
+            self.ev(node.value)
+            return None
+        return SEQ if _is_tensorish(self.ev(node.elt)) else None
+
+    def e_lambda(self, node: ast.Lambda) -> int | None:
+        saved = dict(self.env)
+        for arg in node.args.posonlyargs + node.args.args + node.args.kwonlyargs:
+            self.env.pop(arg.arg, None)
+        self.ev(node.body)
+        self.env = saved
+        return None
+
+    def e_joined(self, node: ast.JoinedStr) -> int | None:
+        return None  # formatting for messages; never traced into the graph
+
+    def e_starred(self, node: ast.Starred) -> int | None:
+        return self.ev(node.value)
+
+    def e_named(self, node: ast.NamedExpr) -> int | None:
+        kind = self.ev(node.value)
+        self.bind(node.target, kind, node.value, self.is_mask(node.value))
+        return kind
+
+    def e_slice(self, node: ast.Slice) -> int | None:
+        self.ev(node.lower)
+        self.ev(node.upper)
+        self.ev(node.step)
+        return None
+
+    def e_await(self, node: ast.Await) -> int | None:
+        return self.ev(node.value)
+
+    # ---- calls -------------------------------------------------------------------------------
+
+    def e_call(self, node: ast.Call) -> int | None:
+        func = node.func
+        if isinstance(func, ast.Name):
+            return self.call_name(node, func.id)
+        if isinstance(func, ast.Attribute):
+            return self.call_attribute(node, func)
+        if isinstance(func, ast.Subscript):
+            # self.layers[i](x), self.heads[name](x): calling a submodule of a container.
+            self.ev(func)
+            self.args(node)
+            return TENSOR
+        self.ev(func)
+        return TENSOR if self.args(node) else None
+
+    def args(self, node: ast.Call) -> list[int | None]:
+        """Visit the arguments; their kinds, positional first then keywords."""
+        kinds = [self.ev(a) for a in node.args]
+        kinds += [self.ev(k.value) for k in node.keywords]
+        return [k for k in kinds if _is_tensorish(k)]
+
+    def tensor_arguments(self, node: ast.Call, callee: ast.FunctionDef | ast.AsyncFunctionDef | None,
+                         method: bool) -> set[str]:
+        """Which parameters of a file-local callee receive tensors at this call."""
+        names: list[str] = []
+        if callee is not None:
+            arguments = callee.args
+            names = [a.arg for a in arguments.posonlyargs + arguments.args]
+            if method and names and not _is_static(callee):
+                names = names[1:]
+        params: set[str] = set()
+        for index, argument in enumerate(node.args):
+            kind = self.ev(argument)
+            if isinstance(argument, ast.Starred):
+                if _is_tensorish(kind):
+                    params.update(names[index:])
+                    params.add("*")
+                continue
+            if _is_tensorish(kind):
+                if index < len(names):
+                    params.add(names[index])
+                else:
+                    params.add("*")
+        for keyword in node.keywords:
+            kind = self.ev(keyword.value)
+            if _is_tensorish(kind) and keyword.arg:
+                params.add(keyword.arg)
+        return params
+
+    def call_name(self, node: ast.Call, name: str) -> int | None:
+        kind = self.env.get(name)
+        if kind is None and name not in self.local_functions:
+            qualified = self.imports.names.get(name)
+            if qualified is not None:
+                return self.library_call(node, qualified, None)
+            if name in self.ctx.functions:
+                callee = _function_node(self.ctx, ("f", name))
+                self.edge(("f", name), self.tensor_arguments(node, callee, method=False))
+                return TENSOR if self.ctx.returns.get(name, True) else None
+            if name in self.ctx.classes:
+                self.args(node)
+                return None  # building a module object inside forward
+            if name == "bool" and node.args:
+                if self.ev(node.args[0]) == TENSOR:
+                    self.report(
+                        node, "LRT201",
+                        "`bool()` of a tensor value needs its data at trace time: torch.export "
+                        "cannot trace it, so the model cannot be exported. Instead: keep it a "
+                        "tensor and select with torch.where(...).",
+                    )
+                return None
+            if name in TO_PYTHON_BUILTINS and node.args:
+                if self.ev(node.args[0]) == TENSOR:
+                    self.report_to_python(node, f"{name}()")
+                for extra in node.args[1:]:
+                    self.ev(extra)
+                return None
+            if name in ("any", "all") and node.args:
+                if self.ev(node.args[0]) == TENSOR:
+                    self.report(
+                        node, "LRT201",
+                        f"Python `{name}()` over a tensor tests each element's value: torch.export "
+                        f"cannot trace it. Instead: use the tensor method `.{name}()` and keep the "
+                        "result a tensor.",
+                    )
+                return None
+            if name in NON_TENSOR_BUILTINS:
+                self.args(node)
+                return None
+            if name in ("list", "tuple"):
+                return SEQ if self.args(node) else None
+        # A local callable value (`layer(x)` in `for layer in self.layers`) or an unknown one.
+        tensors = self.args(node)
+        return TENSOR if tensors else None
+
+    def call_attribute(self, node: ast.Call, func: ast.Attribute) -> int | None:
+        receiver = func.value
+        method = func.attr
+        if isinstance(receiver, ast.Name) and receiver.id == "self" and self.class_name:
+            owner = self.ctx.find_method(self.class_name, method)
+            if owner is not None:
+                callee = _function_node(self.ctx, ("m", owner, method))
+                self.edge(("m", owner, method), self.tensor_arguments(node, callee, method=True))
+                return TENSOR if self.ctx.returns.get(f"{owner}.{method}", True) else None
+            if self.ctx.is_tensor_attr(self.class_name, method):
+                self.args(node)
+                return TENSOR
+            self.args(node)
+            return TENSOR  # a submodule: self.conv(x)
+        if (
+            isinstance(receiver, ast.Call) and isinstance(receiver.func, ast.Name)
+            and receiver.func.id == "super" and self.class_name
+        ):
+            owner = self.ctx.find_method(self.class_name, method, skip_first=True)
+            if owner is not None:
+                callee = _function_node(self.ctx, ("m", owner, method))
+                self.edge(("m", owner, method), self.tensor_arguments(node, callee, method=True))
+            else:
+                self.args(node)
+            return TENSOR if method != "__init__" else None
+        qualified = self.imports.resolve(func) if not _is_local_name(receiver, self.env) else None
+        if qualified is not None:
+            return self.library_call(node, qualified, None)
+        kind = self.ev(receiver)
+        if kind in (TENSOR, MAYBE):
+            return self.tensor_method(node, method)
+        if method in TO_PYTHON_METHODS and method != "tolist" and not _visibly_not_tensor(receiver):
+            # `.item()`/`.numpy()` exist on tensors; in traced code the receiver is one.
+            self.args(node)
+            self.report_to_python(node, f".{method}()")
+            return None
+        tensors = self.args(node)
+        if kind == SEQ:
+            return TENSOR if method in ("pop", "__getitem__") else None
+        return TENSOR if tensors else None
+
+    def report_to_python(self, node: ast.Call, what: str) -> None:
+        self.report(
+            node, "LRT202",
+            f"`{what}` turns a tensor into a Python value: torch.export cannot trace past it, so "
+            "the model cannot be exported (or the value is frozen as a constant). Instead: keep "
+            "the value a tensor and use tensor ops, or compute it outside the model.",
+            op=f"torch.Tensor.{what.strip('.()')}" if what.startswith(".") else None,
+        )
+
+    def tensor_method(self, node: ast.Call, method: str) -> int | None:
+        self.args(node)
+        if method in TO_PYTHON_METHODS:
+            self.report_to_python(node, f".{method}()")
+            return None
+        if method in RANDOM_METHODS:
+            self.report_random(node, f"torch.Tensor.{method}")
+            return TENSOR
+        if method in VALUE_BOOL_METHODS:
+            return TENSOR
+        if method in NON_TENSOR_METHODS:
+            return None
+        if method == "type" and not node.args and not node.keywords:
+            return None
+        op = f"torch.Tensor.{method}"
+        entry = torch_kb.lookup(op)
+        if entry is None and not method.startswith("_"):
+            fallback = f"torch.{method.rstrip('_')}"
+            entry = torch_kb.lookup(fallback)
+            if entry is not None:
+                op = fallback
+        if entry is not None:
+            self.kb(node, entry, op, method=op.startswith("torch.Tensor."))
+        elif method in DATA_DEPENDENT_METHODS or (
+            method == "repeat_interleave" and node.args and self.kind_of_known(node.args[0]) == TENSOR
+        ):
+            self.report_data_dependent(node, op)
+        return SEQ if method in SEQ_METHODS else TENSOR
+
+    def library_call(self, node: ast.Call, qualified: str, _unused: None) -> int | None:
+        if not qualified.startswith("torch"):
+            tensors = self.args(node)
+            if qualified.startswith(("math.", "numpy.", "builtins.")):
+                return None
+            return TENSOR if tensors else None
+        name = _canonical_torch(qualified)
+        if name.startswith("torch.nn.") and name.rsplit(".", 1)[-1][:1].isupper() and name != "torch.nn.Parameter":
+            self.layer(node, name)
+            self.args(node)
+            return None  # a module object built inside forward
+        self.args(node)
+        if name in RANDOM_FUNCTIONS:
+            self.report_random(node, name)
+            return TENSOR
+        if name in DROPOUT_TRAINING_DEFAULT:
+            self.dropout(node, name)
+            return TENSOR
+        if name == "torch.where" and len(node.args) == 1 and not node.keywords:
+            self.report_data_dependent(node, "torch.where (one-argument form)")
+            return SEQ
+        entry = torch_kb.lookup(name)
+        if entry is not None:
+            self.kb(node, entry, name, method=False)
+        elif name in DATA_DEPENDENT_FUNCTIONS or (
+            name == "torch.repeat_interleave" and len(node.args) == 1 and not node.keywords
+        ):
+            self.report_data_dependent(node, name)
+        if name in VALUE_BOOL_FUNCTIONS:
+            return TENSOR
+        if name in NON_TENSOR_TORCH_NAMES or name.startswith(NON_TENSOR_TORCH_PREFIXES):
+            return None
+        if name in SEQ_FUNCTIONS:
+            return SEQ
+        last = name.rsplit(".", 1)[-1]
+        if last[:1].isupper() and not last.endswith("Tensor"):
+            return None
+        return TENSOR
+
+    def layer(self, node: ast.Call, name: str) -> None:
+        """A torch.nn layer constructor: its measured verdict, reported on this line."""
+        entry = torch_kb.lookup(name)
+        if entry is None and ".modules." in name:
+            name = "torch.nn." + name.rsplit(".", 1)[-1]
+            entry = torch_kb.lookup(name)
+        if entry is not None:
+            self.kb(node, entry, name, method=False)
+
+    def kb(self, node: ast.Call, entry, op: str, method: bool) -> None:
+        found = torch_kb.verdict(entry, op, node, method)
+        if found is not None:
+            self.report(node, found.code, found.message, op=op, status=found.status,
+                        data=found.data, severity=found.severity)
+
+    def report_random(self, node: ast.Call, op: str) -> None:
+        self.report(
+            node, "LRT205",
+            f"`{op}` draws random numbers even after eval(): LiteRT has no random sampling for "
+            "it (the lowering fails) and results could not match PyTorch. Instead: move it under "
+            "`if self.training:`, use nn.Dropout, or pass the noise in as an input.",
+            op=op,
+        )
+
+    def dropout(self, node: ast.Call, name: str) -> None:
+        default, index = DROPOUT_TRAINING_DEFAULT[name]
+        given: object = default
+        if len(node.args) > index:
+            given = torch_kb.literal(node.args[index])
+        for keyword in node.keywords:
+            if keyword.arg == "training":
+                given = torch_kb.literal(keyword.value)
+            elif keyword.arg is None:
+                return
+        if given is True:
+            short = name.rsplit(".", 1)[-1]
+            self.report(
+                node, "LRT205",
+                f"`F.{short}` samples a random mask whenever `training` is true, and its default "
+                f"is training=True, so it still drops values after eval() (the lowering fails: "
+                f"no random ops in LiteRT). Instead: pass training=self.training, or use the "
+                f"nn.Dropout layer (a no-op after eval()).",
+                op=name,
+            )
+
+    def report_data_dependent(self, node: ast.Call, op: str) -> None:
+        self.report(
+            node, "LRT204",
+            f"`{op}` returns a tensor whose size depends on the input's values: torch.export and "
+            "LiteRT need static shapes, so it cannot be exported or converted. Instead: use "
+            "fixed-size formulations (torch.where(mask, a, b), a mask multiply, topk with a fixed k).",
+            op=op,
+        )
+
+    # ---- masks -------------------------------------------------------------------------------
+
+    def is_mask(self, node: ast.expr) -> bool:
+        """Whether `node` is a boolean tensor (without visiting it again)."""
+        if isinstance(node, ast.Name):
+            return node.id in self.masks
+        if isinstance(node, ast.Compare):
+            if all(isinstance(op, _IS_OPS) for op in node.ops):
+                return False
+            return any(self._tensor_shaped(e) for e in [node.left, *node.comparators])
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Invert):
+            return self.is_mask(node.operand)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.BitAnd, ast.BitOr, ast.BitXor)):
+            return self.is_mask(node.left) or self.is_mask(node.right)
+        if isinstance(node, ast.Tuple):
+            return any(self.is_mask(e) for e in node.elts)
+        if isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Attribute):
+                resolved = self.imports.resolve(func) if not _is_local_name(func.value, self.env) else None
+                if resolved is not None:
+                    return resolved in BOOL_FUNCTIONS
+                if func.attr in BOOL_METHODS and self._tensor_shaped(func.value):
+                    return True
+                if func.attr == "to" and any(
+                    self.imports.resolve(a) == "torch.bool" for a in [*node.args, *(k.value for k in node.keywords)]
+                ):
+                    return True
+            elif isinstance(func, ast.Name):
+                return self.imports.names.get(func.id) in BOOL_FUNCTIONS
+        return False
+
+    def _tensor_shaped(self, node: ast.expr) -> bool:
+        """A cheap syntactic check for "this operand is a tensor" (used by is_mask)."""
+        if isinstance(node, ast.Name):
+            return self.env.get(node.id) in (TENSOR, MAYBE)
+        if isinstance(node, ast.Attribute):
+            if isinstance(node.value, ast.Name) and node.value.id == "self" and self.class_name:
+                return self.ctx.is_tensor_attr(self.class_name, node.attr)
+            return node.attr in TENSOR_ATTRIBUTES and self._tensor_shaped(node.value)
+        if isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Attribute):
+                if func.attr in NON_TENSOR_METHODS or func.attr in TO_PYTHON_METHODS:
+                    return False
+                resolved = self.imports.resolve(func) if not _is_local_name(func.value, self.env) else None
+                if resolved is not None:
+                    return resolved.startswith("torch.")
+                return self._tensor_shaped(func.value)
+            return False
+        if isinstance(node, ast.BinOp):
+            return self._tensor_shaped(node.left) or self._tensor_shaped(node.right)
+        if isinstance(node, ast.Subscript):
+            return self._tensor_shaped(node.value)
+        if isinstance(node, ast.UnaryOp):
+            return self._tensor_shaped(node.operand)
+        return False
+
+
+_STATEMENTS: dict[type, Callable] = {
+    ast.Expr: _Walker.s_expr,
+    ast.Assign: _Walker.s_assign,
+    ast.AnnAssign: _Walker.s_annassign,
+    ast.AugAssign: _Walker.s_augassign,
+    ast.If: _Walker.s_if,
+    ast.While: _Walker.s_while,
+    ast.For: _Walker.s_for,
+    ast.AsyncFor: _Walker.s_for,
+    ast.With: _Walker.s_with,
+    ast.AsyncWith: _Walker.s_with,
+    ast.Try: _Walker.s_try,
+    ast.Return: _Walker.s_return,
+    ast.Assert: _Walker.s_assert,
+    ast.FunctionDef: _Walker.s_function,
+    ast.AsyncFunctionDef: _Walker.s_function,
+    ast.Import: _Walker.s_import,
+    ast.ImportFrom: _Walker.s_import,
+}
+if hasattr(ast, "TryStar"):
+    _STATEMENTS[ast.TryStar] = _Walker.s_try
+if hasattr(ast, "Match"):
+    _STATEMENTS[ast.Match] = _Walker.s_match
+
+_EXPRESSIONS: dict[type, Callable] = {
+    ast.Name: _Walker.e_name,
+    ast.Attribute: _Walker.e_attribute,
+    ast.Call: _Walker.e_call,
+    ast.BinOp: _Walker.e_binop,
+    ast.UnaryOp: _Walker.e_unaryop,
+    ast.BoolOp: _Walker.e_boolop,
+    ast.Compare: _Walker.e_compare,
+    ast.IfExp: _Walker.e_ifexp,
+    ast.Subscript: _Walker.e_subscript,
+    ast.Tuple: _Walker.e_sequence,
+    ast.List: _Walker.e_sequence,
+    ast.Set: _Walker.e_sequence,
+    ast.Dict: _Walker.e_dict,
+    ast.ListComp: _Walker.e_comprehension,
+    ast.SetComp: _Walker.e_comprehension,
+    ast.GeneratorExp: _Walker.e_comprehension,
+    ast.DictComp: _Walker.e_comprehension,
+    ast.Lambda: _Walker.e_lambda,
+    ast.JoinedStr: _Walker.e_joined,
+    ast.Starred: _Walker.e_starred,
+    ast.NamedExpr: _Walker.e_named,
+    ast.Slice: _Walker.e_slice,
+    ast.Await: _Walker.e_await,
+}
+
+
+def _char_column(lines: list[str], line: int, byte_column: int) -> int:
+    """ast gives UTF-8 byte offsets; findings use code points."""
+    if not 1 <= line <= len(lines):
+        return byte_column
+    text = lines[line - 1]
+    if text.isascii():
+        return byte_column
+    return len(text.encode("utf-8")[:byte_column].decode("utf-8", errors="ignore"))
+
+
+def _is_static(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    return any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in function.decorator_list)
+
+
+def _mentions_tensor(annotation: ast.expr) -> bool:
+    for node in ast.walk(annotation):
+        if isinstance(node, ast.Name) and "Tensor" in node.id:
+            return True
+        if isinstance(node, ast.Attribute) and "Tensor" in node.attr:
+            return True
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and "Tensor" in node.value:
+            return True
+    return False
+
+
+def _is_local_name(node: ast.expr, env: dict[str, int]) -> bool:
+    """Whether the chain's root is a local variable (so it is not an imported module)."""
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return isinstance(node, ast.Name) and node.id in env
+
+
+def _visibly_not_tensor(node: ast.expr) -> bool:
+    return isinstance(node, (ast.Constant, ast.JoinedStr, ast.Dict, ast.List)) or (
+        isinstance(node, ast.Attribute) and node.attr in ("shape", "dtype", "device")
+    )
+
+
+def _canonical_torch(name: str) -> str:
+    """`torch.nn.modules.pooling.AdaptiveMaxPool2d` -> `torch.nn.AdaptiveMaxPool2d`."""
+    if name.startswith("torch.nn.modules."):
+        return "torch.nn." + name.rsplit(".", 1)[-1]
+    if name.startswith("torch._C._nn."):
+        return "torch.nn.functional." + name.rsplit(".", 1)[-1]
+    return name
+
+
+def _function_node(ctx: ModuleContext, callee: Callee):
+    """The def of a file-local callee, from the context's block summaries."""
+    if callee[0] == "f":
+        return ctx.function_nodes.get(callee[1])
+    info = ctx.class_info.get(callee[1])
+    return info.methods.get(callee[2]) if info else None
+
+
+# ---- the module-wide fixpoint ------------------------------------------------------------------
+
+
+class Program:
+    """Runs the rules over a module given as blocks, caching each function's result."""
+
+    def __init__(self, cache: dict | None = None) -> None:
+        self.cache: dict = cache if cache is not None else {}
+        self.used: dict = {}
+
+    def run(self, blocks: list[BlockInfo], ctx: ModuleContext) -> list[tuple[int, Finding]]:
+        """Findings as (block index, block-relative finding)."""
+        owner: dict[Callee, int] = {}
+        for name, index in ctx.functions.items():
+            owner[("f", name)] = index
+        for name, index in ctx.classes.items():
+            for method in ctx.class_info[name].methods:
+                owner[("m", name, method)] = index
+        # (callee, mode, root) -> tensor params
+        reached: dict[tuple[Callee, str, bool], set[str]] = {}
+        pending: list[tuple[Callee, str, bool]] = []
+        for name in sorted(ctx.module_classes):
+            methods = ctx.class_info[name].methods
+            if "forward" in methods:
+                reached[(("m", name, "forward"), TRACE, True)] = set()
+                pending.append((("m", name, "forward"), TRACE, True))
+            if "__init__" in methods:
+                reached[(("m", name, "__init__"), BUILD, True)] = set()
+                pending.append((("m", name, "__init__"), BUILD, True))
+        results: dict[tuple[Callee, str, bool], FunctionResult] = {}
+        while pending:
+            key = pending.pop()
+            callee, mode, root = key
+            if callee not in owner:
+                continue
+            result = self._analyze(blocks[owner[callee]], ctx, callee, mode, root, frozenset(reached[key]))
+            results[key] = result
+            for target, params in result.calls:
+                target_key = (target, mode, False)
+                known = reached.get(target_key)
+                if known is None:
+                    reached[target_key] = set(params)
+                    pending.append(target_key)
+                elif not params <= known:
+                    known.update(params)
+                    pending.append(target_key)
+        found: list[tuple[int, Finding]] = []
+        for (callee, _mode, _root), result in results.items():
+            index = owner.get(callee)
+            if index is not None:
+                found.extend((index, f) for f in result.findings)
+        return found
+
+    def _analyze(self, block: BlockInfo, ctx: ModuleContext, callee: Callee, mode: str, root: bool,
+                 params: frozenset[str]) -> FunctionResult:
+        qualname = callee[1] if callee[0] == "f" else f"{callee[1]}.{callee[2]}"
+        key = (block.text, qualname, mode, root, params, ctx.key)
+        result = self.cache.get(key)
+        if result is None:
+            result = analyze_function(block, ctx, qualname, mode, root, params)
+            self.cache[key] = result
+        self.used[key] = result
+        return result
+
+
+def analyze_function(block: BlockInfo, ctx: ModuleContext, qualname: str, mode: str, root: bool,
+                     params: frozenset[str]) -> FunctionResult:
+    """One function's findings and outgoing calls; never raises."""
+    function = block.function(qualname)
+    if function is None:
+        return FunctionResult((), ())
+    class_name = qualname.split(".", 1)[0] if "." in qualname else None
+    walker = _Walker(ctx, block, class_name, mode)
+    try:
+        if mode == BUILD:
+            walker.run_build(function)
+        else:
+            walker.run_trace(function, root, params)
+    except RecursionError:
+        pass  # absurdly nested code: keep what was found so far
+    return walker.result()
+
+
+def find_torch_findings(tree: ast.Module, imports: ImportTable, source: str) -> list[Finding]:
+    """Every LRT1xx/LRT2xx finding of a whole parsed module (no cache, no suppression
+    comments applied); never raises. `tree` and `imports` are accepted for symmetry with the
+    TensorFlow rules; the module is re-read as blocks so that every entry point agrees."""
+    del tree, imports
+    from litert_lsp.analysis import (
+        DocumentAnalyzer,  # local: the package imports this module
+    )
+
+    return DocumentAnalyzer().torch_findings(source)
+
+
+__all__ = ["FunctionResult", "Program", "analyze_function", "build_context", "find_torch_findings", "parse_block"]

@@ -1,0 +1,125 @@
+"""What PyTorch names mean for the analyzer: which calls give tensors, which leave the graph.
+
+These are facts about PyTorch's API and about how `torch.export` traces, not about what
+LiteRT supports (that is measured, in the knowledge base). Each group below was checked
+against torch 2.13 (`inspect.signature`, and small `torch.export` / litert-torch probes
+for the guard functions and the dropout defaults).
+"""
+
+from __future__ import annotations
+
+# Value kinds the local inference tracks.
+TENSOR = 1  # a torch.Tensor
+SEQ = 2  # a tuple/list of tensors (torch.split, a tuple literal of tensors, *args)
+MAYBE = 3  # a parameter defaulting to None: a tensor when used like one, else "given or not"
+
+# Tensor methods/attributes whose result is not a tensor (Python ints, sizes, flags).
+NON_TENSOR_METHODS = frozenset({
+    "size", "dim", "ndimension", "numel", "nelement", "element_size", "stride",
+    "storage_offset", "data_ptr", "get_device", "is_contiguous", "is_floating_point",
+    "is_complex", "is_signed", "is_set_to", "is_shared", "is_pinned", "__len__",
+    "untyped_storage", "storage", "dim_order", "register_hook", "backward", "nbytes",
+})
+# Attributes of a tensor that are tensors themselves; every other attribute
+# (shape, dtype, device, ndim, requires_grad, ...) is not.
+TENSOR_ATTRIBUTES = frozenset({"T", "mT", "H", "mH", "real", "imag", "data", "grad", "values", "indices"})
+
+# Methods that hand a tensor's value to Python: torch.export cannot trace past them (LRT202).
+TO_PYTHON_METHODS = frozenset({"item", "tolist", "numpy"})
+# Builtins that do the same through __int__/__float__/__index__ (probed: int(x.sum()) fails
+# with GuardOnDataDependentSymNode).
+TO_PYTHON_BUILTINS = frozenset({"int", "float", "complex"})
+
+# Methods/functions returning a tuple of tensors.
+SEQ_METHODS = frozenset({
+    "split", "chunk", "unbind", "tensor_split", "hsplit", "vsplit", "dsplit", "split_with_sizes",
+})
+SEQ_FUNCTIONS = frozenset({
+    "torch.split", "torch.chunk", "torch.unbind", "torch.tensor_split", "torch.hsplit",
+    "torch.vsplit", "torch.dsplit", "torch.meshgrid", "torch.broadcast_tensors",
+    "torch.functional.split", "torch.functional.meshgrid", "torch.functional.broadcast_tensors",
+})
+
+# Results that are boolean tensors (masks): comparisons and predicates.
+BOOL_METHODS = frozenset({
+    "bool", "eq", "ne", "gt", "ge", "lt", "le", "isnan", "isinf", "isfinite", "isneginf",
+    "isposinf", "isreal", "logical_and", "logical_or", "logical_not", "logical_xor",
+    "greater", "greater_equal", "less", "less_equal", "not_equal", "isin", "isclose", "signbit",
+})
+BOOL_FUNCTIONS = frozenset(f"torch.{name}" for name in BOOL_METHODS if name != "bool")
+
+# torch.* callables whose result is not a tensor (namespaces by prefix, names exactly).
+NON_TENSOR_TORCH_PREFIXES = (
+    "torch.jit.", "torch.compiler.", "torch._dynamo.", "torch.cuda.", "torch.backends.",
+    "torch.distributed.", "torch.onnx.", "torch.fx.", "torch.testing.", "torch.utils.data.",
+    "torch.autograd.grad_mode.", "torch.is_", "torch.get_", "torch.set_", "torch._check",
+    "torch.sym_", "torch.overrides.", "torch.hub.", "torch.nn.init.calculate",
+)
+NON_TENSOR_TORCH_NAMES = frozenset({
+    "torch.numel", "torch.finfo", "torch.iinfo", "torch.device", "torch.dtype", "torch.Size",
+    "torch.no_grad", "torch.enable_grad", "torch.inference_mode", "torch.autocast",
+    "torch.manual_seed", "torch.seed", "torch.initial_seed", "torch.broadcast_shapes",
+    "torch.Generator", "torch._assert", "torch.use_deterministic_algorithms",
+    "torch.result_type", "torch.promote_types", "torch.can_cast", "torch.typename",
+})
+# Functions returning a Python bool computed from tensor values (a branch on them is
+# data-dependent, like a branch on a tensor).
+VALUE_BOOL_FUNCTIONS = frozenset({"torch.equal", "torch.allclose", "torch.is_nonzero"})
+VALUE_BOOL_METHODS = frozenset({"equal", "allclose", "is_nonzero"})
+
+# Randomness that still runs after eval() (LRT205). Dropout-like functionals are handled
+# separately: they are random only when `training` is true, and their defaults differ.
+RANDOM_FUNCTIONS = frozenset({
+    "torch.rand", "torch.randn", "torch.randint", "torch.rand_like", "torch.randn_like",
+    "torch.randint_like", "torch.randperm", "torch.bernoulli", "torch.multinomial",
+    "torch.normal", "torch.poisson", "torch.binomial",
+})
+RANDOM_METHODS = frozenset({
+    "bernoulli", "bernoulli_", "uniform_", "normal_", "random_", "exponential_", "geometric_",
+    "cauchy_", "log_normal_", "multinomial",
+})
+# Functional dropouts: default of `training` (from inspect.signature in torch 2.13) and its
+# positional index. F.dropout(x, 0.1) samples even in eval(): the probe failed with
+# "Lowering not found: aten.rand_like.default".
+DROPOUT_TRAINING_DEFAULT = {
+    "torch.nn.functional.dropout": (True, 2),
+    "torch.nn.functional.dropout1d": (True, 2),
+    "torch.nn.functional.dropout2d": (True, 2),
+    "torch.nn.functional.dropout3d": (True, 2),
+    "torch.nn.functional.alpha_dropout": (False, 2),
+    "torch.nn.functional.feature_alpha_dropout": (False, 2),
+    "torch.nn.functional.rrelu": (False, 3),
+}
+
+# Ops whose output size depends on tensor values (LRT204), unless the knowledge base has a
+# measured verdict for them. `torch.where` counts only in its one-argument form.
+DATA_DEPENDENT_FUNCTIONS = frozenset({
+    "torch.nonzero", "torch.argwhere", "torch.unique", "torch.unique_consecutive",
+    "torch.masked_select", "torch.bincount", "torch.functional.unique",
+    "torch.functional.unique_consecutive"
+})
+DATA_DEPENDENT_METHODS = frozenset({
+    "nonzero", "argwhere", "unique", "unique_consecutive", "masked_select", "bincount",
+})
+
+# Guards around code that torch.export does not trace. Measured with torch.export +
+# litert-torch: jit.is_tracing() is False under export; compiler.is_compiling() and
+# compiler.is_exporting() are True (so their *else* branch is the untraced one).
+GUARDS_TRUE_UNTRACED = frozenset({
+    "torch.jit.is_scripting", "torch.jit.is_tracing", "torch.onnx.is_in_onnx_export",
+    "torch._C._get_tracing_state", "torch.fx._symbolic_trace.is_fx_tracing",
+})
+GUARDS_FALSE_UNTRACED = frozenset({
+    "torch.compiler.is_compiling", "torch.compiler.is_dynamo_compiling",
+    "torch.compiler.is_exporting", "torch._dynamo.is_compiling", "torch._utils.is_compiling",
+    "torch._dynamo.external_utils.is_compiling",
+})
+# Names that mean "training mode" when tested (`self.training`, a `training` flag).
+TRAINING_NAMES = frozenset({"training", "is_training"})
+
+# Builtins with a fixed meaning for the inference.
+NON_TENSOR_BUILTINS = frozenset({
+    "len", "isinstance", "issubclass", "range", "str", "repr", "print", "hasattr", "getattr",
+    "type", "id", "callable", "dict", "set", "frozenset", "enumerate", "format", "hash",
+    "iter", "next", "vars", "setattr", "delattr", "super", "ord", "chr", "slice", "object",
+})

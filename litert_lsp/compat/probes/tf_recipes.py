@@ -1,0 +1,593 @@
+"""How to call each TensorFlow op / build each Keras layer in a probe: arguments per op family.
+
+This module says only *how* an op is called (shapes, dtypes, literal arguments). Whether the
+call converts is never written here: the probe measures it. An op without an explicit recipe
+is called with the first generic argument pattern that TensorFlow accepts eagerly, so every
+introspected entry point gets a typical call without a hand-written row.
+
+No framework is imported here; `Layer.make` receives the `keras` module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+
+@dataclass(frozen=True)
+class T:
+    """A tensor input of the probe model: fixed shape and dtype, deterministic values.
+
+    fill: uniform (0.1..0.9, inside every common domain) | signed (-2..2) | int (1..5) |
+    index:N (0..N-1) | bool | text | spd (symmetric positive definite matrices) | image (0..1)
+    | sorted (ascending along the last axis)
+    """
+
+    shape: tuple[int, ...]
+    dtype: str = "float32"
+    fill: str = "uniform"
+
+    def describe(self) -> str:
+        return f"{self.dtype}[{','.join(map(str, self.shape))}]"
+
+
+@dataclass(frozen=True)
+class V:
+    """One call of an op: positional and keyword arguments, T placeholders become inputs.
+
+    `call(op, *tensors)` replaces the plain call for ops that take callables (tf.cond, ...).
+    """
+
+    args: tuple[Any, ...] = ()
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    call: Callable[..., Any] | None = None
+    label: str | None = None
+
+    def inputs(self) -> list[T]:
+        found = [a for a in self.args if isinstance(a, T)]
+        found += [v for v in self.kwargs.values() if isinstance(v, T)]
+        return found
+
+    def describe(self) -> str:
+        if self.label:
+            return self.label
+        parts = [a.describe() if isinstance(a, T) else repr(a) for a in self.args]
+        parts += [f"{k}={v.describe() if isinstance(v, T) else repr(v)}" for k, v in self.kwargs.items()]
+        return ", ".join(parts)
+
+    def literal_kwargs(self) -> dict[str, Any]:
+        return {k: v for k, v in self.kwargs.items() if not isinstance(v, T) and _jsonable(v)}
+
+
+def v(*args: Any, **kwargs: Any) -> V:
+    return V(tuple(args), dict(kwargs))
+
+
+def vc(call: Callable[..., Any], *inputs: T, label: str) -> V:
+    return V(tuple(inputs), {}, call, label)
+
+
+def _jsonable(value: Any) -> bool:
+    return isinstance(value, (int, float, str, bool, type(None), list, tuple))
+
+
+# ---- shapes used across recipes ------------------------------------------------------------
+F = T((2, 3, 4))
+F2 = T((3, 4))
+I = T((2, 3, 4), "int32", "int")
+B = T((2, 3, 4), "bool", "bool")
+S = T((2, 3), "string", "text")
+IMG = T((1, 8, 8, 3), fill="image")
+SEQ = T((2, 16))
+SQ = T((2, 3, 3), fill="signed")
+SPD = T((2, 3, 3), fill="spd")
+CPLX = T((2, 8), "complex64", "signed")
+VEC = T((6,))
+
+# Generic argument patterns, tried in order until TensorFlow accepts one eagerly.
+GENERIC: list[V] = [v(F), v(F, F), v(I), v(I, I), v(B), v(B, B), v(S), v(S, S), v(SQ), v(SPD),
+                    v(F, F, F), v(CPLX), v(IMG), v(SEQ), v(F2, T((4, 3)))]
+# Namespaces whose ops want other inputs first.
+GENERIC_BY_NAMESPACE: dict[str, list[V]] = {
+    "tf.image": [v(IMG), v(IMG, 0.2), v(IMG, 2), v(IMG, IMG)],
+    "tf.linalg": [v(SPD), v(SQ), v(F), v(SQ, SQ), v(F2, T((4, 3)))],
+    "tf.signal": [v(SEQ), v(CPLX), v(SEQ, 8), v(SEQ, 8, 4)],
+    "tf.strings": [v(S), v(S, S), v(I)],
+}
+
+# Ops with required non-tensor arguments, or whose typical call is not a generic pattern.
+_IDX = T((2,), "int32", "index:2")
+_IDX_ND = T((2, 2), "int32", "index:2")
+
+
+def _cond(op: Any, x: Any) -> Any:
+    import tensorflow as tf
+
+    return op(tf.reduce_sum(x) > 1.0, lambda: x * 2.0, lambda: x - 1.0)
+
+
+def _while(op: Any, x: Any) -> Any:
+    return op(lambda i, y: i < 3, lambda i, y: (i + 1, y * 1.5), (0, x))[1]
+
+
+def _map_fn(op: Any, x: Any) -> Any:
+    return op(lambda row: row * 2.0 + 1.0, x)
+
+
+def _scan(op: Any, x: Any) -> Any:
+    return op(lambda acc, row: acc + row, x)
+
+
+def _fold(op: Any, x: Any) -> Any:
+    return op(lambda acc, row: acc + row, x)
+
+
+def _case(op: Any, x: Any) -> Any:
+    import tensorflow as tf
+
+    s = tf.reduce_sum(x)
+    return op([(s > 100.0, lambda: x * 2.0)], default=lambda: x - 1.0)
+
+
+def _switch_case(op: Any, x: Any) -> Any:
+    import tensorflow as tf
+
+    index = tf.cast(tf.reduce_sum(x) > 1.0, tf.int32)
+    return op(index, [lambda: x * 2.0, lambda: x - 1.0])
+
+
+def _vectorized_map(op: Any, x: Any) -> Any:
+    return op(lambda row: row * 2.0 + 1.0, x)
+
+
+def _shape_of(op: Any, x: Any) -> Any:
+    return op(x.shape)
+
+
+FUNCTIONS: dict[str, list[V]] = {
+    # tensor construction and layout
+    "tf.reshape": [v(F, [6, 4]), v(F, [-1])],
+    "tf.transpose": [v(F, [0, 2, 1]), v(I, [2, 1, 0])],
+    "tf.expand_dims": [v(F, 1)],
+    "tf.squeeze": [v(T((2, 1, 4)), [1])],
+    "tf.concat": [v([F, F], 1), v([I, I], 0)],
+    "tf.stack": [v([F, F], 1)],
+    "tf.parallel_stack": [v([F, F])],
+    "tf.unstack": [v(F, axis=1)],
+    "tf.split": [v(T((2, 6, 4)), 3, axis=1), v(T((2, 6, 4)), [2, 4], axis=1)],
+    "tf.slice": [v(F, [0, 1, 0], [2, 2, 3])],
+    "tf.strided_slice": [v(F, [0, 0, 0], [2, 3, 4], [1, 2, 2])],
+    "tf.pad": [v(F, [[0, 0], [1, 1], [2, 0]]), v(F, [[0, 0], [1, 1], [1, 1]], mode="REFLECT"),
+               v(F, [[0, 0], [1, 1], [1, 1]], mode="SYMMETRIC")],
+    "tf.tile": [v(F, [1, 2, 3])],
+    "tf.repeat": [v(F, 2, axis=1), v(F, [1, 2, 3], axis=1)],
+    "tf.broadcast_to": [v(T((3, 1)), [2, 3, 4])],
+    "tf.reverse": [v(F, [1])],
+    "tf.roll": [v(F, 1, axis=2)],
+    "tf.gather": [v(F, _IDX, axis=1), v(F, T((2, 3), "int32", "index:2"), axis=0, batch_dims=0)],
+    "tf.gather_nd": [v(F, _IDX_ND), v(F, T((2, 1), "int32", "index:2"), batch_dims=1)],
+    "tf.scatter_nd": [v(T((2, 1), "int32", "index:4"), T((2, 3)), [4, 3])],
+    "tf.tensor_scatter_nd_update": [v(T((4, 3)), T((2, 1), "int32", "index:4"), T((2, 3)))],
+    "tf.tensor_scatter_nd_add": [v(T((4, 3)), T((2, 1), "int32", "index:4"), T((2, 3)))],
+    "tf.tensor_scatter_nd_sub": [v(T((4, 3)), T((2, 1), "int32", "index:4"), T((2, 3)))],
+    "tf.tensor_scatter_nd_max": [v(T((4, 3)), T((2, 1), "int32", "index:4"), T((2, 3)))],
+    "tf.tensor_scatter_nd_min": [v(T((4, 3)), T((2, 1), "int32", "index:4"), T((2, 3)))],
+    "tf.one_hot": [v(T((2, 3), "int32", "index:4"), 4)],
+    "tf.fill": [vc(_shape_of, F, label="dims=x.shape, value=1.5")],
+    "tf.zeros": [vc(_shape_of, F, label="shape=x.shape")],
+    "tf.ones": [vc(_shape_of, F, label="shape=x.shape")],
+    "tf.range": [v(0, T((), "int32", "int"), 1)],
+    "tf.linspace": [v(T(()), T((), fill="int"), 5)],
+    "tf.meshgrid": [v(T((3,)), T((4,)))],
+    "tf.sequence_mask": [v(T((3,), "int32", "int"), 5)],
+    "tf.where": [v(B, F, F), v(T((4,), "bool", "bool"))],
+    "tf.boolean_mask": [v(F, T((2, 3), "bool", "bool"))],
+    "tf.cast": [v(F, "int32"), v(I, "float32")],
+    "tf.saturate_cast": [v(F, "uint8")],
+    "tf.bitcast": [v(F, "int32")],
+    "tf.clip_by_value": [v(F, 0.2, 0.6)],
+    "tf.clip_by_norm": [v(F, 1.0)],
+    "tf.clip_by_global_norm": [v([F, F], 1.0)],
+    "tf.unique": [v(T((8,), "int32", "index:4"))],
+    "tf.unique_with_counts": [v(T((8,), "int32", "index:4"))],
+    "tf.searchsorted": [v(T((2, 5), fill="sorted"), T((2, 3)))],
+    "tf.sort": [v(F, axis=-1), v(F, direction="DESCENDING")],
+    "tf.argsort": [v(F, axis=-1)],
+    "tf.space_to_batch_nd": [v(IMG, [2, 2], [[0, 0], [0, 0]])],
+    "tf.batch_to_space": [v(T((4, 4, 4, 3)), [2, 2], [[0, 0], [0, 0]])],
+    "tf.dynamic_partition": [v(T((6,)), T((6,), "int32", "index:2"), 2)],
+    "tf.dynamic_stitch": [v([T((3,), "int32", "index:6"), T((3,), "int32", "index:6")], [T((3,)), T((3,))])],
+    "tf.histogram_fixed_width": [v(T((10,)), [0.0, 1.0], nbins=5)],
+    "tf.histogram_fixed_width_bins": [v(T((10,)), [0.0, 1.0], nbins=5)],
+    "tf.unravel_index": [v(T((3,), "int32", "index:12"), [3, 4])],
+    "tf.reverse_sequence": [v(F, T((2,), "int32", "index:3"), seq_axis=1, batch_axis=0)],
+    "tf.edit_distance": [],  # sparse-only inputs: not probed
+    "tf.extract_volume_patches": [v(T((1, 4, 4, 4, 2)), [1, 2, 2, 2, 1], [1, 2, 2, 2, 1], "VALID")],
+    "tf.approx_top_k": [v(T((2, 10)), 3)],
+    "tf.random_index_shuffle": [],
+    # control flow
+    "tf.cond": [vc(_cond, F, label="pred from data, two lambdas")],
+    "tf.while_loop": [vc(_while, F, label="3 iterations of y * 1.5")],
+    "tf.map_fn": [vc(_map_fn, F, label="elementwise lambda over axis 0")],
+    "tf.scan": [vc(_scan, F, label="running sum over axis 0")],
+    "tf.foldl": [vc(_fold, F, label="sum over axis 0")],
+    "tf.foldr": [vc(_fold, F, label="sum over axis 0")],
+    "tf.case": [vc(_case, F, label="one predicate + default")],
+    "tf.switch_case": [vc(_switch_case, F, label="index from data, two branches")],
+    "tf.vectorized_map": [vc(_vectorized_map, F, label="elementwise lambda over axis 0")],
+    # math with required extra arguments
+    "tf.math.top_k": [v(T((2, 10)), k=3)],
+    "tf.math.in_top_k": [v(T((3,), "int32", "index:5"), T((3, 5)), 2)],
+    "tf.math.argmax": [v(F, axis=1), v(I, axis=-1)],
+    "tf.math.argmin": [v(F, axis=1)],
+    "tf.math.reduce_sum": [v(F, axis=1), v(I, axis=[1, 2])],
+    "tf.math.reduce_mean": [v(F, axis=1), v(F, axis=-1, keepdims=True)],
+    "tf.math.reduce_max": [v(F, axis=1)],
+    "tf.math.reduce_min": [v(F, axis=1)],
+    "tf.math.reduce_prod": [v(F, axis=1)],
+    "tf.math.reduce_any": [v(B, axis=1)],
+    "tf.math.reduce_all": [v(B, axis=1)],
+    "tf.math.reduce_std": [v(F, axis=1)],
+    "tf.math.reduce_variance": [v(F, axis=1)],
+    "tf.math.reduce_logsumexp": [v(F, axis=1)],
+    "tf.math.reduce_euclidean_norm": [v(F, axis=1)],
+    "tf.math.cumsum": [v(F, axis=1), v(F, axis=1, exclusive=True, reverse=True)],
+    "tf.math.cumprod": [v(F, axis=1)],
+    "tf.math.cumulative_logsumexp": [v(F, axis=1)],
+    "tf.math.segment_sum": [v(T((5, 3)), T((5,), "int32", "sorted_index:3"))],
+    "tf.math.segment_mean": [v(T((5, 3)), T((5,), "int32", "sorted_index:3"))],
+    "tf.math.segment_max": [v(T((5, 3)), T((5,), "int32", "sorted_index:3"))],
+    "tf.math.segment_min": [v(T((5, 3)), T((5,), "int32", "sorted_index:3"))],
+    "tf.math.segment_prod": [v(T((5, 3)), T((5,), "int32", "sorted_index:3"))],
+    "tf.math.unsorted_segment_sum": [v(T((5, 3)), T((5,), "int32", "index:3"), 3)],
+    "tf.math.unsorted_segment_mean": [v(T((5, 3)), T((5,), "int32", "index:3"), 3)],
+    "tf.math.unsorted_segment_max": [v(T((5, 3)), T((5,), "int32", "index:3"), 3)],
+    "tf.math.unsorted_segment_min": [v(T((5, 3)), T((5,), "int32", "index:3"), 3)],
+    "tf.math.unsorted_segment_prod": [v(T((5, 3)), T((5,), "int32", "index:3"), 3)],
+    "tf.math.unsorted_segment_sqrt_n": [v(T((5, 3)), T((5,), "int32", "index:3"), 3)],
+    "tf.math.bincount": [v(T((8,), "int32", "index:4"), minlength=4, maxlength=4)],
+    "tf.math.confusion_matrix": [v(T((6,), "int32", "index:3"), T((6,), "int32", "index:3"), num_classes=3)],
+    "tf.math.polyval": [v([T((3,)), T((3,))], T((3,)))],
+    "tf.math.add_n": [v([F, F, F])],
+    "tf.math.accumulate_n": [v([F, F, F])],
+    "tf.math.count_nonzero": [v(F, axis=1)],
+    "tf.math.l2_normalize": [v(F, axis=-1)],
+    "tf.math.reduce_weighted_logsumexp": [v(F, axis=1)],
+    "tf.math.scalar_mul": [v(2.0, F)],
+    "tf.math.sobol_sample": [],
+    "tf.math.approx_max_k": [v(T((2, 10)), 3)],
+    "tf.math.approx_min_k": [v(T((2, 10)), 3)],
+    # linear algebra
+    "tf.linalg.matmul": [v(F, T((2, 4, 5))), v(F2, T((4, 3)))],
+    "tf.linalg.matvec": [v(F, T((2, 4)))],
+    "tf.linalg.einsum": [v("bij,bjk->bik", F, T((2, 4, 5))), v("ij->ji", F2)],
+    "tf.linalg.tensordot": [v(F2, T((4, 5)), 1)],
+    "tf.linalg.band_part": [v(SQ, 1, 0)],
+    "tf.linalg.norm": [v(F, axis=-1), v(F, ord=1, axis=-1)],
+    "tf.linalg.diag": [v(T((2, 3)))],
+    "tf.linalg.diag_part": [v(SQ)],
+    "tf.linalg.set_diag": [v(SQ, T((2, 3)))],
+    "tf.linalg.eye": [v(3)],
+    "tf.linalg.solve": [v(SPD, T((2, 3, 2)))],
+    "tf.linalg.triangular_solve": [v(SPD, T((2, 3, 2)))],
+    "tf.linalg.cholesky_solve": [v(T((2, 3, 3), fill="lower"), T((2, 3, 2)))],
+    "tf.linalg.lstsq": [v(T((2, 4, 3)), T((2, 4, 2)))],
+    "tf.linalg.lu_solve": [],
+    "tf.linalg.lu_matrix_inverse": [],
+    "tf.linalg.lu_reconstruct": [],
+    "tf.linalg.tridiagonal_solve": [v(T((2, 3, 3)), T((2, 3, 1)), diagonals_format="compact")],
+    "tf.linalg.tridiagonal_matmul": [v(T((2, 3, 3)), T((2, 3, 2)), diagonals_format="compact")],
+    "tf.linalg.l2_normalize": [v(F, axis=-1)],
+    "tf.linalg.cross": [v(T((2, 3)), T((2, 3)))],
+    "tf.linalg.expm": [v(SQ)],
+    "tf.linalg.sqrtm": [v(SPD)],
+    "tf.linalg.banded_triangular_solve": [v(T((2, 3)), T((3, 2)))],
+    # nn
+    "tf.nn.conv2d": [v(IMG, T((3, 3, 3, 4), fill="signed"), 1, "SAME"),
+                     v(IMG, T((3, 3, 3, 4), fill="signed"), 2, "VALID", dilations=1)],
+    "tf.nn.conv1d": [v(T((2, 8, 3)), T((3, 3, 4), fill="signed"), 1, "SAME")],
+    "tf.nn.conv3d": [v(T((1, 4, 4, 4, 2)), T((2, 2, 2, 2, 3), fill="signed"), [1, 1, 1, 1, 1], "SAME")],
+    "tf.nn.convolution": [v(IMG, T((3, 3, 3, 4), fill="signed"), padding="SAME")],
+    "tf.nn.conv2d_transpose": [v(T((1, 4, 4, 3)), T((3, 3, 2, 3), fill="signed"), [1, 8, 8, 2], 2)],
+    "tf.nn.conv1d_transpose": [v(T((1, 4, 3)), T((3, 2, 3), fill="signed"), [1, 8, 2], 2)],
+    "tf.nn.conv3d_transpose": [v(T((1, 2, 2, 2, 3)), T((2, 2, 2, 2, 3), fill="signed"), [1, 4, 4, 4, 2], 2)],
+    "tf.nn.conv_transpose": [v(T((1, 4, 4, 3)), T((3, 3, 2, 3), fill="signed"), [1, 8, 8, 2], 2)],
+    "tf.nn.depthwise_conv2d": [v(IMG, T((3, 3, 3, 2), fill="signed"), [1, 1, 1, 1], "SAME")],
+    "tf.nn.separable_conv2d": [v(IMG, T((3, 3, 3, 2), fill="signed"), T((1, 1, 6, 4), fill="signed"),
+                                 [1, 1, 1, 1], "SAME")],
+    "tf.nn.atrous_conv2d": [v(IMG, T((3, 3, 3, 4), fill="signed"), 2, "SAME")],
+    "tf.nn.atrous_conv2d_transpose": [v(IMG, T((3, 3, 2, 3), fill="signed"), [1, 8, 8, 2], 2, "SAME")],
+    "tf.nn.depthwise_conv2d_backprop_input": [],
+    "tf.nn.depthwise_conv2d_backprop_filter": [],
+    "tf.nn.max_pool2d": [v(IMG, 2, 2, "VALID"), v(IMG, 3, 1, "SAME")],
+    "tf.nn.avg_pool2d": [v(IMG, 2, 2, "VALID")],
+    "tf.nn.max_pool1d": [v(T((2, 8, 3)), 2, 2, "VALID")],
+    "tf.nn.avg_pool1d": [v(T((2, 8, 3)), 2, 2, "VALID")],
+    "tf.nn.max_pool3d": [v(T((1, 4, 4, 4, 2)), 2, 2, "VALID")],
+    "tf.nn.avg_pool3d": [v(T((1, 4, 4, 4, 2)), 2, 2, "VALID")],
+    "tf.nn.max_pool": [v(IMG, 2, 2, "VALID")],
+    "tf.nn.avg_pool": [v(IMG, 2, 2, "VALID")],
+    "tf.nn.pool": [v(IMG, [2, 2], "MAX", strides=[2, 2], padding="VALID")],
+    "tf.nn.max_pool_with_argmax": [v(IMG, 2, 2, "VALID")],
+    "tf.nn.fractional_max_pool": [],
+    "tf.nn.fractional_avg_pool": [],
+    "tf.nn.dilation2d": [v(IMG, T((2, 2, 3)), [1, 1, 1, 1], "SAME", "NHWC", [1, 1, 1, 1])],
+    "tf.nn.erosion2d": [v(IMG, T((2, 2, 3)), [1, 1, 1, 1], "SAME", "NHWC", [1, 1, 1, 1])],
+    "tf.nn.softmax": [v(F, axis=-1), v(F, axis=1)],
+    "tf.nn.log_softmax": [v(F, axis=-1)],
+    "tf.nn.leaky_relu": [v(F, 0.2)],
+    "tf.nn.bias_add": [v(F, T((4,)))],
+    "tf.nn.batch_normalization": [v(F, T((4,)), T((4,)), T((4,)), T((4,)), 1e-3)],
+    "tf.nn.fused_batch_norm": [v(IMG, T((3,)), T((3,)), T((3,)), T((3,)), is_training=False)],
+    "tf.nn.moments": [v(F, [0, 1])],
+    "tf.nn.weighted_moments": [v(F, [0, 1], F)],
+    "tf.nn.normalize_moments": [v(T(()), T((4,)), T((4,)), None)],
+    "tf.nn.local_response_normalization": [v(IMG, 2)],
+    "tf.nn.l2_normalize": [v(F, axis=-1)],
+    "tf.nn.dropout": [v(F, 0.5, seed=1)],
+    "tf.nn.space_to_depth": [v(IMG, 2)],
+    "tf.nn.depth_to_space": [v(T((1, 4, 4, 8)), 2)],
+    "tf.nn.space_to_batch": [v(IMG, [2, 2], [[0, 0], [0, 0]])],
+    "tf.nn.batch_to_space": [v(T((4, 4, 4, 3)), [2, 2], [[0, 0], [0, 0]])],
+    "tf.nn.embedding_lookup": [v(T((10, 4)), T((2, 3), "int32", "index:10"))],
+    "tf.nn.embedding_lookup_sparse": [],
+    "tf.nn.safe_embedding_lookup_sparse": [],
+    "tf.nn.top_k": [v(T((2, 10)), k=3)],
+    "tf.nn.in_top_k": [v(T((3,), "int32", "index:5"), T((3, 5)), 2)],
+    "tf.nn.softmax_cross_entropy_with_logits": [v(T((2, 5)), T((2, 5)))],
+    "tf.nn.sparse_softmax_cross_entropy_with_logits": [v(T((2,), "int32", "index:5"), T((2, 5)))],
+    "tf.nn.sigmoid_cross_entropy_with_logits": [v(F, F)],
+    "tf.nn.weighted_cross_entropy_with_logits": [v(F, F, 2.0)],
+    "tf.nn.ctc_greedy_decoder": [],
+    "tf.nn.ctc_beam_search_decoder": [],
+    "tf.nn.compute_average_loss": [v(T((4,)))],
+    "tf.nn.scale_regularization_loss": [v(T(()))],
+    "tf.nn.l2_loss": [v(F)],
+    "tf.nn.log_poisson_loss": [v(F, F)],
+    "tf.nn.isotonic_regression": [v(T((2, 5)))],
+    "tf.nn.gelu": [v(F), v(F, approximate=True)],
+    "tf.nn.experimental.stateless_dropout": [],
+    "tf.nn.collapse_repeated": [v(T((2, 5), "int32", "index:3"), T((2,), "int32", "index:5"))],
+    "tf.nn.sufficient_statistics": [v(F, [0, 1])],
+    "tf.nn.with_space_to_batch": [],
+    "tf.nn.ctc_loss": [],
+    "tf.nn.ctc_unique_labels": [],
+    "tf.nn.nce_loss": [],
+    "tf.nn.sampled_softmax_loss": [],
+    "tf.nn.fixed_unigram_candidate_sampler": [],
+    "tf.nn.learned_unigram_candidate_sampler": [],
+    "tf.nn.log_uniform_candidate_sampler": [],
+    "tf.nn.uniform_candidate_sampler": [],
+    "tf.nn.compute_accidental_hits": [],
+    # image
+    "tf.image.resize": [v(IMG, [16, 16]), v(IMG, [16, 16], method="nearest"),
+                        v(IMG, [5, 5], method="bicubic"), v(IMG, [5, 5], method="area"),
+                        v(IMG, [16, 16], method="lanczos3")],
+    "tf.image.resize_with_pad": [v(IMG, 12, 10)],
+    "tf.image.resize_with_crop_or_pad": [v(IMG, 6, 10)],
+    "tf.image.crop_to_bounding_box": [v(IMG, 1, 1, 4, 4)],
+    "tf.image.pad_to_bounding_box": [v(IMG, 1, 1, 10, 10)],
+    "tf.image.central_crop": [v(IMG, 0.5)],
+    "tf.image.crop_and_resize": [v(IMG, T((2, 4), fill="sorted"), T((2,), "int32", "index:1"), [4, 4])],
+    "tf.image.extract_patches": [v(IMG, [1, 2, 2, 1], [1, 2, 2, 1], [1, 1, 1, 1], "VALID")],
+    "tf.image.extract_glimpse": [v(IMG, [4, 4], T((1, 2), fill="signed"))],
+    "tf.image.adjust_brightness": [v(IMG, 0.2)],
+    "tf.image.adjust_contrast": [v(IMG, 1.5)],
+    "tf.image.adjust_gamma": [v(IMG, 0.8)],
+    "tf.image.adjust_hue": [v(IMG, 0.1)],
+    "tf.image.adjust_saturation": [v(IMG, 1.5)],
+    "tf.image.adjust_jpeg_quality": [v(IMG, 80)],
+    "tf.image.rot90": [v(IMG, 1)],
+    "tf.image.non_max_suppression": [v(T((6, 4), fill="sorted"), T((6,)), 3)],
+    "tf.image.non_max_suppression_padded": [v(T((6, 4), fill="sorted"), T((6,)), 3, pad_to_max_output_size=True)],
+    "tf.image.non_max_suppression_with_scores": [v(T((6, 4), fill="sorted"), T((6,)), 3)],
+    "tf.image.non_max_suppression_overlaps": [v(T((6, 6)), T((6,)), 3)],
+    "tf.image.combined_non_max_suppression": [v(T((1, 6, 1, 4), fill="sorted"), T((1, 6, 2)), 3, 3)],
+    "tf.image.draw_bounding_boxes": [v(IMG, T((1, 2, 4), fill="sorted"), T((2, 4)))],
+    "tf.image.sample_distorted_bounding_box": [],
+    "tf.image.stateless_sample_distorted_bounding_box": [],
+    "tf.image.generate_bounding_box_proposals": [],
+    "tf.image.ssim": [v(IMG, IMG, 1.0, filter_size=3)],
+    "tf.image.ssim_multiscale": [],
+    "tf.image.psnr": [v(IMG, IMG, 1.0)],
+    "tf.image.image_gradients": [v(IMG)],
+    "tf.image.sobel_edges": [v(IMG)],
+    "tf.image.total_variation": [v(IMG)],
+    "tf.image.convert_image_dtype": [v(IMG, "uint8", saturate=True)],
+    "tf.image.transpose": [v(IMG)],
+    "tf.image.encode_png": [v(T((8, 8, 3), "uint8", "int"))],
+    "tf.image.encode_jpeg": [v(T((8, 8, 3), "uint8", "int"))],
+    "tf.image.decode_image": [],
+    "tf.image.decode_png": [],
+    "tf.image.decode_jpeg": [],
+    "tf.image.decode_bmp": [],
+    "tf.image.decode_gif": [],
+    "tf.image.decode_and_crop_jpeg": [],
+    "tf.image.extract_jpeg_shape": [],
+    "tf.image.is_jpeg": [v(T((), "string", "text"))],
+    # signal
+    "tf.signal.stft": [v(T((2, 64)), 16, 8)],
+    "tf.signal.inverse_stft": [v(T((2, 7, 9), "complex64", "signed"), 16, 8)],
+    "tf.signal.frame": [v(T((2, 16)), 4, 2)],
+    "tf.signal.overlap_and_add": [v(T((2, 4, 8)), 4)],
+    "tf.signal.dct": [v(SEQ), v(SEQ, type=3)],
+    "tf.signal.idct": [v(SEQ)],
+    "tf.signal.mfccs_from_log_mel_spectrograms": [v(T((2, 5, 8)))],
+    "tf.signal.linear_to_mel_weight_matrix": [v(8, 9, 8000, 20.0, 4000.0)],
+    "tf.signal.hann_window": [v(8)],
+    "tf.signal.hamming_window": [v(8)],
+    "tf.signal.kaiser_window": [v(8)],
+    "tf.signal.kaiser_bessel_derived_window": [v(8)],
+    "tf.signal.vorbis_window": [v(8)],
+    "tf.signal.rfft": [v(SEQ)],
+    "tf.signal.irfft": [v(T((2, 9), "complex64", "signed"))],
+    "tf.signal.rfft2d": [v(T((2, 8, 8)))],
+    "tf.signal.irfft2d": [v(T((2, 8, 5), "complex64", "signed"))],
+    "tf.signal.rfft3d": [v(T((2, 4, 4, 4)))],
+    "tf.signal.irfft3d": [v(T((2, 4, 4, 3), "complex64", "signed"))],
+    "tf.signal.fftshift": [v(SEQ)],
+    "tf.signal.ifftshift": [v(SEQ)],
+    # strings
+    "tf.strings.split": [v(S), v(S, sep=",")],
+    "tf.strings.join": [v([S, S], separator="-")],
+    "tf.strings.reduce_join": [v(S, axis=1)],
+    "tf.strings.substr": [v(S, 0, 2)],
+    "tf.strings.regex_replace": [v(S, "a", "b")],
+    "tf.strings.regex_full_match": [v(S, "a.*")],
+    "tf.strings.to_number": [v(T((2, 3), "string", "digits"))],
+    "tf.strings.to_hash_bucket_fast": [v(S, 10)],
+    "tf.strings.to_hash_bucket_strong": [v(S, 10, [1, 2])],
+    "tf.strings.to_hash_bucket": [v(S, 10)],
+    "tf.strings.format": [v("value: {}", [F])],
+    "tf.strings.as_string": [v(F), v(I)],
+    "tf.strings.unicode_decode": [v(S, "UTF-8")],
+    "tf.strings.unicode_decode_with_offsets": [v(S, "UTF-8")],
+    "tf.strings.unicode_encode": [v(T((2, 3), "int32", "codepoint"), "UTF-8")],
+    "tf.strings.unicode_transcode": [v(S, "UTF-8", "UTF-16-BE")],
+    "tf.strings.unicode_split": [v(S, "UTF-8")],
+    "tf.strings.unicode_split_with_offsets": [v(S, "UTF-8")],
+    "tf.strings.unicode_script": [v(T((2, 3), "int32", "codepoint"))],
+    "tf.strings.ngrams": [v(T((2, 4), "string", "text"), 2)],
+    "tf.strings.bytes_split": [v(S)],
+    "tf.strings.unsorted_segment_join": [v(T((4,), "string", "text"), T((4,), "int32", "index:2"), 2)],
+    "tf.strings.upper": [v(S)],
+    "tf.strings.lower": [v(S)],
+    "tf.strings.length": [v(S)],
+    "tf.strings.strip": [v(S)],
+}
+
+
+# ---- Keras layers ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class L:
+    """One way to build and call a layer: `make(keras) -> layer`, called on `inputs`."""
+
+    make: Callable[[Any], Any]
+    inputs: tuple[T, ...]
+    label: str
+    as_list: bool = False  # the layer takes a list of tensors (Add, Concatenate, ...)
+    call_kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+V2 = T((2, 8))
+SEQ3 = T((2, 6, 3))
+IMG3 = T((2, 8, 8, 3), fill="image")
+VOL = T((1, 4, 4, 4, 2))
+TOKENS = T((2, 6), "int32", "index:10")
+WORDS = T((2, 3), "string", "text")
+
+
+def _sig(name: str, *args: Any, **kwargs: Any) -> Callable[[Any], Any]:
+    """A factory calling keras.layers.<name>(*args, **kwargs)."""
+
+    def make(keras: Any) -> Any:
+        return getattr(keras.layers, name)(*args, **kwargs)
+
+    make.__qualname__ = f"{name}({', '.join([*map(repr, args), *(f'{k}={w!r}' for k, w in kwargs.items())])})"
+    return make
+
+
+def _lambda(keras: Any) -> Any:
+    return keras.layers.Lambda(lambda t: t * 2.0 + 1.0)
+
+
+def _bidirectional(keras: Any) -> Any:
+    return keras.layers.Bidirectional(keras.layers.LSTM(4))
+
+
+def _time_distributed(keras: Any) -> Any:
+    return keras.layers.TimeDistributed(keras.layers.Dense(4))
+
+
+def _rnn(cell: str) -> Callable[[Any], Any]:
+    def make(keras: Any) -> Any:
+        return keras.layers.RNN(getattr(keras.layers, cell)(4))
+
+    return make
+
+
+def _stacked(keras: Any) -> Any:
+    return keras.layers.RNN(keras.layers.StackedRNNCells([keras.layers.LSTMCell(4), keras.layers.GRUCell(4)]))
+
+
+def _spectral(keras: Any) -> Any:
+    return keras.layers.SpectralNormalization(keras.layers.Dense(4))
+
+
+def _pipeline(keras: Any) -> Any:
+    return keras.layers.Pipeline([keras.layers.Rescaling(0.5), keras.layers.CenterCrop(4, 4)])
+
+
+LAYERS: dict[str, list[L]] = {
+    "keras.layers.Dense": [L(_sig("Dense", 4), (V2,), "Dense(4) on float32[2,8]"),
+                           L(_sig("Dense", 4, activation="relu"), (SEQ3,), "Dense(4, relu) on float32[2,6,3]")],
+    "keras.layers.EinsumDense": [L(_sig("EinsumDense", "ab,bc->ac", output_shape=4), (V2,), "ab,bc->ac")],
+    "keras.layers.Embedding": [L(_sig("Embedding", 10, 4), (TOKENS,), "Embedding(10, 4) on int32[2,6]")],
+    "keras.layers.ReversibleEmbedding": [L(_sig("ReversibleEmbedding", 10, 4), (TOKENS,), "(10, 4) on int32[2,6]")],
+    "keras.layers.LSTM": [L(_sig("LSTM", 4), (SEQ3,), "LSTM(4)"),
+                          L(_sig("LSTM", 4, return_sequences=True, unroll=True), (SEQ3,), "LSTM(4, unroll)")],
+    "keras.layers.GRU": [L(_sig("GRU", 4), (SEQ3,), "GRU(4)")],
+    "keras.layers.SimpleRNN": [L(_sig("SimpleRNN", 4), (SEQ3,), "SimpleRNN(4)")],
+    "keras.layers.RNN": [L(_rnn("LSTMCell"), (SEQ3,), "RNN(LSTMCell(4))")],
+    "keras.layers.LSTMCell": [L(_rnn("LSTMCell"), (SEQ3,), "RNN(LSTMCell(4))")],
+    "keras.layers.GRUCell": [L(_rnn("GRUCell"), (SEQ3,), "RNN(GRUCell(4))")],
+    "keras.layers.SimpleRNNCell": [L(_rnn("SimpleRNNCell"), (SEQ3,), "RNN(SimpleRNNCell(4))")],
+    "keras.layers.StackedRNNCells": [L(_stacked, (SEQ3,), "RNN(StackedRNNCells([LSTMCell, GRUCell]))")],
+    "keras.layers.Bidirectional": [L(_bidirectional, (SEQ3,), "Bidirectional(LSTM(4))")],
+    "keras.layers.TimeDistributed": [L(_time_distributed, (SEQ3,), "TimeDistributed(Dense(4))")],
+    "keras.layers.SpectralNormalization": [L(_spectral, (V2,), "SpectralNormalization(Dense(4))")],
+    "keras.layers.Pipeline": [L(_pipeline, (IMG3,), "Pipeline([Rescaling, CenterCrop])")],
+    "keras.layers.Lambda": [L(_lambda, (V2,), "Lambda(t * 2 + 1)")],
+    "keras.layers.ConvLSTM1D": [L(_sig("ConvLSTM1D", 4, 3), (T((2, 3, 8, 2)),), "ConvLSTM1D(4, 3)")],
+    "keras.layers.ConvLSTM2D": [L(_sig("ConvLSTM2D", 4, 3), (T((1, 3, 6, 6, 2)),), "ConvLSTM2D(4, 3)")],
+    "keras.layers.ConvLSTM3D": [L(_sig("ConvLSTM3D", 2, 2), (T((1, 2, 4, 4, 4, 2)),), "ConvLSTM3D(2, 2)")],
+    "keras.layers.Conv2D": [L(_sig("Conv2D", 4, 3), (IMG3,), "Conv2D(4, 3)"),
+                            L(_sig("Conv2D", 4, 3, strides=2, padding="same"), (IMG3,), "Conv2D(4, 3, strides=2, same)"),
+                            L(_sig("Conv2D", 6, 3, groups=3), (IMG3,), "Conv2D(6, 3, groups=3)")],
+    "keras.layers.MultiHeadAttention": [L(_sig("MultiHeadAttention", 2, 4), (SEQ3, SEQ3), "MultiHeadAttention(2, 4)")],
+    "keras.layers.GroupQueryAttention": [L(_sig("GroupQueryAttention", 4, 2, 1), (SEQ3, SEQ3),
+                                           "GroupQueryAttention(head_dim=4, heads=2, kv_heads=1)")],
+    "keras.layers.Attention": [L(_sig("Attention"), (SEQ3, SEQ3), "Attention()([q, v])", as_list=True)],
+    "keras.layers.AdditiveAttention": [L(_sig("AdditiveAttention"), (SEQ3, SEQ3), "AdditiveAttention()([q, v])",
+                                         as_list=True)],
+    "keras.layers.Dot": [L(_sig("Dot", axes=1), (V2, V2), "Dot(axes=1)", as_list=True)],
+    "keras.layers.Reshape": [L(_sig("Reshape", (4, 2)), (V2,), "Reshape((4, 2))")],
+    "keras.layers.Permute": [L(_sig("Permute", (2, 1)), (SEQ3,), "Permute((2, 1))")],
+    "keras.layers.RepeatVector": [L(_sig("RepeatVector", 3), (V2,), "RepeatVector(3)")],
+    "keras.layers.Resizing": [L(_sig("Resizing", 4, 4), (IMG3,), "Resizing(4, 4)"),
+                              L(_sig("Resizing", 16, 16, interpolation="nearest"), (IMG3,), "Resizing nearest")],
+    "keras.layers.CenterCrop": [L(_sig("CenterCrop", 4, 4), (IMG3,), "CenterCrop(4, 4)")],
+    "keras.layers.Rescaling": [L(_sig("Rescaling", 1 / 255.0), (IMG3,), "Rescaling(1/255)")],
+    "keras.layers.Normalization": [L(_sig("Normalization", mean=0.5, variance=0.25), (V2,), "Normalization(mean, var)")],
+    "keras.layers.Discretization": [L(_sig("Discretization", bin_boundaries=[0.3, 0.6]), (V2,), "bins [0.3, 0.6]")],
+    "keras.layers.CategoryEncoding": [L(_sig("CategoryEncoding", 10, output_mode="one_hot"),
+                                        (T((2,), "int32", "index:10"),), "one_hot of 10")],
+    "keras.layers.Hashing": [L(_sig("Hashing", 8), (WORDS,), "Hashing(8) on strings")],
+    "keras.layers.HashedCrossing": [L(_sig("HashedCrossing", 8), (T((2,), "int32", "int"), T((2,), "int32", "int")),
+                                      "HashedCrossing(8)", as_list=True)],
+    "keras.layers.StringLookup": [L(_sig("StringLookup", vocabulary=["ab", "cd", "ef"]), (WORDS,), "3-word vocabulary")],
+    "keras.layers.IntegerLookup": [L(_sig("IntegerLookup", vocabulary=[1, 2, 3]), (T((2, 3), "int32", "int"),),
+                                     "3-int vocabulary")],
+    "keras.layers.TextVectorization": [L(_sig("TextVectorization", vocabulary=["ab", "cd", "ef"]),
+                                         (T((2,), "string", "text"),), "3-word vocabulary")],
+    "keras.layers.UpSampling2D": [L(_sig("UpSampling2D", 2), (IMG3,), "UpSampling2D(2)"),
+                                  L(_sig("UpSampling2D", 2, interpolation="bilinear"), (IMG3,), "bilinear")],
+    "keras.layers.PReLU": [L(_sig("PReLU"), (V2,), "PReLU()")],
+    "keras.layers.MelSpectrogram": [L(_sig("MelSpectrogram", fft_length=64, sequence_stride=16, num_mel_bins=8),
+                                      (T((2, 256)),), "MelSpectrogram(fft 64, 8 mels)")],
+    "keras.layers.STFTSpectrogram": [L(_sig("STFTSpectrogram", frame_length=32, frame_step=16),
+                                       (T((2, 128, 1)),), "STFTSpectrogram(32, 16)")],
+    "keras.layers.RandomCrop": [L(_sig("RandomCrop", 4, 4), (IMG3,), "RandomCrop(4, 4)")],
+    "keras.layers.MaxNumBoundingBoxes": [],
+    "keras.layers.TFSMLayer": [],
+    "keras.layers.TorchModuleWrapper": [],
+    "keras.layers.JaxLayer": [],
+    "keras.layers.FlaxLayer": [],
+    "keras.layers.Wrapper": [],
+}
+
+# Generic layer builds: constructor arguments x input shapes, tried in order.
+LAYER_CTORS: list[tuple[tuple[Any, ...], dict[str, Any]]] = [((), {}), ((4,), {}), ((4, 3), {}), ((2,), {}),
+                                                              ((0.5,), {}), ((1,), {})]
+LAYER_INPUTS: list[tuple[tuple[T, ...], bool]] = [((IMG3,), False), ((SEQ3,), False), ((V2,), False),
+                                                  ((VOL,), False), ((V2, V2), True), ((IMG3, IMG3), True)]

@@ -81,7 +81,7 @@ def write_text_atomically(text: str, target: Path) -> None:
 
 
 def run_suite(framework: str, only: list[str] | None, processes: int, timeout: float,
-              log_path: str | None, quiet: bool) -> dict[str, Any]:
+              log_path: str | None, quiet: bool, data_dir: Path = DATA_DIR) -> dict[str, Any]:
     suite = load_suite(framework)
     jobs = select(list(suite.jobs()), only)
     if not jobs:
@@ -104,7 +104,7 @@ def run_suite(framework: str, only: list[str] | None, processes: int, timeout: f
                             log_path=log_path, on_outcome=progress)
     seconds = time.monotonic() - started
     document = suite.build_document(outcomes, seconds)
-    target = DATA_DIR / f"{framework}.json"
+    target = data_dir / f"{framework}.json"
     if only and target.exists():
         document = merge(json.loads(target.read_text(encoding="utf-8")), document)
     write_text_atomically(json.dumps(document, indent=1, sort_keys=False) + "\n", target)
@@ -123,6 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=180.0, help="seconds per probe")
     parser.add_argument("--log", help="append the workers' stderr to this file")
     parser.add_argument("--no-docs", action="store_true", help="do not regenerate docs/ops.md")
+    parser.add_argument("--data-dir", type=Path, default=DATA_DIR,
+                        help="write <framework>.json here instead of the package (implies --no-docs)")
     parser.add_argument("--quiet", action="store_true", help="no per-probe progress lines")
     args = parser.parse_args(argv)
     started = time.monotonic()
@@ -130,9 +132,9 @@ def main(argv: list[str] | None = None) -> int:
         if not args.framework and not _suite_exists(framework):
             print(f"{framework}: no suite module yet, skipped", flush=True)
             continue
-        run_suite(framework, args.only, max(1, args.jobs), args.timeout, args.log, args.quiet)
+        run_suite(framework, args.only, max(1, args.jobs), args.timeout, args.log, args.quiet, args.data_dir)
     compat._load.cache_clear()  # the tables just changed on disk
-    if not args.no_docs:
+    if not args.no_docs and args.data_dir == DATA_DIR:
         from litert_lsp.compat import docs
 
         write_text_atomically(docs.render(), DOCS_PAGE)

@@ -87,10 +87,15 @@ def load_weights(path: Path) -> dict[str, torch.Tensor]:
     try:
         loaded = torch.load(str(path), map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:
+        reason = _unpickler_reason(error)
+        if "global" in reason.lower():
+            raise ExportError(
+                "restore",
+                f"{path.name} holds objects other than tensors and plain containers, which a safe load refuses "
+                f"({reason}); if it is a whole pickled model, export it as the SOURCE with --allow-pickle",
+            ) from error
         raise ExportError(
-            "restore",
-            f"{path.name} holds objects other than tensors and plain containers, which a safe load refuses "
-            f"({_first_line(error)}); if it is a whole pickled model, export it as the SOURCE with --allow-pickle",
+            "restore", f"{path.name} cannot be read as a PyTorch checkpoint (truncated or corrupt?): {reason}"
         ) from error
     except Exception as error:
         raise ExportError(
@@ -112,14 +117,15 @@ def extract_state_dict(obj: Any, depth: int = 0) -> dict[str, torch.Tensor] | No
         return dict(obj.state_dict())
     if not isinstance(obj, Mapping) or depth > 4:
         return None
-    tensors = {k: v for k, v in obj.items() if isinstance(k, str) and isinstance(v, torch.Tensor)}
-    if tensors and len(tensors) >= len(obj) / 2:
-        return tensors
+    # Nesting keys first: a training checkpoint may also hold loose tensors (a step counter).
     for key in NESTING_KEYS:
-        if key in obj:
+        if isinstance(obj.get(key), (Mapping, torch.nn.Module)):
             found = extract_state_dict(obj[key], depth + 1)
             if found:
                 return found
+    tensors = {k: v for k, v in obj.items() if isinstance(k, str) and isinstance(v, torch.Tensor)}
+    if tensors and len(tensors) >= len(obj) / 2:
+        return tensors
     best: dict[str, torch.Tensor] | None = None
     for value in obj.values():
         found = extract_state_dict(value, depth + 1)
@@ -219,6 +225,15 @@ def _pickle_with_main(main_module: types.ModuleType | None) -> types.ModuleType:
     shim.Unpickler = Unpickler  # type: ignore[attr-defined]
     shim.load = lambda f, **kw: Unpickler(f, **kw).load()  # type: ignore[attr-defined]
     return shim
+
+
+def _unpickler_reason(error: BaseException) -> str:
+    """torch wraps the real reason in a long explanation of weights_only; keep the reason."""
+    text = str(error)
+    marker = "WeightsUnpickler error:"
+    if marker in text:
+        return text.split(marker, 1)[1].strip().splitlines()[0][:300]
+    return _first_line(error)
 
 
 def _listing(items: list[str]) -> str:

@@ -46,6 +46,7 @@ def finish(
     started = time.perf_counter()
     try:
         interpreter = runtime.load_interpreter(content)
+        inputs = _as_model_dtypes(interpreter, inputs)
         actual = runtime.run(content, list(inputs), interpreter)
     except Exception as error:
         raise ExportError(
@@ -98,6 +99,14 @@ def finish(
         max_rel_error=comparison.max_rel_error,
         details=details,
     )
+
+
+def _as_model_dtypes(interpreter: object, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """Converters narrow int64/float64 inputs to 32 bits; feed the model what it declares."""
+    declared = runtime._tensor_infos(interpreter, "inputs")
+    if len(declared) != len(inputs):
+        return list(inputs)
+    return [np.asarray(x).astype(t.dtype, copy=False) for x, t in zip(inputs, declared)]
 
 
 def _first_line(error: BaseException) -> str:

@@ -16,6 +16,8 @@ Scheduling, in order of what matters:
 from __future__ import annotations
 
 import asyncio
+import inspect
+import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -43,11 +45,20 @@ class Result:
     version: int | None
     generation: int
     findings: list[Finding]
-    diagnostics: list[types.Diagnostic] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)  # the text the findings belong to
+    encoding: str = "utf-16"
+    _diagnostics: list[types.Diagnostic] | None = None
 
     @property
     def result_id(self) -> str:
         return f"{self.version}.{self.generation}"
+
+    @property
+    def diagnostics(self) -> list[types.Diagnostic]:
+        """As lsprotocol objects (pull reports, code actions); built on first use."""
+        if self._diagnostics is None:
+            self._diagnostics = [to_diagnostic(f, self.lines, self.encoding) for f in self.findings]
+        return self._diagnostics
 
 
 class DiagnosticsEngine:
@@ -65,6 +76,9 @@ class DiagnosticsEngine:
         self._armed = False
         self._timer: asyncio.TimerHandle | None = None
         self._pool: ThreadPoolExecutor | None = None
+        # uri -> {finding: its diagnostic as JSON}: on a keystroke most findings are the same
+        # objects as before, so the protocol JSON for them is reused, not rebuilt.
+        self._json: dict[str, dict[tuple[Finding, str | None], str]] = {}
 
     # ---- scheduling ------------------------------------------------------------------------
 
@@ -164,11 +178,9 @@ class DiagnosticsEngine:
         return settings.apply([*found, *extra])
 
     def _store(self, uri: str, version: int | None, source: str, findings: list[Finding]) -> Result:
-        result = Result(version, self.generation, findings)
+        result = Result(version, self.generation, findings, encoding=self.encoding())
         if findings:
-            encoding = self.encoding()
-            lines = split_lines(source)
-            result.diagnostics = [to_diagnostic(f, lines, encoding) for f in findings]
+            result.lines = split_lines(source)
         self.results[uri] = result
         self._publish(uri, result)
         return result
@@ -180,9 +192,22 @@ class DiagnosticsEngine:
             if result.version < self.published_version.get(uri, -1):
                 return
             self.published_version[uri] = result.version
-        self.server.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=uri, diagnostics=result.diagnostics, version=result.version)
-        )
+        # Built by hand from cached per-finding JSON: serializing hundreds of diagnostics
+        # through cattrs on every keystroke would cost more than analyzing the edit.
+        previous = self._json.get(uri, {})
+        current: dict[tuple[Finding, str | None], str] = {}
+        parts = []
+        for finding in result.findings:
+            key = (finding, _context(finding, result.lines))
+            encoded = previous.get(key)
+            if encoded is None:
+                encoded = diagnostic_json(finding, result.lines, result.encoding)
+            current[key] = encoded
+            parts.append(encoded)
+        self._json[uri] = current
+        version = "null" if result.version is None else str(int(result.version))
+        params = '{"uri":' + json.dumps(uri) + ',"version":' + version + ',"diagnostics":[' + ",".join(parts) + "]}"
+        send_raw_notification(self.server, types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, params)
 
     def encoding(self) -> str:
         try:
@@ -240,10 +265,55 @@ class DiagnosticsEngine:
                 self.server.workspace_diagnostic_refresh(None)
 
     def forget(self, uri: str) -> None:
+        self._json.pop(uri, None)
         self.analyzers.pop(uri, None)
         self.results.pop(uri, None)
         self.pending.pop(uri, None)
         self.published_version.pop(uri, None)
+
+
+def _context(finding: Finding, lines: list[str]) -> str | None:
+    """What a finding's client range depends on besides the finding: the text of its lines
+    when they are not ASCII (UTF-16 columns differ from code points there)."""
+    last = len(lines) - 1
+    if last < 0:
+        return None
+    first = lines[min(max(finding.line - 1, 0), last)]
+    end = lines[min(max(finding.end_line - 1, 0), last)]
+    if first.isascii() and end.isascii() and finding.end_line - 1 <= last:
+        return None
+    return first + "\n" + end + f"\n{last}"
+
+
+def diagnostic_json(finding: Finding, lines: list[str], encoding: str) -> str:
+    """The protocol JSON of one diagnostic (same content as `to_diagnostic`)."""
+    diagnostic = to_diagnostic(finding, lines, encoding)
+    start, end = diagnostic.range.start, diagnostic.range.end
+    record: dict[str, Any] = {
+        "range": {
+            "start": {"line": start.line, "character": start.character},
+            "end": {"line": end.line, "character": end.character},
+        },
+        "message": diagnostic.message,
+        "severity": int(diagnostic.severity or 1),
+        "code": diagnostic.code,
+        "source": SOURCE,
+    }
+    if diagnostic.data:
+        record["data"] = diagnostic.data
+    return json.dumps(record)
+
+
+def send_raw_notification(server: LitertServer, method: str, params_json: str) -> None:
+    """Send a notification whose params are already JSON text."""
+    writer = server.protocol.writer
+    if writer is None:
+        return
+    body = ('{"jsonrpc":"2.0","method":' + json.dumps(method) + ',"params":' + params_json + "}").encode("utf-8")
+    data = b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+    outcome = writer.write(data)
+    if inspect.isawaitable(outcome):
+        asyncio.ensure_future(outcome)
 
 
 def to_diagnostic(finding: Finding, lines: list[str], encoding: str) -> types.Diagnostic:

@@ -120,7 +120,16 @@ class StdioTransport:
 
 
 def serve_stdio(server: LitertServer) -> None:
-    code = StdioTransport(server, sys.stdin.buffer, sys.stdout.buffer).run()
+    transport = StdioTransport(server, sys.stdin.buffer, sys.stdout.buffer)
+    profile_to = os.environ.get("LITERT_LSP_PROFILE")  # for tuning: cProfile output path
+    if profile_to:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        code = profiler.runcall(transport.run)
+        profiler.dump_stats(profile_to)
+    else:
+        code = transport.run()
     try:
         sys.stdout.flush()
         sys.stderr.flush()

@@ -1,4 +1,4 @@
-"""The little project the editor tests open: one file with an op LiteRT cannot take (SVD) and
+"""The little project the editor tests open: one file with an op LiteRT cannot take (torch.unique: no lowering) and
 one small convolutional net that converts, plus (made on demand) a checkpoint of that net."""
 
 from __future__ import annotations
@@ -25,14 +25,15 @@ MODEL_SOURCE = textwrap.dedent(
             return self.head(y)
 
 
-    class Whitening(nn.Module):
-        def forward(self, x: torch.Tensor) -> torch.Tensor:
-            u, s, vh = torch.linalg.svd(x)
-            return u @ vh
+    class Vocabulary(nn.Module):
+        def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+            words = torch.unique(tokens)
+            return words.float().mean()
     '''
 )
 # Where the unsupported call sits (1-based line, and the text on it).
-SVD_LINE = 1 + MODEL_SOURCE.splitlines().index("        u, s, vh = torch.linalg.svd(x)")
+UNSUPPORTED_OP = "torch.unique"
+UNSUPPORTED_LINE = 1 + MODEL_SOURCE.splitlines().index("        words = torch.unique(tokens)")
 PYPROJECT = textwrap.dedent(
     """\
     [project]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.sample import SVD_LINE, make_project
+from tests.e2e.sample import UNSUPPORTED_LINE, UNSUPPORTED_OP, make_project
 from tests.e2e.snippets import snippet, snippets
 
 pytestmark = pytest.mark.e2e
@@ -49,11 +49,11 @@ def check_result(result: dict, version: tuple[int, int]) -> None:
     assert result["exit"] == 0
     assert result["filetype"] == "python"
     assert "litert" in result["clients"]
-    # A diagnostic from our server on the line that calls torch.linalg.svd, naming the op.
+    # A diagnostic from our server on the line that calls the unsupported op, naming it.
     ours = [d for d in result["diagnostics"] if d["source"] == "litert"]
-    on_svd = [d for d in ours if d["lnum"] == SVD_LINE - 1]
-    assert on_svd, f"no litert diagnostic on line {SVD_LINE}: {result['diagnostics']}"
-    assert any("svd" in d["message"].lower() for d in on_svd), on_svd
+    on_line = [d for d in ours if d["lnum"] == UNSUPPORTED_LINE - 1]
+    assert on_line, f"no litert diagnostic on line {UNSUPPORTED_LINE}: {result['diagnostics']}"
+    assert any(UNSUPPORTED_OP in d["message"] for d in on_line), on_line
     assert all(str(d["code"]).startswith("LRT") for d in ours), ours
     # At least one code action is offered for it (the suppression comment, if nothing else).
     titles = [a["title"] for a in result["actions"]]

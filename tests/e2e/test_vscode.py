@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.install.installer import Tools
-from tests.e2e.sample import make_checkpoint, make_project
+from tests.e2e.sample import UNSUPPORTED_OP, make_checkpoint, make_project
 
 pytestmark = pytest.mark.e2e
 
@@ -146,7 +146,7 @@ def test_vscode_extension_end_to_end(code_server: CodeServer, artifacts: Path, t
         "chromium": str(code_server.tools.chromium),
         "url": f"http://127.0.0.1:{code_server.port}/?folder={project}",
         "file": "model.py",
-        "hoverText": "svd",
+        "hoverText": UNSUPPORTED_OP,
         "exportLens": r"export",
         "exportResult": r"\.tflite",
         "artifacts": str(shots),
@@ -163,9 +163,9 @@ def test_vscode_extension_end_to_end(code_server: CodeServer, artifacts: Path, t
 
     # The squiggle, the Problems panel and the hover all name the op and our code.
     assert seen["squiggles"] >= 1
-    assert "svd" in seen["problems"].lower() and "LRT" in seen["problems"], seen["problems"]
+    assert UNSUPPORTED_OP in seen["problems"] and "LRT1" in seen["problems"], seen["problems"]
     assert "litert" in seen["problems"].lower(), seen["problems"]
-    assert "svd" in seen["hover"].lower(), seen["hover"]
+    assert UNSUPPORTED_OP in seen["hover"], seen["hover"]
 
     # The export wrote a verified .tflite beside the project and said so.
     written = sorted(project.rglob("*.tflite"))

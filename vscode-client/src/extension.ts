@@ -91,6 +91,16 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
         const lenses = (await next(document, token)) ?? [];
         return vscode.workspace.isTrusted ? lenses : lenses.filter((l) => !TRUSTED_COMMANDS.has(l.command?.command ?? ''));
       },
+      provideCodeActions: async (document, range, context, token, next) => {
+        const actions = (await next(document, range, context, token)) ?? [];
+        if (vscode.workspace.isTrusted) {
+          return actions;
+        }
+        return actions.filter((a) => {
+          const command = a instanceof vscode.CodeAction ? a.command : a;
+          return !TRUSTED_COMMANDS.has(command?.command ?? '');
+        });
+      },
     },
   };
   client = new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);

@@ -21,7 +21,7 @@ let watching: vscode.Disposable | undefined;
 export async function resolvePython(output: vscode.OutputChannel, onEnvironmentChange: () => void): Promise<PythonChoice> {
   const configured = vscode.workspace.getConfiguration('litert').get<string | null>('python');
   if (configured) {
-    return { command: expandHome(configured), source: 'setting litert.python' };
+    return { command: expandVariables(configured), source: 'setting litert.python' };
   }
   const fromExtension = await pythonFromExtension(output, onEnvironmentChange);
   if (fromExtension !== undefined) {
@@ -55,7 +55,13 @@ async function pythonFromExtension(output: vscode.OutputChannel, onChange: () =>
   }
 }
 
-function expandHome(path: string): string {
+// `~/` and `${workspaceFolder}`, which VS Code does not expand in extension settings.
+function expandVariables(path: string): string {
   const home = process.env.HOME ?? process.env.USERPROFILE;
-  return home !== undefined && path.startsWith('~/') ? home + path.slice(1) : path;
+  let expanded = home !== undefined && path.startsWith('~/') ? home + path.slice(1) : path;
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  if (folder !== undefined) {
+    expanded = expanded.split('${workspaceFolder}').join(folder);
+  }
+  return expanded;
 }

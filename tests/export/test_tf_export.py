@@ -10,9 +10,14 @@ import pytest
 
 from litert_lsp.export.job import ExportRequest, ExportResult
 from litert_lsp.export.tensorflow_export import default_output, export_tensorflow
-from tests.export.tf_files import DET_LINE, TfFiles, run_tflite, tf_files  # noqa: F401 - fixture
+from tests.export.tf_files import DET_LINE, TfFiles, run_tflite, shared_tf_files
 
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def tf_files(tmp_path_factory: pytest.TempPathFactory) -> TfFiles:
+    return shared_tf_files(tmp_path_factory)
 
 
 def export(progress_log: list | None = None, **fields: object) -> ExportResult:

@@ -192,9 +192,15 @@ def make_tf_files(root: Path) -> TfFiles:
     )
 
 
-@pytest.fixture(scope="session")
-def tf_files(tmp_path_factory: pytest.TempPathFactory) -> TfFiles:
-    return make_tf_files(tmp_path_factory.mktemp("tf-files"))
+_made: list[TfFiles] = []
+
+
+def shared_tf_files(tmp_path_factory: pytest.TempPathFactory) -> TfFiles:
+    """The files, made once per test session however many test modules ask (tests must not
+    modify them: copy first)."""
+    if not _made:
+        _made.append(make_tf_files(tmp_path_factory.mktemp("tf-files")))
+    return _made[0]
 
 
 def run_tflite(path: Path, inputs: dict[str, np.ndarray]) -> list[np.ndarray]:

@@ -16,6 +16,7 @@ symbolic tensor and adds nothing to the graph (measured: such a model converts t
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from litert_lsp.analysis.findings import Finding
@@ -23,6 +24,7 @@ from litert_lsp.analysis.names import ImportTable
 from litert_lsp.analysis.tf_ops import PY_FUNCTIONS, make, op_findings
 from litert_lsp.analysis.tf_scope import (
     BUILDER,
+    NESTED,
     SETUP,
     TRACED,
     Context,
@@ -45,6 +47,34 @@ _NO_AUTOGRAPH = {
 }
 
 
+_TRAINING_FLAGS = frozenset({"training", "is_training"})
+
+
+def _is_training_flag(test: ast.AST) -> bool:
+    """`training`, `self.training`, `training is True`, `training == True`."""
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Is, ast.Eq)):
+        right = test.comparators[0]
+        if isinstance(right, ast.Constant) and right.value is True:
+            test = test.left
+    if isinstance(test, ast.Name):
+        return test.id in _TRAINING_FLAGS
+    return isinstance(test, ast.Attribute) and test.attr in _TRAINING_FLAGS
+
+
+def _walk_inference(body: list[ast.stmt]) -> Iterable[ast.AST]:
+    """Like `walk_own`, but skipping what runs only under `if training:`: the exported graph is
+    traced with training off, so dropout or noise there never reaches LiteRT."""
+    stack: list[ast.AST] = [n for n in body if not isinstance(n, NESTED)]
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, ast.If) and _is_training_flag(node.test):
+            children: list[ast.AST] = [node.test, *node.orelse]
+        else:
+            children = list(ast.iter_child_nodes(node))
+        stack.extend(child for child in children if not isinstance(child, NESTED))
+
+
 @dataclass
 class ScopeResult:
     findings: list[Finding] = field(default_factory=list)
@@ -65,7 +95,7 @@ class ScopeChecker:
         body = body_of(self.context.scope)
         if self.context.kind != SETUP:
             self.values.learn(body)
-        for node in walk_own(body):
+        for node in _walk_inference(body):
             if isinstance(node, ast.Call):
                 self._call(node)
             elif self.context.kind == TRACED:
@@ -79,7 +109,7 @@ class ScopeChecker:
         kind = self.context.kind
         name = self.imports.resolve_canonical(call.func)
         if name is not None:
-            if self._judged(call, name):
+            if name in PY_FUNCTIONS or (self._judged(call, name) and not self._folded(call, name)):
                 self.result.findings.extend(op_findings(call, name))
             if kind == TRACED:
                 self._value_call(call, name)
@@ -101,6 +131,34 @@ class ScopeChecker:
             arguments = [*call.args, *(k.value for k in call.keywords)]
             return is_layer or any(self.values.is_tensor(a) for a in arguments)
         return name.startswith(("tf.", "keras."))
+
+    def _folded(self, call: ast.Call, name: str) -> bool:
+        """Whether the converter folds this call into a constant, so LiteRT never sees the op.
+
+        Measured: `tf.range(3)`, `tf.linalg.svd` of a literal matrix and `tf.math.cumprod` of a
+        literal list all convert with builtins, although the ops themselves do not.
+        """
+        if name.startswith("keras.") or "random" in name:
+            return False
+        arguments = [*call.args, *(k.value for k in call.keywords)]
+        return bool(arguments) and all(self._constant(a) for a in arguments)
+
+    def _constant(self, node: ast.AST) -> bool:
+        if isinstance(node, ast.Constant):
+            return True
+        if isinstance(node, (ast.List, ast.Tuple)):
+            return all(self._constant(e) for e in node.elts)
+        if isinstance(node, ast.UnaryOp):
+            return self._constant(node.operand)
+        if isinstance(node, ast.BinOp):
+            return self._constant(node.left) and self._constant(node.right)
+        if isinstance(node, (ast.Name, ast.Attribute)):
+            # `tf.float32` and friends; any other name may hold a tensor.
+            return (self.imports.resolve_canonical(node) or "").startswith("tf.")
+        if isinstance(node, ast.Call):
+            name = self.imports.resolve_canonical(node.func)
+            return name is not None and name.startswith("tf.") and self._folded(node, name)
+        return False
 
     def _value_call(self, call: ast.Call, name: str | None) -> None:
         func = call.func

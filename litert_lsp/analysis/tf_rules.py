@@ -42,7 +42,10 @@ def _find(tree: ast.Module, imports: ImportTable) -> list[Finding]:
         if key in seen:
             continue
         seen.add(key)
-        result = ScopeChecker(index, context).run()
+        try:
+            result = ScopeChecker(index, context).run()
+        except RecursionError:
+            continue  # an absurdly deep expression: skip this scope, keep the others
         for finding in result.findings:
             # The same line reached in two ways is reported once.
             key_ = (finding.line, finding.column, finding.end_line, finding.end_column, finding.code)

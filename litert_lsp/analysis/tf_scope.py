@@ -69,15 +69,16 @@ def body_of(scope: Scope) -> list[ast.stmt]:
     return list(scope.body)
 
 
+NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+
+
 def walk_own(nodes: Iterable[ast.AST]) -> Iterable[ast.AST]:
     """Every node under `nodes`, not entering nested functions, lambdas or classes."""
-    stack = list(nodes)
+    stack = [n for n in nodes if not isinstance(n, NESTED)]
     while stack:
         node = stack.pop()
         yield node
-        for child in ast.iter_child_nodes(node):
-            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-                stack.append(child)
+        stack.extend(child for child in ast.iter_child_nodes(node) if not isinstance(child, NESTED))
 
 
 class ModuleIndex:
@@ -96,26 +97,32 @@ class ModuleIndex:
 
     # ---- building ------------------------------------------------------------------
 
-    def _index(self, node: ast.AST, cls: ast.ClassDef | None, scope: Scope | None) -> None:
-        """Record classes, functions, methods and which scope encloses each function/lambda."""
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.ClassDef):
-                self.classes.setdefault(child.name, child)
-                self._index(child, child, scope)
-            elif isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                if cls is not None:
-                    self.class_of[child] = cls
-                elif scope is None:
-                    self.module_functions.setdefault(child.name, child)
-                if scope is not None:
-                    self.enclosing[child] = scope
-                self._index(child, None, child)
-            elif isinstance(child, ast.Lambda):
-                if scope is not None:
-                    self.enclosing[child] = scope
-                self._index(child, None, child)
-            else:
-                self._index(child, cls, scope)
+    def _index(self, root: ast.Module, cls: ast.ClassDef | None, scope: Scope | None) -> None:
+        """Record classes, functions, methods and which scope encloses each function/lambda.
+
+        Iterative: generated code can nest deeper than Python's recursion limit.
+        """
+        stack: list[tuple[ast.AST, ast.ClassDef | None, Scope | None]] = [(root, cls, scope)]
+        while stack:
+            node, cls, scope = stack.pop()
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, ast.ClassDef):
+                    self.classes[child.name] = child  # the last definition wins, as in Python
+                    stack.append((child, child, scope))
+                elif isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    if cls is not None:
+                        self.class_of[child] = cls
+                    elif scope is None:
+                        self.module_functions[child.name] = child
+                    if scope is not None:
+                        self.enclosing[child] = scope
+                    stack.append((child, None, child))
+                elif isinstance(child, ast.Lambda):
+                    if scope is not None:
+                        self.enclosing[child] = scope
+                    stack.append((child, None, child))
+                else:
+                    stack.append((child, cls, scope))
 
     def scopes(self) -> list[Scope]:
         """The module and every function and lambda in it."""

@@ -152,7 +152,7 @@ def _source_option(node: ast.AST) -> str:
 def _status_findings(status: str, name: str, entry: compat.Entry, node: ast.AST, layer: bool, family: bool,
                      variant: dict[str, Any] | None, options: str | None) -> list[Finding]:
     error = (variant or {}).get("error") or entry.get("error")
-    reason = entry.get("reason")
+    reason = (variant or {}).get("reason") or entry.get("reason")
     data = {k: v for k, v in (("error", error), ("reason", reason)) if v}
     subject = f"`{name}({options})`" if options else f"`{name}`"
     if status == "select_tf_ops":
@@ -161,12 +161,21 @@ def _status_findings(status: str, name: str, entry: compat.Entry, node: ast.AST,
         return [make(node, code, f"{subject} {what}converts only with Select TF ops: {FLEX_COST}.",
                      op=name, status=status, data=data)]
     if status == "unsupported":
-        why = f" ({reason})" if reason else ""
+        what = _unsupported_words(entry.get("layer"), variant or entry.raw)
         if layer:
-            return [make(node, "LRT307",
-                         f"Keras layer {subject} converts neither to LiteRT builtins nor with Select TF "
-                         f"ops{why}.", op=name, status=status, data=data)]
-        return [make(node, "LRT302",
-                     f"{subject} converts neither to LiteRT builtins nor with Select TF ops{why}.",
-                     op=name, status=status, data=data)]
+            return [make(node, "LRT307", f"Keras layer {subject} {what}.", op=name, status=status, data=data)]
+        return [make(node, "LRT302", f"{subject} {what}.", op=name, status=status, data=data)]
     return []
+
+
+def _unsupported_words(where: str | None, record: dict[str, Any]) -> str:
+    """What "unsupported" meant when it was measured, in the words of the failing stage."""
+    reason = record.get("reason")
+    why = f" ({reason})" if reason else ""
+    if where == "numerics":
+        return f"converts, but LiteRT's results disagreed with TensorFlow when measured{why}"
+    if where == "runtime":
+        return f"converts, but the LiteRT runtime cannot run the result{why}"
+    if where == "export":
+        return f"could not be traced into a graph for conversion{why}"
+    return f"converts neither to LiteRT builtins nor with Select TF ops{why}"

@@ -37,6 +37,7 @@ class DocumentAnalyzer:
         self.path = path
         self._blocks: dict[str, BlockInfo] = {}
         self._functions: dict = {}
+        self._context_key: tuple | None = None
         self._tf: tuple[str, list[Finding]] | None = None
 
     def analyze(self, source: str) -> list[Finding]:
@@ -81,6 +82,9 @@ class DocumentAnalyzer:
                 break  # at most one syntax finding
 
         ctx = build_context(infos)
+        if ctx.key != self._context_key:
+            self._functions = {}  # results depend on the context: start over when it changes
+            self._context_key = ctx.key
         if ctx.imports.imports_any("torch"):
             program = torch_rules.Program(self._functions)
             for index, finding in program.run(infos, ctx):

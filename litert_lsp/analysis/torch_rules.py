@@ -695,7 +695,7 @@ class _Walker:
             self.dropout(node, name)
             return TENSOR
         if name == "torch.where" and len(node.args) == 1 and not node.keywords:
-            self.report_data_dependent(node, "torch.where (one-argument form)")
+            self.report_data_dependent(node, "torch.where", "`torch.where(condition)` (one argument)")
             return SEQ
         entry = torch_kb.lookup(name)
         if entry is not None:
@@ -760,10 +760,10 @@ class _Walker:
                 op=name,
             )
 
-    def report_data_dependent(self, node: ast.Call, op: str) -> None:
+    def report_data_dependent(self, node: ast.Call, op: str, label: str | None = None) -> None:
         self.report(
             node, "LRT204",
-            f"`{op}` returns a tensor whose size depends on the input's values: torch.export and "
+            f"{label or f'`{op}`'} returns a tensor whose size depends on the input's values: torch.export and "
             "LiteRT need static shapes, so it cannot be exported or converted. Instead: use "
             "fixed-size formulations (torch.where(mask, a, b), a mask multiply, topk with a fixed k).",
             op=op,
@@ -990,7 +990,8 @@ class Program:
     def _analyze(self, block: BlockInfo, ctx: ModuleContext, callee: Callee, mode: str, root: bool,
                  params: frozenset[str]) -> FunctionResult:
         qualname = callee[1] if callee[0] == "f" else f"{callee[1]}.{callee[2]}"
-        key = (block.text, qualname, mode, root, params, ctx.key)
+        # The context key is not part of the key: the caller keeps one cache per context key.
+        key = (block.text, qualname, mode, root, params)
         result = self.cache.get(key)
         if result is None:
             result = analyze_function(block, ctx, qualname, mode, root, params)

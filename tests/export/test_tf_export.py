@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from litert_lsp.export import tensorflow_export
 from litert_lsp.export.job import ExportRequest, ExportResult
 from litert_lsp.export.tensorflow_export import default_output, export_tensorflow
 from tests.export.tf_files import DET_LINE, TfFiles, run_tflite, shared_tf_files
@@ -111,6 +112,29 @@ def test_tf2_checkpoint_restored_into_user_code(tf_files: TfFiles, tmp_path: Pat
     np.testing.assert_allclose(y, tf_files.trained_net(x).numpy(), rtol=1e-4, atol=1e-5)
 
 
+def test_builder_function_with_keras_weights_file(tf_files: TfFiles, tmp_path: Path) -> None:
+    out = tmp_path / "built.tflite"
+    result = export(source=str(tf_files.builder_py), checkpoint=str(tf_files.builder_weights), output=str(out))
+    assert_verified(result)
+    assert result.details["model"] == "build_model" and result.details["checkpoint_format"] == "keras weights"
+    x = np.linspace(-1, 1, 5, dtype=np.float32).reshape(1, 5)
+    np.testing.assert_allclose(run_tflite(out, {"pixels": x})[0], tf_files.built(x).numpy(), rtol=1e-4, atol=1e-5)
+    wrong = export(source=str(tf_files.builder_py), checkpoint=str(tf_files.builder_weights),
+                   constructor_kwargs={"units": 7}, write_output=False)
+    assert not wrong.ok and wrong.stage == "restore" and "does not fit the model" in wrong.message
+
+
+def test_numerical_mismatch_fails_the_export(tf_files: TfFiles, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # int8 weights change the numbers. With the quantization allowance switched off and zero
+    # tolerance, that difference must fail the export and leave no file, not be a footnote.
+    monkeypatch.setitem(tensorflow_export.QUANTIZED_TOLERANCE, "int8", 0.0)
+    out = tmp_path / "strict.tflite"
+    result = export(source=str(tf_files.big_keras), quantize="int8", atol=0.0, rtol=0.0, output=str(out))
+    assert not result.ok and result.stage == "verify" and "disagrees with TensorFlow" in result.message
+    assert result.max_abs_error is not None and result.max_abs_error > 0
+    assert not out.exists()
+
+
 def test_tf2_checkpoint_with_optimizer_state(tf_files: TfFiles) -> None:
     result = export(source=str(tf_files.net_py), model="Net", checkpoint=str(tf_files.tf2_ckpt_with_optimizer),
                     write_output=False)
@@ -137,6 +161,10 @@ def test_tf1_training_graph_outputs_overridable(tf_files: TfFiles) -> None:
     assert_verified(chosen)
     assert chosen.details["graph_inputs"] == ["x:0"]
     assert [t.name for t in chosen.outputs] == ["logits"]
+    both = export(source=str(tf_files.tf1_train_meta), input_names=["x:0"], output_names=["logits:0"],
+                  write_output=False)
+    assert_verified(both)
+    assert [t.name for t in both.inputs] == ["x"]
 
 
 def test_select_tf_ops_refused_names_op_and_line(tf_files: TfFiles, tmp_path: Path) -> None:

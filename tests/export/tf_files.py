@@ -70,6 +70,16 @@ NET_PY = textwrap.dedent('''\
 ''')
 DET_LINE = NET_PY.splitlines().index("        return tf.linalg.det(matrices)") + 1
 
+# A builder function (not a class) whose weights are saved with model.save_weights.
+BUILDER_PY = textwrap.dedent('''\
+    import keras
+
+
+    def build_model(units=6):
+        inputs = keras.Input((5,), name="pixels")
+        return keras.Model(inputs, keras.layers.Dense(units, activation="tanh")(inputs))
+''')
+
 
 @dataclass
 class TfFiles:
@@ -90,6 +100,9 @@ class TfFiles:
     trained_net: keras.Model  # the Net whose weights are in tf2_ckpt
     functional: keras.Model  # the model in saved_model/.keras/.h5
     tf1_weights: tuple[np.ndarray, np.ndarray]
+    builder_py: Path
+    builder_weights: Path  # a .weights.h5 file from build_model(units=6)
+    built: keras.Model  # the model whose weights are in builder_weights
 
 
 def _functional(seed: int, sizes: tuple[int, ...] = (8, 16, 2)) -> keras.Model:
@@ -179,6 +192,12 @@ def make_tf_files(root: Path) -> TfFiles:
     optimizer.build(net.trainable_variables)
     with_opt = tf.train.Checkpoint(model=net, optimizer=optimizer).save(str(root / "ckpt_opt" / "net"))
 
+    builder_py = root / "builder.py"
+    builder_py.write_text(BUILDER_PY)
+    keras.utils.set_random_seed(6)
+    built = load_module(builder_py).build_model()
+    built.save_weights(root / "builder.weights.h5")
+
     weights = _tf1(root / "tf1" / "model.ckpt", training=False)
     _tf1(root / "tf1_train" / "model.ckpt", training=True)
     return TfFiles(
@@ -188,7 +207,7 @@ def make_tf_files(root: Path) -> TfFiles:
         svd_saved_model=root / "svd_saved_model", net_py=net_py, tf2_ckpt=Path(prefix),
         tf2_ckpt_with_optimizer=Path(with_opt), tf1_meta=root / "tf1" / "model.ckpt.meta",
         tf1_train_meta=root / "tf1_train" / "model.ckpt.meta", trained_net=net, functional=functional,
-        tf1_weights=weights,
+        tf1_weights=weights, builder_py=builder_py, builder_weights=root / "builder.weights.h5", built=built,
     )
 
 

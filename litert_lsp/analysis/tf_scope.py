@@ -81,6 +81,21 @@ def walk_own(nodes: Iterable[ast.AST]) -> Iterable[ast.AST]:
         stack.extend(child for child in ast.iter_child_nodes(node) if not isinstance(child, NESTED))
 
 
+_AST = ast.AST
+
+
+def _children(node: ast.AST) -> list[ast.AST]:
+    """`ast.iter_child_nodes` without its generator overhead (the index visits every node)."""
+    found: list[ast.AST] = []
+    for name in node._fields:
+        value = getattr(node, name, None)
+        if isinstance(value, _AST):
+            found.append(value)
+        elif isinstance(value, list):
+            found.extend(v for v in value if isinstance(v, _AST))
+    return found
+
+
 class ModuleIndex:
     """Functions, classes and their relations in one module."""
 
@@ -91,6 +106,11 @@ class ModuleIndex:
         self.module_functions: dict[str, FunctionNode] = {}
         self.class_of: dict[ast.AST, ast.ClassDef] = {}
         self.enclosing: dict[ast.AST, Scope] = {}
+        self.functions: list[FunctionNode] = []
+        # Calls by the innermost function / lambda / class body / module holding them.
+        self.calls: dict[ast.AST, list[ast.Call]] = {}
+        self._self_assignments: list[tuple[ast.AST, ast.Assign]] = []
+        self._attribute_classes: dict[int, dict[str, ast.ClassDef]] | None = None
         self._index(tree, None, None)
         self.keras_classes = self._deriving(self._is_keras_base)
         self.module_classes = self._deriving(lambda name: name in _TF_MODULE_BASES)
@@ -98,31 +118,38 @@ class ModuleIndex:
     # ---- building ------------------------------------------------------------------
 
     def _index(self, root: ast.Module, cls: ast.ClassDef | None, scope: Scope | None) -> None:
-        """Record classes, functions, methods and which scope encloses each function/lambda.
+        """One pass over the module: classes, functions, methods, which scope encloses each
+        function/lambda, and every call grouped by the scope (or class body) that holds it.
 
         Iterative: generated code can nest deeper than Python's recursion limit.
         """
-        stack: list[tuple[ast.AST, ast.ClassDef | None, Scope | None]] = [(root, cls, scope)]
+        Holder = Scope | ast.ClassDef
+        stack: list[tuple[ast.AST, ast.ClassDef | None, Scope | None, Holder]] = [(root, cls, scope, root)]
         while stack:
-            node, cls, scope = stack.pop()
-            for child in ast.iter_child_nodes(node):
+            node, cls, scope, holder = stack.pop()
+            for child in _children(node):
                 if isinstance(child, ast.ClassDef):
                     self.classes[child.name] = child  # the last definition wins, as in Python
-                    stack.append((child, child, scope))
+                    stack.append((child, child, scope, child))
                 elif isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    self.functions.append(child)
                     if cls is not None:
                         self.class_of[child] = cls
                     elif scope is None:
                         self.module_functions[child.name] = child
                     if scope is not None:
                         self.enclosing[child] = scope
-                    stack.append((child, None, child))
+                    stack.append((child, None, child, child))
                 elif isinstance(child, ast.Lambda):
                     if scope is not None:
                         self.enclosing[child] = scope
-                    stack.append((child, None, child))
+                    stack.append((child, None, child, child))
                 else:
-                    stack.append((child, cls, scope))
+                    if isinstance(child, ast.Call):
+                        self.calls.setdefault(holder, []).append(child)
+                    elif isinstance(child, ast.Assign) and isinstance(child.value, ast.Call):
+                        self._self_assignments.append((holder, child))
+                    stack.append((child, cls, scope, holder))
 
     def scopes(self) -> list[Scope]:
         """The module and every function and lambda in it."""
@@ -192,23 +219,26 @@ class ModuleIndex:
         return None
 
     def attribute_classes(self, cls: ast.ClassDef) -> dict[str, ast.ClassDef]:
-        """`self.attr = LocalClass(...)` anywhere in `cls` (and its local bases)."""
+        """`self.attr = LocalClass(...)` in the methods of `cls` (and its local bases)."""
+        if self._attribute_classes is None:
+            by_class: dict[int, dict[str, ast.ClassDef]] = {}
+            for holder, assign in self._self_assignments:
+                func = assign.value.func  # type: ignore[attr-defined]
+                owner = self.owner_class(holder) if not isinstance(holder, ast.ClassDef) else None
+                if owner is None or not isinstance(func, ast.Name) or func.id not in self.classes:
+                    continue
+                for target in assign.targets:
+                    if (
+                        isinstance(target, ast.Attribute)
+                        and isinstance(target.value, ast.Name)
+                        and target.value.id == "self"
+                    ):
+                        by_class.setdefault(id(owner), {}).setdefault(target.attr, self.classes[func.id])
+            self._attribute_classes = by_class
         found: dict[str, ast.ClassDef] = {}
         for current in [cls, *self.local_bases(cls)]:
-            for node in ast.walk(current):
-                if (
-                    isinstance(node, ast.Assign)
-                    and isinstance(node.value, ast.Call)
-                    and isinstance(node.value.func, ast.Name)
-                    and node.value.func.id in self.classes
-                ):
-                    for target in node.targets:
-                        if (
-                            isinstance(target, ast.Attribute)
-                            and isinstance(target.value, ast.Name)
-                            and target.value.id == "self"
-                        ):
-                            found.setdefault(target.attr, self.classes[node.value.func.id])
+            for attr, target in self._attribute_classes.get(id(current), {}).items():
+                found.setdefault(attr, target)
         return found
 
     def resolve_callee(self, func: ast.expr, where: Scope) -> tuple[FunctionNode, bool] | None:
@@ -319,22 +349,15 @@ class RootFinder:
     def roots(self) -> list[Context]:
         pipeline = self._pipeline_functions()
         found: list[Context] = []
-        for node in ast.walk(self.index.tree):
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                decorator = tf_function_decorator(node, self.imports)
-                if decorator is not None and node.name not in pipeline and not self._trains(node):
-                    call = decorator if isinstance(decorator, ast.Call) else None
-                    found.append(self._tf_function_context(node, call))
-        for scope in dict.fromkeys(self.index.scopes()):
-            for node in walk_own(body_of(scope)):
-                if isinstance(node, ast.Call):
-                    found.extend(self._wrapped(node, scope, pipeline))
-        for cls in self.index.classes.values():
-            # `__call__ = tf.function(_impl, ...)` in a class body names one of its methods.
-            statements = [s for s in cls.body if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))]
-            for node in walk_own(statements):
-                if isinstance(node, ast.Call):
-                    found.extend(self._wrapped(node, cls, pipeline))
+        for function in self.index.functions:
+            decorator = tf_function_decorator(function, self.imports)
+            if decorator is not None and function.name not in pipeline and not self._trains(function):
+                call = decorator if isinstance(decorator, ast.Call) else None
+                found.append(self._tf_function_context(function, call))
+        for holder, calls in self.index.calls.items():
+            for call in calls:
+                # `tf.function(f)`; in a class body, `__call__ = tf.function(_impl, ...)` names a method.
+                found.extend(self._wrapped(call, holder, pipeline))  # type: ignore[arg-type]
         for name in sorted(self.index.keras_classes):
             cls = self.index.classes[name]
             call = self.index.method(cls, "call")
@@ -396,37 +419,33 @@ class RootFinder:
         return [self._tf_function_context(function, options)]
 
     def _trains(self, function: FunctionNode) -> bool:
-        for node in walk_own(function.body):
-            if isinstance(node, ast.Call):
-                name = self.imports.resolve_canonical(node.func)
-                if name in _TRAINING_CALLS or (name or "").startswith("tf.data."):
-                    return True
-                if isinstance(node.func, ast.Attribute) and node.func.attr in _TRAINING_METHODS:
-                    return True
+        for node in self.index.calls.get(function, ()):
+            name = self.imports.resolve_canonical(node.func)
+            if name in _TRAINING_CALLS or (name or "").startswith("tf.data."):
+                return True
+            if isinstance(node.func, ast.Attribute) and node.func.attr in _TRAINING_METHODS:
+                return True
         return False
 
     def _pipeline_functions(self) -> set[str]:
         """Names of functions handed to `Dataset.map` and friends, or to `tf.data.*`."""
         names: set[str] = set()
-        for node in ast.walk(self.index.tree):
-            if not isinstance(node, ast.Call):
-                continue
-            resolved = self.imports.resolve_canonical(node.func) or ""
-            method = node.func.attr if isinstance(node.func, ast.Attribute) else None
-            if method in _PIPELINE_METHODS or resolved.startswith("tf.data."):
-                for argument in [*node.args, *(k.value for k in node.keywords)]:
-                    if isinstance(argument, ast.Name):
-                        names.add(argument.id)
+        for calls in self.index.calls.values():
+            for node in calls:
+                method = node.func.attr if isinstance(node.func, ast.Attribute) else None
+                if method in _PIPELINE_METHODS or (self.imports.resolve_canonical(node.func) or "").startswith(
+                    "tf.data."
+                ):
+                    for argument in [*node.args, *(k.value for k in node.keywords)]:
+                        if isinstance(argument, ast.Name):
+                            names.add(argument.id)
         return names
 
     def _builders(self) -> list[Scope]:
         scopes: list[Scope] = []
-        candidates: list[Scope] = [self.index.tree, *(
-            n for n in ast.walk(self.index.tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
-        )]
-        for scope in candidates:
-            for node in walk_own(body_of(scope)):
-                if isinstance(node, ast.Call) and self.imports.resolve_canonical(node.func) in _MODEL_BUILDERS:
-                    scopes.append(scope)
-                    break
+        for holder, calls in self.index.calls.items():
+            if not isinstance(holder, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            if any(self.imports.resolve_canonical(c.func) in _MODEL_BUILDERS for c in calls):
+                scopes.append(holder)
         return scopes

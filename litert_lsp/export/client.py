@@ -145,6 +145,7 @@ class WorkerClient:
                 result = await asyncio.wait_for(read_result(), timeout)
             except asyncio.TimeoutError:
                 await self.kill()
+                await self._reap()
                 _remove_partials(request)
                 return ExportResult(False, f"the export took longer than {timeout:g} s and was stopped "
                                     "(raise export.timeout-seconds for big models)", stage,
@@ -155,6 +156,7 @@ class WorkerClient:
                 raise
             if result is None:
                 if self._cancelled:
+                    await self._reap()
                     _remove_partials(request)
                     return ExportResult(False, "cancelled; no file was written", stage, details={"cancelled": True})
                 return await self._died(request, stage)
@@ -166,20 +168,28 @@ class WorkerClient:
             self._cancelled = True
             await self.kill()
 
-    async def _died(self, request: ExportRequest, stage: str) -> ExportResult:
-        process = self.process
+    async def _reap(self) -> int | None:
+        """Wait for the (closing) worker to exit and forget it, so the next job starts afresh
+        instead of writing to a process that has not been reaped yet."""
+        process, self.process = self.process, None
         code = None
         if process is not None:
-            with contextlib.suppress(asyncio.TimeoutError):
+            try:
                 code = await asyncio.wait_for(process.wait(), 5)
+            except asyncio.TimeoutError:
+                with contextlib.suppress(ProcessLookupError):
+                    process.kill()
         if self._stderr_task is not None:
             with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
                 await asyncio.wait_for(self._stderr_task, 2)
+        return code
+
+    async def _died(self, request: ExportRequest, stage: str) -> ExportResult:
+        code = await self._reap()
         _remove_partials(request)
         how = _exit_text(code)
         last = next((line for line in reversed(self.stderr_tail) if line.strip()), "")
         hint = f" Its last words: {last[:200]}" if last else ""
-        self.process = None
         return ExportResult(
             False,
             f"the export worker stopped unexpectedly ({how}) during '{stage}': the converter crashed or ran out "

@@ -54,6 +54,59 @@ def _wait_healthy(port: int, process: subprocess.Popen, log: Path, seconds: floa
     pytest.fail(f"code-server did not answer /healthz within {seconds:.0f} s: {log.read_text()[-2000:]}")
 
 
+def _descendants(root: int) -> list[int]:
+    """Pids of every process below `root` (read from /proc)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _language_servers(root: int) -> set[int]:
+    """The `litert_lsp serve` processes that code-server's extension host started."""
+    pids = set()
+    for pid in _descendants(root):
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"litert_lsp" in command and b"serve" in command:
+            pids.add(pid)
+    return pids
+
+
+def _kill_server_and_wait_for_restart(root: int, handshake: Path, driver: subprocess.Popen) -> dict:
+    """Waits for the driver's `ready`, kills the server like a crash would, waits for a new one."""
+    deadline = time.monotonic() + 150
+    while not (handshake / "ready").exists():
+        if driver.poll() is not None or time.monotonic() > deadline:
+            return {"error": "the driver never reached the restart step"}
+        time.sleep(0.1)
+    before = _language_servers(root)
+    assert before, "no litert_lsp serve process under code-server"
+    for pid in before:
+        os.kill(pid, signal.SIGKILL)
+    killed_at = time.monotonic()
+    while time.monotonic() - killed_at < 30:
+        after = _language_servers(root) - before
+        if after:
+            (handshake / "restarted").write_text("")
+            return {"killed": sorted(before), "restarted": sorted(after),
+                    "seconds": round(time.monotonic() - killed_at, 1)}
+        time.sleep(0.1)
+    (handshake / "restarted").write_text("")  # let the driver finish and report
+    return {"killed": sorted(before), "restarted": [], "error": "no new server within 30 s"}
+
+
 class CodeServer:
     def __init__(self, tools: Tools, home: Path, env: dict[str, str]) -> None:
         self.tools = tools
@@ -141,6 +194,8 @@ def test_vscode_extension_end_to_end(code_server: CodeServer, artifacts: Path, t
 
     shots = artifacts / "vscode"
     shots.mkdir(parents=True, exist_ok=True)
+    handshake = tmp_path / "handshake"
+    handshake.mkdir()
     options = {
         "playwright": str(code_server.tools.playwright_dir),
         "chromium": str(code_server.tools.chromium),
@@ -152,14 +207,24 @@ def test_vscode_extension_end_to_end(code_server: CodeServer, artifacts: Path, t
         "artifacts": str(shots),
         "profile": str(tmp_path / "chromium-profile"),
         "timeoutMs": 90000,
+        "handshake": str(handshake),
     }
-    done = subprocess.run(["node", str(DRIVER), json.dumps(options)], check=False, capture_output=True, text=True,
-                          timeout=600, env=code_server.env)
+    driver = subprocess.Popen(["node", str(DRIVER), json.dumps(options)], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, env=code_server.env)
+    try:
+        restart = _kill_server_and_wait_for_restart(code_server.process.pid, handshake, driver)
+        stdout, stderr = driver.communicate(timeout=600)
+    finally:
+        if driver.poll() is None:
+            driver.kill()
     timings["driver"] = time.monotonic() - started
-    assert done.stdout.strip(), f"driver printed nothing (exit {done.returncode}): {done.stderr[-3000:]}"
-    seen = json.loads(done.stdout.strip().splitlines()[-1])
-    (shots / "result.json").write_text(json.dumps({**seen, "timings": timings}, indent=1))
+    assert stdout.strip(), f"driver printed nothing (exit {driver.returncode}): {stderr[-3000:]}"
+    seen = json.loads(stdout.strip().splitlines()[-1])
+    (shots / "result.json").write_text(json.dumps({**seen, "restart": restart, "timings": timings}, indent=1))
     assert seen["ok"], f"{seen.get('error')}\nsteps: {seen['steps']}\nnotifications: {seen['notifications']}"
+
+    # Killed like a crash, the server came back by itself and the editor recovered.
+    assert restart.get("restarted") and "error" not in restart, restart
 
     # The squiggle, the Problems panel and the hover all name the op and our code.
     assert seen["squiggles"] >= 1

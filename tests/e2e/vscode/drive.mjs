@@ -5,7 +5,10 @@
 //
 //   node drive.mjs '<json options>'
 //   options: playwright (dir of playwright-core), chromium, url, file, hoverText, exportLens
-//            (regex source), exportResult (regex source), artifacts, profile, timeoutMs
+//            (regex source), exportResult (regex source), artifacts, profile, timeoutMs,
+//            handshake (a folder: after the hover, write `ready` there and wait for the test to
+//            kill the server and write `restarted`, then check the editor recovered)
+import { existsSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -24,6 +27,16 @@ async function shot(page, name) {
   const file = path.join(options.artifacts, `${name}.png`);
   await page.screenshot({ path: file });
   result.screenshots.push(file);
+}
+
+async function waitForFile(file, ms) {
+  const deadline = Date.now() + ms;
+  while (!existsSync(file)) {
+    if (Date.now() > deadline) {
+      throw new Error(`the test did not write ${file} within ${ms} ms`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 async function notificationTexts(page) {
@@ -76,8 +89,20 @@ try {
   await hover.waitFor();
   result.hover = await hover.innerText();
   step('hover read');
+  await page.waitForTimeout(800); // the hover fades in
   await shot(page, 'vscode-hover');
   await page.mouse.move(5, 5);
+
+  const ready = page.locator('.statusbar-item:has(.codicon-check)', { hasText: 'LiteRT' }).first();
+  if (options.handshake) {
+    // The test kills the server process here; the extension must start a new one by itself.
+    writeFileSync(path.join(options.handshake, 'ready'), '');
+    await waitForFile(path.join(options.handshake, 'restarted'), timeout);
+    await ready.waitFor();
+    await squiggle.waitFor();
+    result.statusAfterRestart = await ready.innerText();
+    step('editor recovered after the server was killed');
+  }
 
   if (options.exportLens) {
     // Run the export from its code lens, then wait for the result message.
@@ -85,12 +110,23 @@ try {
     const lens = page.locator('.monaco-editor .codelens-decoration a', { hasText: lensPattern }).first();
     await lens.waitFor();
     result.lenses = await page.locator('.monaco-editor .codelens-decoration').allInnerTexts();
+    const exportTimeout = options.exportTimeoutMs ?? 240000;
+    // While the export runs, the status bar item counts it (from $/progress).
+    const busy = page.locator('.statusbar-item', { hasText: /LiteRT: \d+ jobs?/ }).first();
+    const busySeen = busy
+      .waitFor({ timeout: exportTimeout })
+      .then(async () => {
+        result.statusDuringExport = await busy.innerText();
+        await shot(page, 'vscode-export-running');
+      })
+      .catch(() => undefined);
     await lens.click();
     step('export lens clicked');
     const resultPattern = new RegExp(options.exportResult, 'i');
     const toast = page.locator('.notifications-toasts .notification-toast', { hasText: resultPattern }).first();
-    await toast.waitFor({ timeout: options.exportTimeoutMs ?? 240000 });
+    await toast.waitFor({ timeout: exportTimeout });
     step('export result shown');
+    await Promise.race([busySeen, new Promise((resolve) => setTimeout(resolve, 1000))]);
     await page.waitForTimeout(300);
     await shot(page, 'vscode-export');
   }

@@ -81,7 +81,8 @@ def write_text_atomically(text: str, target: Path) -> None:
 
 
 def run_suite(framework: str, only: list[str] | None, processes: int, timeout: float,
-              log_path: str | None, quiet: bool, data_dir: Path = DATA_DIR) -> dict[str, Any]:
+              log_path: str | None, quiet: bool, data_dir: Path = DATA_DIR,
+              outcomes_path: Path | None = None, rebuild: Path | None = None) -> dict[str, Any]:
     suite = load_suite(framework)
     jobs = select(list(suite.jobs()), only)
     if not jobs:
@@ -100,9 +101,17 @@ def run_suite(framework: str, only: list[str] | None, processes: int, timeout: f
         print(f"[{done}/{total}] {outcome.job}: {str(status)[:90]} ({outcome.seconds:.1f} s)",
               flush=True)
 
-    outcomes = run_isolated(jobs, suite.WORKER_MODULE, processes=processes, timeout=timeout,
-                            log_path=log_path, on_outcome=progress)
-    seconds = time.monotonic() - started
+    if rebuild:  # re-derive the document from saved raw outcomes, without probing again
+        saved = json.loads(rebuild.read_text(encoding="utf-8"))
+        outcomes = [ProbeOutcome(**o) for o in saved["outcomes"] if o["job"] in set(jobs)]
+        seconds = float(saved["seconds"])
+    else:
+        outcomes = run_isolated(jobs, suite.WORKER_MODULE, processes=processes, timeout=timeout,
+                                log_path=log_path, on_outcome=progress)
+        seconds = time.monotonic() - started
+        if outcomes_path:
+            write_text_atomically(json.dumps({"seconds": seconds, "outcomes": [vars(o) for o in outcomes]}),
+                                  outcomes_path)
     document = suite.build_document(outcomes, seconds)
     target = data_dir / f"{framework}.json"
     if only and target.exists():
@@ -123,6 +132,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=180.0, help="seconds per probe")
     parser.add_argument("--log", help="append the workers' stderr to this file")
     parser.add_argument("--no-docs", action="store_true", help="do not regenerate docs/ops.md")
+    parser.add_argument("--save-outcomes", type=Path, metavar="FILE",
+                        help="also keep the raw probe outcomes here (for --rebuild)")
+    parser.add_argument("--rebuild", type=Path, metavar="FILE",
+                        help="build the data file from outcomes saved by --save-outcomes, probing nothing")
     parser.add_argument("--data-dir", type=Path, default=DATA_DIR,
                         help="write <framework>.json here instead of the package (implies --no-docs)")
     parser.add_argument("--quiet", action="store_true", help="no per-probe progress lines")
@@ -132,7 +145,8 @@ def main(argv: list[str] | None = None) -> int:
         if not args.framework and not _suite_exists(framework):
             print(f"{framework}: no suite module yet, skipped", flush=True)
             continue
-        run_suite(framework, args.only, max(1, args.jobs), args.timeout, args.log, args.quiet, args.data_dir)
+        run_suite(framework, args.only, max(1, args.jobs), args.timeout, args.log, args.quiet, args.data_dir,
+                  args.save_outcomes, args.rebuild)
     compat._load.cache_clear()  # the tables just changed on disk
     if not args.no_docs and args.data_dir == DATA_DIR:
         from litert_lsp.compat import docs

@@ -610,6 +610,7 @@ add(f"{M}.bool", [V("from int32", (T((2, 3, 8, 8), "int32", "int"),))], "method"
 add(f"{M}.double", [V("from float32", (X4,))], "method")
 add(f"{M}.to", [V("dtype float16", (X4, torch.float16)), V("dtype int32", (X4, torch.int32))], "method")
 add(f"{M}.type_as", [V("int32 like float", (T((2, 3, 8, 8), "int32", "int"), X4))], "method")
+add(f"{M}.where", [V("x.where(cond, y)", (X4, T((2, 3, 8, 8), "bool", "bool"), X4))], "method")
 add(f"{M}.masked_fill", [V("bool mask, 0.0", (X4, T((2, 3, 8, 8), "bool", "bool"), 0.0))], "method")
 add(f"{M}.new_zeros", [V("shape (4, 4)", (X4, (4, 4)))], "method")
 add(f"{M}.new_ones", [V("shape (4, 4)", (X4, (4, 4)))], "method")

@@ -426,7 +426,7 @@ def build_entry(recipe: Any, measured: list[tuple[Any, dict[str, Any]]], params:
     status = entry_status([v["status"] for v in variants])
     condition = None
     if status == "conditional":
-        works = ", ".join(v["label"] for v in variants if v["status"] == "supported")
+        works = "; ".join(v["label"] for v in variants if v["status"] == "supported")
         fails = "; ".join(f"{v['label']} ({v['status'].replace('_', ' ')})" for v in failing)
         condition = f"fails for {fails}; works for {works}"
     first_fail = failing[0] if failing else None

@@ -172,8 +172,31 @@ def _decide_variant(entry: compat.Entry, call: ast.Call | None, method: bool) ->
                 break
         if possible:
             candidates.append(variant)
+    # Variants probed with different numbers of positional arguments (torch.where(cond) vs
+    # torch.where(cond, x, y)): keep those with this call's count, when any has it.
+    counts = {id(v): _argument_count(v.get("args")) for v in candidates}
+    if len(set(counts.values())) > 1 and not any(isinstance(a, ast.Starred) for a in call.args):
+        given = len(call.args) + (1 if method else 0)
+        same = [v for v in candidates if counts[id(v)] == given]
+        if same:
+            candidates = same
     statuses = {v["status"] for v in candidates}
     return statuses.pop() if len(statuses) == 1 else None
+
+
+def _argument_count(args: object) -> int | None:
+    """How many top-level comma-separated items a variant's `args` text lists."""
+    if not isinstance(args, str) or not args.strip():
+        return None
+    depth, count = 0, 1
+    for char in args:
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif char == "," and depth == 0:
+            count += 1
+    return count
 
 
 def _normal(value: Any) -> Any:

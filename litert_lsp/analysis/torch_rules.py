@@ -62,6 +62,7 @@ Callee = tuple
 TensorParams = frozenset
 
 _IS_OPS = (ast.Is, ast.IsNot, ast.In, ast.NotIn)
+_REST_UNTRACED = object()  # returned by a statement handler: the rest of the block is not traced
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
@@ -168,8 +169,8 @@ class _Walker:
     def statements(self, body: list[ast.stmt]) -> None:
         for statement in body:
             handler = _STATEMENTS.get(type(statement))
-            if handler is not None:
-                handler(self, statement)
+            if handler is not None and handler(self, statement) is _REST_UNTRACED:
+                return
 
     def s_expr(self, node: ast.Expr) -> None:
         self.ev(node.value)
@@ -194,14 +195,17 @@ class _Walker:
         else:
             self.ev(target)
 
-    def s_if(self, node: ast.If) -> None:
+    def s_if(self, node: ast.If) -> object:
         guard = self.guard(node.test)
         if guard == 1:
             self.statements(node.orelse)
             return
         if guard == 2:
             self.statements(node.body)
-            return
+            if node.body and isinstance(node.body[-1], (ast.Return, ast.Raise)):
+                # `if not self.training: return ...`: what follows runs only in training.
+                return _REST_UNTRACED
+            return None
         self.test(node.test, "`if`")
         self.statements(node.body)
         self.statements(node.orelse)

@@ -21,10 +21,9 @@ def _outputs(value: Any) -> list:
 
 
 def check(path: str) -> dict[str, Any]:
+    import litert_torch
     import numpy as np
     import torch
-
-    import litert_torch
 
     spec = importlib.util.spec_from_file_location(f"fixture_{abs(hash(path))}", path)
     module = importlib.util.module_from_spec(spec)

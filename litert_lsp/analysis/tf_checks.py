@@ -16,7 +16,7 @@ symbolic tensor and adds nothing to the graph (measured: such a model converts t
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from litert_lsp.analysis.findings import Finding
@@ -61,15 +61,19 @@ def _is_training_flag(test: ast.AST) -> bool:
     return isinstance(test, ast.Attribute) and test.attr in _TRAINING_FLAGS
 
 
-def _walk_inference(body: list[ast.stmt]) -> Iterable[ast.AST]:
-    """Like `walk_own`, but skipping what runs only under `if training:`: the exported graph is
-    traced with training off, so dropout or noise there never reaches LiteRT."""
+def _walk_inference(body: list[ast.stmt], eager_test: Callable[[ast.AST], bool | None]) -> Iterable[ast.AST]:
+    """Like `walk_own`, but skipping what never runs while the exported graph is traced: the
+    body of `if training:` (tracing is done with training off, so dropout or noise there never
+    reaches LiteRT) and the eager-only side of `if tf.executing_eagerly():`."""
     stack: list[ast.AST] = [n for n in body if not isinstance(n, NESTED)]
     while stack:
         node = stack.pop()
         yield node
         if isinstance(node, ast.If) and _is_training_flag(node.test):
             children: list[ast.AST] = [node.test, *node.orelse]
+        elif isinstance(node, ast.If) and eager_test(node.test) is not None:
+            # `if tf.executing_eagerly():` never runs while tracing (and `if not ...:` only does).
+            children = [*node.orelse] if eager_test(node.test) else [*node.body]
         else:
             children = list(ast.iter_child_nodes(node))
         stack.extend(child for child in children if not isinstance(child, NESTED))
@@ -88,14 +92,15 @@ class ScopeChecker:
         self.index = index
         self.imports: ImportTable = index.imports
         self.context = context
-        self.values = TensorValues(self.imports, context.tensor_params)
+        self.values = TensorValues(self.imports, context.tensor_params, context.structured_params,
+                                   callee=lambda call, values: returns_tensor(index, context.scope, call, values))
         self.result = ScopeResult()
 
     def run(self) -> ScopeResult:
         body = body_of(self.context.scope)
         if self.context.kind != SETUP:
             self.values.learn(body)
-        for node in _walk_inference(body):
+        for node in _walk_inference(body, self._eager_test):
             if isinstance(node, ast.Call):
                 self._call(node)
             elif self.context.kind == TRACED:
@@ -131,6 +136,14 @@ class ScopeChecker:
             arguments = [*call.args, *(k.value for k in call.keywords)]
             return is_layer or any(self.values.is_tensor(a) for a in arguments)
         return name.startswith(("tf.", "keras."))
+
+    def _eager_test(self, test: ast.AST) -> bool | None:
+        """True for `tf.executing_eagerly()`, False for its negation, None otherwise."""
+        negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
+        inner = test.operand if negated else test  # type: ignore[attr-defined]
+        if isinstance(inner, ast.Call) and self.imports.resolve_canonical(inner.func) == "tf.executing_eagerly":
+            return not negated
+        return None
 
     def _folded(self, call: ast.Call, name: str) -> bool:
         """Whether the converter folds this call into a constant, so LiteRT never sees the op.
@@ -189,19 +202,8 @@ class ScopeChecker:
             bound = callee is not None
         if callee is None:
             return
-        positional = [a.arg for a in positional_params(callee)]
-        if bound and positional:
-            positional = positional[1:]
-        tensors: set[str] = set()
-        for position, argument in enumerate(call.args):
-            if isinstance(argument, ast.Starred):
-                break
-            if position < len(positional) and self.values.is_tensor(argument):
-                tensors.add(positional[position])
-        for keyword in call.keywords:
-            if keyword.arg and self.values.is_tensor(keyword.value):
-                tensors.add(keyword.arg)
-        self._reach(callee, frozenset(tensors))
+        tensors, structured = bind_arguments(call, callee, bound, self.values)
+        self._reach(callee, tensors, structured)
 
     def _function_arguments(self, call: ast.Call) -> None:
         """Local functions handed to TensorFlow (`tf.map_fn(f, x)`, `tf.cond(p, f, g)`) are traced."""
@@ -215,9 +217,9 @@ class ScopeChecker:
                     names = params_without_default(function)
                     if bound and names:
                         names = names[1:]
-                    self._reach(function, frozenset(names))
+                    self._reach(function, frozenset(names), frozenset())
 
-    def _reach(self, function: FunctionNode, tensors: frozenset[str]) -> None:
+    def _reach(self, function: FunctionNode, tensors: frozenset[str], structured: frozenset[str]) -> None:
         context = self.context
         if context.kind == TRACED:
             autograph = context.autograph
@@ -227,11 +229,11 @@ class ScopeChecker:
                 autograph = False
             origin = context.origin
             self.result.reached.append(Context(function, TRACED, autograph, tensors, origin,
-                                               self.index.owner_class(function)))
+                                               self.index.owner_class(function), structured))
         elif context.kind == BUILDER:
             # A helper that builds part of the model (a block of layers) is a builder too.
             self.result.reached.append(Context(function, BUILDER, False, tensors, context.origin,
-                                               self.index.owner_class(function)))
+                                               self.index.owner_class(function), structured))
 
     def _lambdas(self, body: list[ast.stmt]) -> None:
         """Lambdas in model code (Keras `Lambda` layers, `tf.map_fn`) are traced, params as tensors."""
@@ -251,28 +253,77 @@ class ScopeChecker:
     # ---- statements ----------------------------------------------------------------
 
     def _statement(self, node: ast.AST) -> None:
-        if isinstance(node, ast.Assert) and self.values.is_tensor(node.test):
+        if isinstance(node, ast.Assert) and self.values.is_sure_tensor(node.test):
             self._add(node.test, "`assert` on a tensor needs its value while the model is traced: tracing "
                                  "fails. Use tf.debugging.assert_* or drop the check from exported code.")
             return
         if self.context.autograph:
             return
         why = _NO_AUTOGRAPH.get(self.context.origin, "this code is traced without AutoGraph")
-        if isinstance(node, (ast.If, ast.While, ast.IfExp)) and self.values.is_tensor(node.test):
+        if isinstance(node, (ast.If, ast.While, ast.IfExp)) and self.values.is_sure_tensor(node.test):
             word = {ast.If: "if", ast.While: "while", ast.IfExp: "x if c else y"}[type(node)]
             fix = "tf.while_loop" if isinstance(node, ast.While) else "tf.cond or tf.where"
             self._add(node.test, f"Python `{word}` on a tensor needs its value while tracing, and {why}: "
                                  f"tracing fails. Use {fix}.")
         elif isinstance(node, ast.BoolOp):
             for operand in node.values[:-1]:
-                if self.values.is_tensor(operand):
+                if self.values.is_sure_tensor(operand):
                     word = "and" if isinstance(node.op, ast.And) else "or"
                     self._add(operand, f"Python `{word}` on a tensor needs its truth value while tracing, "
                                        f"and {why}: tracing fails. Use tf.logical_{word}.")
                     break
-        elif isinstance(node, (ast.For, ast.comprehension)) and self.values.is_tensor(node.iter):
+        elif isinstance(node, (ast.For, ast.comprehension)) and self.values.is_sure_tensor(node.iter):
             self._add(node.iter, f"A Python `for` over a tensor needs its length while tracing, and {why}: "
                                  "tracing fails. Use vectorised ops or tf.map_fn.")
 
     def _add(self, node: ast.AST, message: str) -> None:
         self.result.findings.append(make(node, "LRT305", message))
+
+
+def bind_arguments(call: ast.Call, callee: FunctionNode, bound: bool,
+                   values: TensorValues) -> tuple[frozenset[str], frozenset[str]]:
+    """The callee's parameters that receive tensors at this call, and which of those may be
+    lists of tensors (the argument was itself such a parameter)."""
+    positional = [a.arg for a in positional_params(callee)]
+    if bound and positional:
+        positional = positional[1:]
+    tensors: set[str] = set()
+    structured: set[str] = set()
+
+    def take(parameter: str, argument: ast.AST) -> None:
+        if values.is_tensor(argument):
+            tensors.add(parameter)
+            if isinstance(argument, ast.Name) and argument.id in values.structured:
+                structured.add(parameter)
+
+    for position, argument in enumerate(call.args):
+        if isinstance(argument, ast.Starred):
+            break
+        if position < len(positional):
+            take(positional[position], argument)
+    for keyword in call.keywords:
+        if keyword.arg:
+            take(keyword.arg, keyword.value)
+    return frozenset(tensors), frozenset(structured)
+
+
+def returns_tensor(index: ModuleIndex, scope: ast.AST, call: ast.Call, values: TensorValues) -> bool | None:
+    """Whether the file's own function that `call` reaches returns a tensor, given which of
+    its arguments are tensors; None when `call` does not reach a function of this file."""
+    resolved = index.resolve_callee(call.func, scope)  # type: ignore[arg-type]
+    if resolved is None:
+        return None
+    function, bound = resolved
+    tensors, structured = bind_arguments(call, function, bound, values)
+    key = (id(function), tensors)
+    if key in index.return_memo:
+        return index.return_memo[key]
+    index.return_memo[key] = False  # a recursive call sees "no" while this one is worked out
+    inner = TensorValues(index.imports, tensors, structured,
+                         callee=lambda c, v: returns_tensor(index, function, c, v))
+    inner.learn(function.body)
+    result = any(
+        isinstance(node, ast.Return) and inner.is_tensor(node.value) for node in walk_own(function.body)
+    )
+    index.return_memo[key] = result
+    return result

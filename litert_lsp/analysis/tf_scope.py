@@ -61,6 +61,8 @@ class Context:
     # Why the scope is analyzed, in words ("tf.function", "Keras call", "model builder", ...).
     origin: str
     cls: ast.ClassDef | None = None
+    # Tensor parameters that may also be lists/dicts of tensors (a Keras `call`'s inputs).
+    structured_params: frozenset[str] = frozenset()
 
 
 def body_of(scope: Scope) -> list[ast.stmt]:
@@ -111,6 +113,8 @@ class ModuleIndex:
         self.calls: dict[ast.AST, list[ast.Call]] = {}
         self._self_assignments: list[tuple[ast.AST, ast.Assign]] = []
         self._attribute_classes: dict[int, dict[str, ast.ClassDef]] | None = None
+        # (function id, tensor params) -> whether it returns a tensor; shared by all scopes.
+        self.return_memo: dict[tuple[int, frozenset[str]], bool] = {}
         self._index(tree, None, None)
         self.keras_classes = self._deriving(self._is_keras_base)
         self.module_classes = self._deriving(lambda name: name in _TF_MODULE_BASES)
@@ -364,7 +368,8 @@ class RootFinder:
             own = call is not None and self.index.class_of.get(call) is cls
             if call is not None and own and not self._trains(call):
                 tensors = [p for p in params_without_default(call)[1:] if p != "training"]
-                found.append(Context(call, TRACED, False, frozenset(tensors), "Keras call", cls))
+                found.append(Context(call, TRACED, False, frozenset(tensors), "Keras call", cls,
+                                     frozenset(tensors)))
         for name in sorted(self.index.keras_classes | self.index.module_classes):
             cls = self.index.classes[name]
             for statement in cls.body:

@@ -13,7 +13,7 @@ Not tensor-valued: `x.shape`, `x.dtype`, `x.shape[0]`, `len(x)`, `x is None`, li
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from litert_lsp.analysis.names import ImportTable
 
@@ -58,25 +58,62 @@ def is_tensor_op_name(name: str) -> bool:
     return last == "Variable" or last[:1].islower()
 
 
-class TensorValues:
-    """Tensor-valued names of one function and a predicate for its expressions."""
+# TensorFlow functions that return a Python list/tuple of tensors: iterating or unpacking
+# their result is plain Python, not a use of a tensor's value.
+SEQUENCE_RESULTS = frozenset({
+    "tf.unstack", "tf.split", "tf.meshgrid", "tf.dynamic_partition", "tf.unique", "tf.unique_with_counts",
+    "tf.math.top_k", "tf.nn.top_k", "tf.nn.moments", "tf.linalg.eigh", "tf.linalg.svd", "tf.linalg.qr",
+    "tf.shape_n", "tf.identity_n", "keras.ops.split", "keras.ops.unstack", "keras.ops.top_k",
+})
 
-    def __init__(self, imports: ImportTable, seeds: Iterable[str] = ()) -> None:
+# Answers "does calling this local function/method with these tensor arguments return a
+# tensor?"; None when the callee is not a function of this file.
+CalleeOracle = Callable[[ast.Call, "TensorValues"], "bool | None"]
+
+
+class TensorValues:
+    """Tensor-valued names of one function and a predicate for its expressions.
+
+    `structured` names are parameters that may hold a list/dict of tensors (a Keras `call`'s
+    inputs): truth tests and iteration on them alone are not reported.
+    """
+
+    def __init__(self, imports: ImportTable, seeds: Iterable[str] = (), structured: Iterable[str] = (),
+                 callee: CalleeOracle | None = None) -> None:
         self.imports = imports
         self.names: set[str] = set(seeds)
+        self.structured: set[str] = set(structured)
+        self.sequences: set[str] = set()
+        self.layers: set[str] = set()  # names bound to layer/model objects: calling them gives tensors
+        self.callee = callee
 
     def learn(self, body: list[ast.stmt]) -> None:
         """Grow the tensor names from the assignments of `body` until nothing changes."""
         assignments = list(_assignments(body))
+        for targets, value in assignments:
+            if isinstance(value, ast.Call) and len(targets) == 1 and isinstance(targets[0], ast.Name):
+                if _constructs_object(value.func, self.imports):
+                    self.layers.add(targets[0].id)
+                elif (self.imports.resolve_canonical(value.func) or "") in SEQUENCE_RESULTS:
+                    self.sequences.add(targets[0].id)
         for _ in range(8):  # chains of assignments converge in a few rounds
             before = len(self.names)
             for targets, value in assignments:
                 if self.is_tensor(value):
                     for target in targets:
                         for name in _target_names(target):
-                            self.names.add(name)
+                            if name not in self.sequences:
+                                self.names.add(name)
             if len(self.names) == before:
                 break
+
+    def is_sure_tensor(self, node: ast.AST | None) -> bool:
+        """A tensor and not possibly a list of them: safe to report truth tests and loops on."""
+        if isinstance(node, ast.Name) and (node.id in self.structured or node.id in self.sequences):
+            return False
+        if isinstance(node, ast.Call) and (self.imports.resolve_canonical(node.func) or "") in SEQUENCE_RESULTS:
+            return False
+        return self.is_tensor(node)
 
     def is_tensor(self, node: ast.AST | None) -> bool:
         if node is None:
@@ -110,23 +147,43 @@ class TensorValues:
             return self._call_is_tensor(node)
         return False
 
+    def _any_tensor_argument(self, node: ast.Call) -> bool:
+        arguments = [*node.args, *(k.value for k in node.keywords)]
+        return any(self.is_tensor(a.value if isinstance(a, ast.Starred) else a) for a in arguments)
+
     def _call_is_tensor(self, node: ast.Call) -> bool:
         func = node.func
         name = self.imports.resolve_canonical(func)
         if name is not None:
-            if is_tensor_op_name(name):
-                return True
-            if name.startswith(("numpy.", "math.")):
+            return is_tensor_op_name(name)
+        if isinstance(func, ast.Call):
+            # `layers.Dense(4)(x)`, `Block()(x)`: a layer applied to a tensor.
+            return self._any_tensor_argument(node)
+        if self.callee is not None:
+            local = self.callee(node, self)
+            if local is not None:
+                return local
+        if isinstance(func, ast.Name):
+            if func.id in _PYTHON_BUILTINS:
                 return False
-        if isinstance(func, ast.Name) and func.id in _PYTHON_BUILTINS and name is None:
-            return False
-        if isinstance(func, ast.Attribute) and self.is_tensor(func.value):
-            return func.attr not in _PYTHON_METHODS
-        # A layer, a model or a helper applied to a tensor gives a tensor.
-        arguments = [*node.args, *(k.value for k in node.keywords)]
-        return any(
-            self.is_tensor(a.value if isinstance(a, ast.Starred) else a) for a in arguments
-        )
+            return func.id in self.layers and self._any_tensor_argument(node)
+        if isinstance(func, ast.Attribute):
+            if self.is_tensor(func.value):
+                return func.attr not in _PYTHON_METHODS
+            if isinstance(func.value, ast.Name) and func.value.id == "self":
+                # `self.dense(x)`: a layer held by the object, applied to a tensor.
+                return self._any_tensor_argument(node)
+        # Anything else (`backend.is_tensor(x)`, a library helper) is unknown: not a tensor.
+        return False
+
+
+def _constructs_object(func: ast.AST, imports: ImportTable) -> bool:
+    """`layers.Dense(...)`, `Block(...)`, `keras.Sequential(...)`: a capitalised callee."""
+    name = imports.resolve_canonical(func)
+    last = (name or "").rsplit(".", 1)[-1] if name else (
+        func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+    )
+    return last[:1].isupper()
 
 
 def _assignments(body: list[ast.stmt]) -> Iterable[tuple[list[ast.AST], ast.AST]]:

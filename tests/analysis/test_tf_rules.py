@@ -206,18 +206,55 @@ def test_value_needing_constructs():
 def test_keras_for_and_boolean_operators_on_tensors():
     source = """
     import keras
+    import tensorflow as tf
 
     class L(keras.layers.Layer):
         def call(self, x):
             total = 0
-            for row in x:
+            for row in keras.ops.abs(x):
                 total = total + row
             ok = keras.ops.all(x > 0) and keras.ops.any(x < 1)
             for i in range(3):
                 total = total + i
+            for part in x:  # `x` may be a list of tensors: plain Python
+                total = total + part
+            for part in tf.unstack(total):  # a Python list of tensors
+                total = total + part
+            first, second = tf.split(total, 2)
+            if x:  # may be a list
+                total = total + first
             return total
     """
-    assert codes(source) == [(7, "LRT305"), (9, "LRT305")]
+    assert codes(source) == [(8, "LRT305"), (10, "LRT305")]
+
+
+def test_helper_results_and_eager_only_branches():
+    source = """
+    import tensorflow as tf
+    from tensorflow import keras
+    from somewhere import backend
+
+    def is_small(t):
+        return t.shape[0] < 3
+
+    def double(t):
+        return t * 2
+
+    class L(keras.layers.Layer):
+        def call(self, x):
+            if is_small(x) or backend.is_tensor(x):
+                x = x + 1
+            if double(x) > 0:
+                x = x - 1
+            if tf.executing_eagerly():
+                print(x.numpy())
+            if not tf.executing_eagerly():
+                x = x + 1
+            else:
+                x = x + int(x)
+            return x
+    """
+    assert codes(source) == [(16, "LRT305")]
 
 
 # ---- reachability -----------------------------------------------------------------------------

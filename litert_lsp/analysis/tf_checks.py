@@ -215,7 +215,7 @@ class ScopeChecker:
                 if resolved is not None:
                     function, bound = resolved
                     names = params_without_default(function)
-                    if bound and names:
+                    if bound and names and not is_static(function):
                         names = names[1:]
                     self._reach(function, frozenset(names), frozenset())
 
@@ -280,12 +280,17 @@ class ScopeChecker:
         self.result.findings.append(make(node, "LRT305", message))
 
 
+def is_static(function: FunctionNode) -> bool:
+    """A `@staticmethod` keeps its first parameter when called through `self.`."""
+    return any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in function.decorator_list)
+
+
 def bind_arguments(call: ast.Call, callee: FunctionNode, bound: bool,
                    values: TensorValues) -> tuple[frozenset[str], frozenset[str]]:
     """The callee's parameters that receive tensors at this call, and which of those may be
     lists of tensors (the argument was itself such a parameter)."""
     positional = [a.arg for a in positional_params(callee)]
-    if bound and positional:
+    if bound and positional and not is_static(callee):
         positional = positional[1:]
     tensors: set[str] = set()
     structured: set[str] = set()

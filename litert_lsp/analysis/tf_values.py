@@ -32,8 +32,8 @@ _PYTHON_PREFIXES = ("tf.data.", "tf.io.gfile.", "tf.config.", "tf.saved_model.",
                     "tf.summary.", "tf.nest.", "tf.distribute.",
                     "tf.autograph.", "tf.compat.v1.logging.")
 
-# Attributes of a tensor that are Python objects.
-_PYTHON_ATTRIBUTES = frozenset({"shape", "dtype", "ndim", "name", "device", "graph", "op", "rank"})
+# Attributes of a tensor that are tensors themselves.
+_TENSOR_ATTRIBUTES = frozenset({"T", "mT", "H", "real", "imag"})
 # Methods of a tensor that return Python objects.
 _PYTHON_METHODS = frozenset({"get_shape", "numpy", "as_list", "is_fully_defined", "__len__"})
 
@@ -109,8 +109,9 @@ class TensorValues:
 
     def is_sure_tensor(self, node: ast.AST | None) -> bool:
         """A tensor and not possibly a list of them: safe to report truth tests and loops on."""
-        if isinstance(node, ast.Name) and (node.id in self.structured or node.id in self.sequences):
-            return False
+        base = node.value if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice) else node
+        if isinstance(base, ast.Name) and (base.id in self.structured or base.id in self.sequences):
+            return False  # the list itself, or a slice of it
         if isinstance(node, ast.Call) and (self.imports.resolve_canonical(node.func) or "") in SEQUENCE_RESULTS:
             return False
         return self.is_tensor(node)
@@ -123,10 +124,8 @@ class TensorValues:
         if isinstance(node, ast.Constant):
             return False
         if isinstance(node, ast.Attribute):
-            if node.attr in _PYTHON_ATTRIBUTES:
-                return False
-            # `x.T`: an attribute of a tensor that is not metadata is a tensor.
-            return self.is_tensor(node.value)
+            # `x.T`, `x.real`: the few tensor attributes that are tensors (the rest is metadata).
+            return node.attr in _TENSOR_ATTRIBUTES and self.is_tensor(node.value)
         if isinstance(node, ast.Subscript):
             return self.is_tensor(node.value)
         if isinstance(node, ast.BinOp):

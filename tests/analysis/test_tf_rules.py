@@ -524,3 +524,31 @@ def test_training_only_branches_and_constant_inputs_are_not_the_exported_graph(f
             return x + tf.math.nope(tf.shape(x))
     """
     assert codes(source) == [(11, "LRT301"), (14, "LRT302")]
+
+
+def test_static_methods_slices_and_metadata_stay_quiet():
+    source = """
+    import keras
+
+    class Act(keras.layers.Layer):
+        def call(self, inputs):
+            y = self.static_call(inputs, slope=self.slope)
+            if all(t.shape == inputs[0].shape for t in inputs[1:]):  # a slice of a list
+                y = y + 1
+            if y.dtype == "float32" and y.shape.rank == 2:
+                y = y * 2
+            return self.static_call(y, slope=0.0) + self.stat_bad(y)
+
+        @staticmethod
+        def static_call(x, slope=0.0):
+            if slope != 0.0:
+                return x * slope
+            return x
+
+        @staticmethod
+        def stat_bad(x, slope=0.0):
+            if x.T[0] > 0:
+                return x
+            return -x
+    """
+    assert codes(source) == [(21, "LRT305")]

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import io
+import re
 import zlib
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import tensorflow as tf
@@ -25,6 +27,8 @@ ATOL = 1e-3
 RTOL = 1e-3
 # Graph ops that carry no computation; left out of the recorded TF op list.
 _PLUMBING = frozenset({"Placeholder", "Identity", "NoOp", "Const", "IdentityN"})
+# TF op types that sample random numbers (RandomUniform, StatelessRandomUniformV2, Multinomial, ...).
+_RANDOM_OP = re.compile(r"Random|Multinomial|Shuffle|TruncatedNormal")
 
 
 @lru_cache(maxsize=1)
@@ -75,13 +79,19 @@ def make_value(spec: T, rng: np.random.Generator) -> np.ndarray:
     """Deterministic probe data that stays inside the domain of the op family."""
     shape = spec.shape
     fill = spec.fill
+    if fill in ("png", "jpeg"):
+        pixels = tf.constant(rng.integers(0, 256, size=(8, 8, 3)).astype(np.uint8))
+        encoded = tf.io.encode_png(pixels) if fill == "png" else tf.io.encode_jpeg(pixels)
+        return np.array(encoded.numpy(), dtype=object).reshape(shape)
     if fill == "text" or spec.dtype == "string":
         words = ["ab", "cd", "ef", "a,b", "xyz", "b"] if fill != "digits" else ["1", "2.5", "30", "4"]
         flat = [words[i % len(words)].encode() for i in rng.integers(0, 64, size=int(np.prod(shape)))]
         return np.array(flat, dtype=object).reshape(shape)
     if fill == "bool":
         return rng.random(shape) > 0.5
-    if fill.startswith("index:") or fill.startswith("sorted_index:"):
+    if fill == "perm":
+        return rng.permutation(int(np.prod(shape))).reshape(shape).astype(spec.dtype)
+    if fill.startswith(("index:", "sorted_index:")):
         high = int(fill.split(":")[1])
         values = rng.integers(0, high, size=shape)
         if fill.startswith("sorted"):
@@ -168,7 +178,7 @@ def _accepts(op: Callable[..., Any], variant: V, name: str) -> bool:
         with contextlib.redirect_stderr(io.StringIO()):
             values = [tf.constant(make_value(s, rng), dtype=s.dtype) for s in specs]
             return bool(_caller(op, variant)(*values))
-    except Exception:
+    except Exception:  # noqa: BLE001 - any rejection means "not this pattern"
         return False
 
 
@@ -218,16 +228,21 @@ def _measure_function(name: str, op: Callable[..., Any], variant: V) -> dict[str
                               "kwargs": variant.literal_kwargs(),
                               "rank": len(specs[0].shape) if specs else None,
                               "dtype": specs[0].dtype if specs else None}
-    expected = [np.asarray(t) for t in body(*[tf.constant(x, dtype=s.dtype) for x, s in zip(values, specs)])]
+    tensors = [tf.constant(x, dtype=s.dtype) for x, s in zip(values, specs)]
+    expected = [np.asarray(t) for t in body(*tensors)]
+    # A second eager call tells random ops (whose outputs cannot be compared) from the rest.
+    random = not _same(expected, [np.asarray(t) for t in body(*tensors)])
     function = tf.function(body, input_signature=[tf.TensorSpec(s.shape, s.dtype) for s in specs],
                            autograph=False)
     try:
         concrete = function.get_concrete_function()
-    except Exception as error:  # traced graphs reject what eager accepts (Python-side values)
+    except Exception as error:  # noqa: BLE001 - graphs reject what eager accepts (Python values)
         record.update(status="unsupported", layer="export", reason="cannot be traced into a tf.function",
                       error=_first_line(error))
         return record
     record["tf_ops"] = sorted({o.type for o in concrete.graph.get_operations()} - _PLUMBING)
+    # Two equal eager calls can still be random (a coin flip that came out the same): the graph says.
+    random = random or any(_RANDOM_OP.search(op) for op in record["tf_ops"])
 
     def converter(flex: bool) -> Any:
         conv = tf.lite.TFLiteConverter.from_concrete_functions([concrete], tf.Module())
@@ -235,7 +250,7 @@ def _measure_function(name: str, op: Callable[..., Any], variant: V) -> dict[str
             conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS, tf.lite.OpsSet.SELECT_TF_OPS]
         return conv
 
-    record.update(_convert_and_check(converter, values, expected))
+    record.update(_convert_and_check(converter, values, expected, random=random))
     return record
 
 
@@ -292,7 +307,7 @@ def _layer_accepts(keras: Any, name: str, recipe: L) -> bool:
         with contextlib.redirect_stderr(io.StringIO()):
             _, _, expected = _layer_call(keras, name, recipe)
         return bool(expected)
-    except Exception:
+    except Exception:  # noqa: BLE001 - any rejection means "not this build"
         return False
 
 
@@ -306,10 +321,15 @@ def _probe_layer(name: str) -> list[dict[str, Any]]:
                                   "dtype": recipe.inputs[0].dtype}
         try:
             model, values, expected = _layer_call(keras, name, recipe)
-        except Exception:
-            continue  # Keras itself rejects this build: not a LiteRT fact
-        record.update(_convert_and_check(lambda flex: _keras_converter(model, flex), values, expected,
-                                         names=[f"in{i}" for i in range(len(values))]))
+            _, _, again = _layer_call(keras, name, recipe)
+        except Exception:  # noqa: BLE001, S112 - Keras itself rejects this build: not a LiteRT fact
+            continue
+
+        def converter(flex: bool, model: Any = model) -> Any:
+            return _keras_converter(model, flex)
+
+        record.update(_convert_and_check(converter, values, expected, names=[f"in{i}" for i in range(len(values))],
+                                         random=not _same(expected, again)))
         results.append(record)
     return results
 
@@ -324,38 +344,56 @@ def _keras_converter(model: Any, flex: bool) -> Any:
 # ---- conversion, run, compare ---------------------------------------------------------------
 
 
+def _ops_of(histogram: dict[str, int]) -> dict[str, Any]:
+    """LiteRT op names (Flex ops appear as custom ops named Flex<TfOp>) and their counts."""
+    return {"tflite_ops": sorted(histogram), "tflite_op_counts": histogram}
+
+
+def _same(first: list[np.ndarray], second: list[np.ndarray]) -> bool:
+    return len(first) == len(second) and all(
+        a.shape == b.shape and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")
+        for a, b in zip(first, second)
+    )
+
+
 def _convert_and_check(converter: Callable[[bool], Any], values: list[np.ndarray],
-                       expected: list[np.ndarray], names: list[str] | None = None) -> dict[str, Any]:
+                       expected: list[np.ndarray], names: list[str] | None = None,
+                       random: bool = False) -> dict[str, Any]:
+    """Builtins first, Select TF ops second; run and compare builtin results."""
     from litert_lsp.export import runtime
 
     try:
         with contextlib.redirect_stderr(io.StringIO()):
             model = converter(False).convert()
-    except Exception as builtin_error:
+    except Exception as builtin_error:  # noqa: BLE001 - every converter failure is a result
         result: dict[str, Any] = {"error": _converter_message(builtin_error),
                                   "error_codes": _error_codes(builtin_error),
                                   "missing_ops": _missing_ops(builtin_error)}
         try:
             with contextlib.redirect_stderr(io.StringIO()):
                 flex_model = converter(True).convert()
-        except Exception as flex_error:
+        except Exception as flex_error:  # noqa: BLE001 - every converter failure is a result
             result.update(status="unsupported", layer="lowering",
                           reason=_unsupported_reason(flex_error), error=_converter_message(flex_error),
                           error_codes=sorted(set(result["error_codes"]) | set(_error_codes(flex_error))))
             return result
         result.update(status="select_tf_ops", layer=None,
                       reason="needs Select TF ops (Flex): " + (", ".join(result["missing_ops"]) or "see error"),
-                      tflite_ops=runtime.op_histogram(flex_model))
+                      **_ops_of(runtime.op_histogram(flex_model)))
         return result
     result = {"status": "builtin", "layer": None, "reason": None, "error": None,
-              "tflite_ops": runtime.op_histogram(model), "gpu_compatible": gpu_compatible(model)}
+              **_ops_of(runtime.op_histogram(model)), "gpu_compatible": gpu_compatible(model)}
     try:
         with contextlib.redirect_stderr(io.StringIO()):
             feed = dict(zip(names, values)) if names else values
             actual = _run(model, feed)
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 - the runtime's refusal is the measurement
         result.update(status="unsupported", layer="runtime", reason="the LiteRT runtime cannot run the converted op",
                       error=_first_line(error))
+        return result
+    if random:
+        result.update(max_abs_error=None, max_rel_error=None, random=True,
+                      reason="random op: converts and runs in LiteRT; its outputs are random, so not compared")
         return result
     comparison = _compare(actual, expected)
     result.update(max_abs_error=comparison[0], max_rel_error=comparison[1])
@@ -365,20 +403,27 @@ def _convert_and_check(converter: Callable[[bool], Any], values: list[np.ndarray
     return result
 
 
-def _run(model: bytes, feed: Any) -> list[np.ndarray]:
+def _run(model: bytes, feed: list[np.ndarray] | dict[str, np.ndarray]) -> list[np.ndarray]:
+    """Run the default signature. Inputs are passed as they are: scalars must stay 0-d (np.ascontiguousarray,
+    as used by export.runtime.run, turns them into shape [1] and the RANGE kernel then refuses them)."""
     from ai_edge_litert.interpreter import Interpreter
-
-    from litert_lsp.export import runtime
 
     interpreter = Interpreter(model_content=model)
     interpreter.allocate_tensors()
     signatures = interpreter.get_signature_list()
-    if isinstance(feed, list) and signatures:
-        # tf.function names varargs inputs args_0, args_1, ... : match them by number, not text order.
-        key = next(iter(signatures))
-        names = sorted(signatures[key]["inputs"], key=lambda n: int(n.rsplit("_", 1)[-1]) if n.rsplit("_", 1)[-1].isdigit() else 0)
+    key = next(iter(signatures))
+    if isinstance(feed, list):
+        # tf.function names varargs inputs xs_0, xs_1, ...: match them by number, not text order.
+        names = sorted(signatures[key]["inputs"], key=_trailing_number)
         feed = dict(zip(names, feed))
-    return runtime.run(model, feed, interpreter)
+    runner = interpreter.get_signature_runner(key)
+    result = runner(**{k: np.require(v, requirements="C") for k, v in feed.items()})
+    return [np.asarray(result[name]) for name in signatures[key]["outputs"]]
+
+
+def _trailing_number(name: str) -> int:
+    tail = name.rsplit("_", 1)[-1]
+    return int(tail) if tail.isdigit() else 0
 
 
 def _compare(actual: list[np.ndarray], expected: list[np.ndarray]) -> tuple[float | None, float | None, bool, str]:
@@ -411,12 +456,37 @@ def _compare(actual: list[np.ndarray], expected: list[np.ndarray]) -> tuple[floa
 
 
 def gpu_compatible(model: bytes) -> bool | None:
-    """TF's own model analyzer, asked about the GPU delegate (it prints its report)."""
+    """TF's own model analyzer, asked about the GPU delegate; None when its check says nothing."""
+    if not gpu_check_informative():
+        return None
+    return _analyzer_gpu_verdict(model)
+
+
+@lru_cache(maxsize=1)
+def gpu_check_informative() -> bool:
+    """Does the installed analyzer's GPU check reject anything at all?
+
+    It is asked about a model made of a WHILE loop and NON_MAX_SUPPRESSION_V4, ops the GPU
+    delegate does not implement. In TF 2.21 it calls that model (and every other) compatible,
+    so its verdicts carry no information and the knowledge base records null, not a false "yes".
+    """
+    def calibration(boxes: Any, scores: Any) -> Any:
+        picked = tf.image.non_max_suppression(boxes, scores, 3)
+        return tf.while_loop(lambda i, y: i < 3, lambda i, y: (i + 1, y * 2.0), (0, scores))[1], picked
+
+    function = tf.function(calibration, autograph=False,
+                           input_signature=[tf.TensorSpec([6, 4]), tf.TensorSpec([6])])
+    model = tf.lite.TFLiteConverter.from_concrete_functions(
+        [function.get_concrete_function()], tf.Module()).convert()
+    return _analyzer_gpu_verdict(model) is False
+
+
+def _analyzer_gpu_verdict(model: bytes) -> bool | None:
     report = io.StringIO()
     try:
         with contextlib.redirect_stdout(report), contextlib.redirect_stderr(io.StringIO()):
             tf.lite.experimental.Analyzer.analyze(model_content=model, gpu_compatibility=True)
-    except Exception:
+    except Exception:  # noqa: BLE001 - an analyzer failure means "unknown"
         return None
     text = report.getvalue()
     if "GPU COMPATIBILITY WARNING" in text or "not supported by TFLite GPU" in text:
@@ -481,8 +551,10 @@ def _summarize(entry: dict[str, Any], variants: list[dict[str, Any]]) -> dict[st
     """The entry takes its status from the first (typical) call; the others are variants."""
     primary = variants[0]
     for key in ("status", "layer", "reason", "error", "error_codes", "tf_ops", "tflite_ops",
-                "gpu_compatible", "max_abs_error", "max_rel_error"):
+                "tflite_op_counts", "gpu_compatible", "max_abs_error", "max_rel_error"):
         entry[key] = primary.get(key)
+    for key in ("tf_ops", "tflite_ops"):
+        entry[key] = entry[key] or []
     statuses = {v["status"] for v in variants}
     if len(statuses) > 1:
         entry["condition"] = "; ".join(f"{v['status']} for {v['label']}" for v in variants)

@@ -10,8 +10,9 @@ No framework is imported here; `Layer.make` receives the `keras` module.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -19,8 +20,9 @@ class T:
     """A tensor input of the probe model: fixed shape and dtype, deterministic values.
 
     fill: uniform (0.1..0.9, inside every common domain) | signed (-2..2) | int (1..5) |
-    index:N (0..N-1) | bool | text | spd (symmetric positive definite matrices) | image (0..1)
-    | sorted (ascending along the last axis)
+    index:N (0..N-1) | sorted_index:N | perm (a permutation) | bool | text | digits | codepoint |
+    png / jpeg (an encoded 8x8 image) | spd (symmetric positive definite) | lower (triangular) |
+    image (0..1) | sorted (ascending along the last axis)
     """
 
     shape: tuple[int, ...]
@@ -141,7 +143,19 @@ def _vectorized_map(op: Any, x: Any) -> Any:
 
 
 def _shape_of(op: Any, x: Any) -> Any:
-    return op(x.shape)
+    import tensorflow as tf
+
+    return op(tf.shape(x))
+
+
+def _fill(op: Any, x: Any) -> Any:
+    import tensorflow as tf
+
+    return op(tf.shape(x), 1.5)
+
+
+def _constant(op: Any, x: Any) -> Any:
+    return x + op([0.5, 1.5, 2.5, 3.5])
 
 
 FUNCTIONS: dict[str, list[V]] = {
@@ -173,9 +187,43 @@ FUNCTIONS: dict[str, list[V]] = {
     "tf.tensor_scatter_nd_max": [v(T((4, 3)), T((2, 1), "int32", "index:4"), T((2, 3)))],
     "tf.tensor_scatter_nd_min": [v(T((4, 3)), T((2, 1), "int32", "index:4"), T((2, 3)))],
     "tf.one_hot": [v(T((2, 3), "int32", "index:4"), 4)],
-    "tf.fill": [vc(_shape_of, F, label="dims=x.shape, value=1.5")],
-    "tf.zeros": [vc(_shape_of, F, label="shape=x.shape")],
-    "tf.ones": [vc(_shape_of, F, label="shape=x.shape")],
+    "tf.fill": [vc(_fill, F, label="dims=tf.shape(x), value=1.5")],
+    "tf.zeros": [vc(_shape_of, F, label="shape=tf.shape(x)")],
+    "tf.ones": [vc(_shape_of, F, label="shape=tf.shape(x)")],
+    "tf.constant": [vc(_constant, F, label="x + tf.constant([0.5, 1.5, 2.5, 3.5])")],
+    "tf.identity_n": [v([F, F])],
+    "tf.shape_n": [v([F, F])],
+    "tf.ensure_shape": [v(F, [2, 3, 4])],
+    "tf.math.invert_permutation": [v(T((5,), "int32", "perm"))],
+    "tf.linalg.global_norm": [v([F, F])],
+    "tf.linalg.logm": [v(T((2, 3, 3), "complex64", "spd"))],
+    "tf.linalg.tensor_diag_part": [v(T((3, 3)))],
+    "tf.signal.fft3d": [v(T((2, 4, 4, 4), "complex64", "signed"))],
+    "tf.signal.ifft3d": [v(T((2, 4, 4, 4), "complex64", "signed"))],
+    "tf.signal.fftnd": [v(T((2, 4, 8), "complex64", "signed"))],
+    "tf.signal.ifftnd": [v(T((2, 4, 8), "complex64", "signed"))],
+    "tf.signal.rfftnd": [v(T((2, 4, 8)))],
+    "tf.signal.irfftnd": [v(T((2, 4, 5), "complex64", "signed"))],
+    "tf.fftnd": [v(T((2, 4, 8), "complex64", "signed"))],
+    "tf.ifftnd": [v(T((2, 4, 8), "complex64", "signed"))],
+    "tf.rfftnd": [v(T((2, 4, 8)))],
+    "tf.irfftnd": [v(T((2, 4, 5), "complex64", "signed"))],
+    "tf.image.grayscale_to_rgb": [v(T((1, 8, 8, 1), fill="image"))],
+    "tf.image.random_contrast": [v(IMG, 0.5, 1.5, seed=1)],
+    "tf.image.random_saturation": [v(IMG, 0.5, 1.5, seed=1)],
+    "tf.image.random_crop": [v(IMG, [1, 4, 4, 3], seed=1)],
+    "tf.image.random_jpeg_quality": [v(T((8, 8, 3), fill="image"), 50, 90, seed=1)],
+    "tf.image.stateless_random_brightness": [v(IMG, 0.2, [1, 2])],
+    "tf.image.stateless_random_contrast": [v(IMG, 0.5, 1.5, [1, 2])],
+    "tf.image.stateless_random_saturation": [v(IMG, 0.5, 1.5, [1, 2])],
+    "tf.image.stateless_random_hue": [v(IMG, 0.1, [1, 2])],
+    "tf.image.stateless_random_crop": [v(IMG, [1, 4, 4, 3], [1, 2])],
+    "tf.image.stateless_random_flip_left_right": [v(IMG, [1, 2])],
+    "tf.image.stateless_random_flip_up_down": [v(IMG, [1, 2])],
+    "tf.image.stateless_random_jpeg_quality": [v(T((8, 8, 3), fill="image"), 50, 90, [1, 2])],
+    "tf.nn.batch_norm_with_global_normalization": [v(IMG, T((3,)), T((3,)), T((3,)), T((3,)), 1e-3, True)],
+    "tf.nn.ctc_greedy_decoder": [v(T((5, 2, 4)), T((2,), "int32", "int"))],
+    "tf.nn.ctc_beam_search_decoder": [v(T((5, 2, 4)), T((2,), "int32", "int"), beam_width=2)],
     "tf.range": [v(0, T((), "int32", "int"), 1)],
     "tf.linspace": [v(T(()), T((), fill="int"), 5)],
     "tf.meshgrid": [v(T((3,)), T((4,)))],
@@ -309,8 +357,8 @@ FUNCTIONS: dict[str, list[V]] = {
     "tf.nn.avg_pool": [v(IMG, 2, 2, "VALID")],
     "tf.nn.pool": [v(IMG, [2, 2], "MAX", strides=[2, 2], padding="VALID")],
     "tf.nn.max_pool_with_argmax": [v(IMG, 2, 2, "VALID")],
-    "tf.nn.fractional_max_pool": [],
-    "tf.nn.fractional_avg_pool": [],
+    "tf.nn.fractional_max_pool": [v(IMG, [1.0, 1.5, 1.5, 1.0], seed=1)],
+    "tf.nn.fractional_avg_pool": [v(IMG, [1.0, 1.5, 1.5, 1.0], seed=1)],
     "tf.nn.dilation2d": [v(IMG, T((2, 2, 3)), [1, 1, 1, 1], "SAME", "NHWC", [1, 1, 1, 1])],
     "tf.nn.erosion2d": [v(IMG, T((2, 2, 3)), [1, 1, 1, 1], "SAME", "NHWC", [1, 1, 1, 1])],
     "tf.nn.softmax": [v(F, axis=-1), v(F, axis=1)],
@@ -338,8 +386,6 @@ FUNCTIONS: dict[str, list[V]] = {
     "tf.nn.sparse_softmax_cross_entropy_with_logits": [v(T((2,), "int32", "index:5"), T((2, 5)))],
     "tf.nn.sigmoid_cross_entropy_with_logits": [v(F, F)],
     "tf.nn.weighted_cross_entropy_with_logits": [v(F, F, 2.0)],
-    "tf.nn.ctc_greedy_decoder": [],
-    "tf.nn.ctc_beam_search_decoder": [],
     "tf.nn.compute_average_loss": [v(T((4,)))],
     "tf.nn.scale_regularization_loss": [v(T(()))],
     "tf.nn.l2_loss": [v(F)],
@@ -376,7 +422,7 @@ FUNCTIONS: dict[str, list[V]] = {
     "tf.image.adjust_gamma": [v(IMG, 0.8)],
     "tf.image.adjust_hue": [v(IMG, 0.1)],
     "tf.image.adjust_saturation": [v(IMG, 1.5)],
-    "tf.image.adjust_jpeg_quality": [v(IMG, 80)],
+    "tf.image.adjust_jpeg_quality": [v(T((8, 8, 3), fill="image"), 80)],
     "tf.image.rot90": [v(IMG, 1)],
     "tf.image.non_max_suppression": [v(T((6, 4), fill="sorted"), T((6,)), 3)],
     "tf.image.non_max_suppression_padded": [v(T((6, 4), fill="sorted"), T((6,)), 3, pad_to_max_output_size=True)],
@@ -397,13 +443,13 @@ FUNCTIONS: dict[str, list[V]] = {
     "tf.image.transpose": [v(IMG)],
     "tf.image.encode_png": [v(T((8, 8, 3), "uint8", "int"))],
     "tf.image.encode_jpeg": [v(T((8, 8, 3), "uint8", "int"))],
-    "tf.image.decode_image": [],
-    "tf.image.decode_png": [],
-    "tf.image.decode_jpeg": [],
+    "tf.image.decode_image": [v(T((), "string", "png"), expand_animations=False)],
+    "tf.image.decode_png": [v(T((), "string", "png"))],
+    "tf.image.decode_jpeg": [v(T((), "string", "jpeg"))],
     "tf.image.decode_bmp": [],
     "tf.image.decode_gif": [],
-    "tf.image.decode_and_crop_jpeg": [],
-    "tf.image.extract_jpeg_shape": [],
+    "tf.image.decode_and_crop_jpeg": [v(T((), "string", "jpeg"), [0, 0, 4, 4])],
+    "tf.image.extract_jpeg_shape": [v(T((), "string", "jpeg"))],
     "tf.image.is_jpeg": [v(T((), "string", "text"))],
     # signal
     "tf.signal.stft": [v(T((2, 64)), 16, 8)],
@@ -578,6 +624,10 @@ LAYERS: dict[str, list[L]] = {
     "keras.layers.STFTSpectrogram": [L(_sig("STFTSpectrogram", frame_length=32, frame_step=16),
                                        (T((2, 128, 1)),), "STFTSpectrogram(32, 16)")],
     "keras.layers.RandomCrop": [L(_sig("RandomCrop", 4, 4), (IMG3,), "RandomCrop(4, 4)")],
+    "keras.layers.Activation": [L(_sig("Activation", "relu"), (V2,), "Activation('relu')"),
+                                L(_sig("Activation", "gelu"), (V2,), "Activation('gelu')")],
+    "keras.layers.Equalization": [L(_sig("Equalization", value_range=(0, 1)), (IMG3,), "Equalization((0, 1))")],
+    "keras.layers.RandomTranslation": [L(_sig("RandomTranslation", 0.2, 0.2), (IMG3,), "RandomTranslation(0.2, 0.2)")],
     "keras.layers.MaxNumBoundingBoxes": [],
     "keras.layers.TFSMLayer": [],
     "keras.layers.TorchModuleWrapper": [],

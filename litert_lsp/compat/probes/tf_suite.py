@@ -58,7 +58,8 @@ def build_document(outcomes: list[ProbeOutcome], seconds: float) -> dict[str, An
         elif "skipped" in result:
             skipped[result["skipped"]] += 1
         elif "status" in result:
-            entries.append(result)
+            # How long the probe took: the drift test samples among the quick ones.
+            entries.append(dict(result, probe_seconds=round(outcome.seconds, 2)))
     entries.sort(key=lambda e: e["name"])
     return {
         "schema": SCHEMA,
@@ -88,7 +89,8 @@ def _crashed_entry(job: str, failure: str) -> dict[str, Any]:
         "framework": FRAMEWORK, "name": name, "kind": "layer" if name.startswith("keras.") else "function",
         "aliases": [f"tf.{name}"] if name.startswith("keras.") else [], "params": [],
         "status": "unsupported", "layer": "lowering", "reason": f"the converter {failure}",
-        "error": failure, "condition": None, "variants": [], "rewrite": None,
+        "error": failure, "condition": None, "variants": [], "rewrite": None, "tf_ops": [], "tflite_ops": [],
+        "gpu_compatible": None, "max_abs_error": None, "max_rel_error": None, "probe_seconds": None,
         "versions": package_versions(),
     }
 

@@ -156,10 +156,16 @@ class _Walker:
 
     def _param_kind(self, arg: ast.arg, default: ast.expr | None, root: bool,
                     tensor_params: frozenset[str]) -> int | None:
+        if isinstance(default, ast.Constant) and default.value is not None:
+            return None  # a literal default (flag=False, scale=1.0) says what it is
         if arg.annotation is not None:
             return TENSOR if _mentions_tensor(arg.annotation) else None
         if default is None:
-            return TENSOR if root or arg.arg in tensor_params else None
+            # forward(self, x, output_attentions): unannotated inputs are tensors when used like
+            # tensors; a bare `if output_attentions:` is read as a flag, not a tensor test.
+            if root:
+                return MAYBE
+            return TENSOR if arg.arg in tensor_params else None
         if isinstance(default, ast.Constant) and default.value is None:
             return MAYBE if root or arg.arg in tensor_params else None
         return None
@@ -270,7 +276,7 @@ class _Walker:
             if kind is None:
                 self.env.pop(target.id, None)
             else:
-                self.env[target.id] = TENSOR if kind == MAYBE else kind
+                self.env[target.id] = kind
             if mask:
                 self.masks.add(target.id)
             else:
@@ -280,7 +286,9 @@ class _Walker:
                 for element, part in zip(target.elts, value.elts):
                     self.bind(element, self.kind_of_known(part), part, False)
                 return
-            element_kind = TENSOR if _is_tensorish(kind) else None
+            # A known tuple of tensors (x.chunk(2)) unpacks to tensors; anything else that
+            # may be a tensor (a submodule's tuple of outputs, sizes, flags) to "maybe".
+            element_kind = TENSOR if kind == SEQ else (MAYBE if _is_tensorish(kind) else None)
             for element in target.elts:
                 self.bind(element, element_kind, None, False)
         elif isinstance(target, ast.Starred):
@@ -400,8 +408,10 @@ class _Walker:
     def e_binop(self, node: ast.BinOp) -> int | None:
         left = self.ev(node.left)
         right = self.ev(node.right)
-        if left in (TENSOR, MAYBE) or right in (TENSOR, MAYBE):
+        if TENSOR in (left, right):
             return TENSOR
+        if MAYBE in (left, right):
+            return MAYBE  # `length - 1` on an unannotated input: still "maybe a tensor"
         if left == SEQ and right == SEQ:
             return SEQ
         return None
@@ -410,7 +420,8 @@ class _Walker:
         if isinstance(node.op, ast.Not):
             self.test(node.operand, "`not`")
             return None
-        return TENSOR if self.ev(node.operand) in (TENSOR, MAYBE) else None
+        kind = self.ev(node.operand)
+        return kind if kind in (TENSOR, MAYBE) else None
 
     def e_boolop(self, node: ast.BoolOp) -> int | None:
         values = node.values
@@ -422,7 +433,9 @@ class _Walker:
         kinds = [self.ev(node.left)] + [self.ev(c) for c in node.comparators]
         if all(isinstance(op, _IS_OPS) for op in node.ops):
             return None
-        return TENSOR if any(k in (TENSOR, MAYBE) for k in kinds) else None
+        if TENSOR in kinds:
+            return TENSOR
+        return MAYBE if MAYBE in kinds else None
 
     def e_ifexp(self, node: ast.IfExp) -> int | None:
         guard = self.guard(node.test)
@@ -610,11 +623,12 @@ class _Walker:
                 callee = _function_node(self.ctx, ("m", owner, method))
                 self.edge(("m", owner, method), self.tensor_arguments(node, callee, method=True))
                 return TENSOR if self.ctx.returns.get(f"{owner}.{method}", True) else None
+            tensors = self.args(node)
             if self.ctx.is_tensor_attr(self.class_name, method):
-                self.args(node)
                 return TENSOR
-            self.args(node)
-            return TENSOR  # a submodule: self.conv(x)
+            # A submodule (self.conv(x)) gives a tensor; a stored plain function called on
+            # sizes (self.compute_padding(h, k)) does not.
+            return TENSOR if tensors else None
         if (
             isinstance(receiver, ast.Call) and isinstance(receiver.func, ast.Name)
             and receiver.func.id == "super" and self.class_name
@@ -653,6 +667,8 @@ class _Walker:
 
     def tensor_method(self, node: ast.Call, method: str) -> int | None:
         self.args(node)
+        if method.startswith(("get_", "is_", "has_")):
+            return None  # accessors of non-tensor objects passed where a tensor may be
         if method in TO_PYTHON_METHODS:
             self.report_to_python(node, f".{method}()")
             return None

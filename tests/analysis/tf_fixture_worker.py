@@ -63,8 +63,12 @@ def _run(tf: Any, model: Any, content: bytes, inputs: list[Any]) -> dict[str, An
     from ai_edge_litert.interpreter import Interpreter
 
     interpreter = Interpreter(model_content=content)
-    interpreter.allocate_tensors()
     details = sorted(interpreter.get_input_details(), key=lambda d: d["index"])
+    for detail, value in zip(details, inputs):
+        # A dynamic (None) batch converts as 1: size the inputs to the example's shape.
+        if tuple(detail["shape"]) != np.shape(value):
+            interpreter.resize_tensor_input(detail["index"], list(np.shape(value)))
+    interpreter.allocate_tensors()
     for detail, value in zip(details, inputs):
         interpreter.set_tensor(detail["index"], np.asarray(value, dtype=detail["dtype"]))
     interpreter.invoke()

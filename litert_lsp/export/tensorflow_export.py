@@ -18,6 +18,7 @@ from typing import Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TF's C++ chatter out of job logs
 
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -41,6 +42,9 @@ def export_tensorflow(request: ExportRequest, progress: Progress) -> ExportResul
         stage[0] = name
         progress(name, message, percent)
 
+    # A warm worker runs many jobs: drop Keras' global state (layer-name counters, graphs) from
+    # the previous one so names stay stable and memory does not grow.
+    keras.backend.clear_session()
     # Keras and the converter print to stdout, which may be the worker's protocol channel.
     with contextlib.redirect_stdout(sys.stderr), tempfile.TemporaryDirectory(prefix="litert-tf-") as work:
         try:

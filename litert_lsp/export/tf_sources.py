@@ -121,6 +121,8 @@ def load_keras_file(path: Path, allow_pickle: bool) -> keras.Model:
                 f"{path.name} holds Python code (a Lambda layer) that runs when it is loaded; allow pickle/custom "
                 "code for this export only if you trust the file.",
             ) from error
+        if "No model config found" in text:
+            raise _weights_only(path) from error
         match = re.search(r"Could not locate (?:class|function) '([^']+)'", text)
         if match:
             raise ExportError(
@@ -253,6 +255,4 @@ def _weights_only(path: Path) -> ExportError:
 
 
 def _short(error: BaseException) -> str:
-    lines = [line.strip() for line in str(error).strip().splitlines() if line.strip()]
-    first = lines[0] if lines else type(error).__name__
-    return first if len(first) <= 300 else first[:297] + "..."
+    return tf_usercode.first_line(error)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import inspect
+import re
 import sys
 import traceback
 from pathlib import Path
@@ -170,7 +171,17 @@ def _same_file(a: str, b: Path) -> bool:
         return False
 
 
-def _first_line(error: BaseException) -> str:
-    lines = [line.strip() for line in str(error).strip().splitlines() if line.strip()]
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def first_line(error: BaseException) -> str:
+    """The sentence of an error worth showing: Keras wraps errors raised inside call() as
+    "Exception encountered when calling X.call()." with the real cause (in ANSI bold) below."""
+    lines = [line.strip() for line in _ANSI.sub("", str(error)).strip().splitlines() if line.strip()]
     text = lines[0] if lines else type(error).__name__
+    if text.startswith("Exception encountered when calling") and len(lines) > 1:
+        text = f"{lines[1]} (in {text.removeprefix('Exception encountered when calling ').rstrip('.')})"
     return text if len(text) <= 300 else text[:297] + "..."
+
+
+_first_line = first_line

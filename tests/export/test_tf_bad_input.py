@@ -139,6 +139,25 @@ def test_user_code_that_raises_points_at_its_line(tmp_path: Path) -> None:
     assert [(f.path, f.line) for f in result.failures] == [(str(code), 3)]
 
 
+def test_weights_only_h5_given_as_source(tf_files: TfFiles, tmp_path: Path) -> None:
+    copy = tmp_path / "weights.h5"
+    shutil.copy(tf_files.builder_weights, copy)
+    result = failed(tmp_path, "load code", source=str(copy))
+    assert "weights only" in result.message
+
+
+def test_model_that_cannot_be_traced_points_at_its_line(tmp_path: Path) -> None:
+    code = tmp_path / "eager_only.py"
+    code.write_text(
+        "import keras\n\n\nclass EagerOnly(keras.Model):\n"
+        "    def __init__(self):\n        super().__init__()\n        self.dense = keras.layers.Dense(2)\n\n"
+        "    def call(self, x):\n        scale = float(x.numpy().max())\n        return self.dense(x) * scale\n"
+    )
+    result = failed(tmp_path, "export", source=str(code), input_shapes=[[1, 3]])
+    assert "numpy" in result.message
+    assert [(f.path, f.line) for f in result.failures] == [(str(code), 10)]
+
+
 def test_several_models_need_a_choice(tf_files: TfFiles, tmp_path: Path) -> None:
     result = failed(tmp_path, "load code", source=str(tf_files.net_py), checkpoint=str(tf_files.tf2_ckpt))
     assert "--model" in result.message and "Net" in result.message and "Deeper" in result.message

@@ -10,6 +10,7 @@ keyword's span.
 from __future__ import annotations
 
 import ast
+from functools import lru_cache
 from typing import Any
 
 from litert_lsp import compat
@@ -112,6 +113,8 @@ def op_findings(call: ast.Call, name: str, autocheck_gpu: bool = True) -> list[F
                      "(conversion fails with builtins and with Select TF ops). Write it with TensorFlow ops.",
                      op=name)]
     entry = compat.lookup(name, "tensorflow")
+    if entry is None and name.startswith("tf.raw_ops."):
+        entry = raw_op_entry(name[len("tf.raw_ops."):])
     family = name.startswith(STRING_RAGGED_PREFIXES)
     if entry is None:
         if family:
@@ -141,6 +144,22 @@ def op_findings(call: ast.Call, name: str, autocheck_gpu: bool = True) -> list[F
                              "not take them: that part of the model falls back to the CPU.",
                              op=name, status="builtin"))
     return findings
+
+
+def raw_op_entry(op: str) -> compat.Entry | None:
+    """The measured entry for a raw TensorFlow op (`tf.raw_ops.Svd`): the public functions
+    whose probe graph held exactly that one op, when they all agree on the verdict."""
+    return _raw_op_index().get(op)
+
+
+@lru_cache(maxsize=1)
+def _raw_op_index() -> dict[str, compat.Entry]:
+    by_op: dict[str, list[compat.Entry]] = {}
+    for entry in compat.entries("tensorflow"):
+        ops = entry.get("tf_ops") or []
+        if len(ops) == 1:
+            by_op.setdefault(ops[0], []).append(entry)
+    return {op: found[0] for op, found in by_op.items() if len({e.status for e in found}) == 1}
 
 
 def _source_option(node: ast.AST) -> str:

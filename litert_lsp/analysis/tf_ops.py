@@ -21,6 +21,10 @@ from litert_lsp.analysis.findings import Finding
 # EagerPyFunc / PyFunc fail with builtins and with Select TF ops).
 PY_FUNCTIONS = frozenset({"tf.py_function", "tf.numpy_function", "tf.compat.v1.py_func", "tf.py_func"})
 
+# Graph-side printing: the knowledge base leaves it out (it is not a model op), but measured
+# here it turns a builtins-only model into one that needs Select TF ops.
+STRING_FORMATTERS = frozenset({"tf.print", "tf.strings.format"})
+
 # Families whose kernels live in TensorFlow, not in LiteRT builtins.
 STRING_RAGGED_PREFIXES = ("tf.strings.", "tf.ragged.", "tf.RaggedTensor.")
 
@@ -113,6 +117,11 @@ def op_findings(call: ast.Call, name: str, autocheck_gpu: bool = True) -> list[F
                      "(conversion fails with builtins and with Select TF ops). Write it with TensorFlow ops.",
                      op=name)]
     entry = compat.lookup(name, "tensorflow")
+    if entry is None and name in STRING_FORMATTERS:
+        return [make(call.func, "LRT306",
+                     f"`{name}` formats a string in the graph (StringFormat, PrintV2), which converts only "
+                     f"with Select TF ops: {FLEX_COST}. Drop it from exported code; Python `print` is fine.",
+                     op=name, status="select_tf_ops")]
     if entry is None and name.startswith("tf.raw_ops."):
         entry = raw_op_entry(name[len("tf.raw_ops."):])
     family = name.startswith(STRING_RAGGED_PREFIXES)

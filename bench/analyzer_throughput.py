@@ -73,14 +73,13 @@ def incremental(files: list[Path], edits: int) -> dict:
     path = min(files, key=lambda f: abs(f.read_text(encoding="utf-8").count("\n") - 2000))
     text = path.read_text(encoding="utf-8")
     lines = text.split("\n")
-    forward_lines = [i for i, line in enumerate(lines) if line.lstrip().startswith("def forward(")]
-    if not forward_lines:
+    forwards = [n for n in ast.walk(ast.parse(text)) if isinstance(n, ast.FunctionDef) and n.name == "forward"]
+    if not forwards:
         raise SystemExit(f"{path} has no forward")
-    # Type inside the body of the middle forward: one more statement, a character at a time.
-    target = forward_lines[len(forward_lines) // 2] + 1
-    while target < len(lines) and (not lines[target].strip() or lines[target].strip().startswith(('"', "'", ")"))):
-        target += 1
-    indent = lines[target][: len(lines[target]) - len(lines[target].lstrip())]
+    # Type a new first statement into the body of the middle forward, a character at a time.
+    first = forwards[len(forwards) // 2].body[0]
+    target = first.lineno - 1
+    indent = " " * first.col_offset
     analyzer = DocumentAnalyzer(str(path))
     fresh = analyze(text)
     assert analyzer.analyze(text) == fresh

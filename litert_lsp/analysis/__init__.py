@@ -20,9 +20,22 @@ import ast
 import re
 
 from litert_lsp.analysis import torch_rules
-from litert_lsp.analysis.blocks import normalize_newlines, split_blocks
+from litert_lsp.analysis.blocks import (
+    Block,
+    body_indent,
+    normalize_newlines,
+    split_blocks,
+    split_members,
+)
 from litert_lsp.analysis.findings import Finding, Severity
-from litert_lsp.analysis.module_index import BlockInfo, build_context, parse_block
+from litert_lsp.analysis.module_index import (
+    BlockInfo,
+    Unit,
+    build_context,
+    parse_block,
+    parse_header,
+    parse_member,
+)
 from litert_lsp.analysis.names import ImportTable
 from litert_lsp.analysis.suppress import apply_suppressions
 
@@ -35,7 +48,8 @@ class DocumentAnalyzer:
 
     def __init__(self, path: str = "<string>") -> None:
         self.path = path
-        self._blocks: dict[str, BlockInfo] = {}
+        self._blocks: dict[tuple[str, str], BlockInfo] = {}
+        self._members: dict[str, list[tuple[int, str]] | None] = {}
         self._functions: dict = {}
         self._context_key: tuple | None = None
         self._tf: tuple[str, list[Finding]] | None = None
@@ -60,51 +74,87 @@ class DocumentAnalyzer:
     def _findings(self, source: str, tf: bool) -> list[Finding]:
         text = normalize_newlines(source)
         blocks = split_blocks(text)
-        infos: list[BlockInfo] = []
-        parsed: dict[str, BlockInfo] = {}
+        parsed: dict[tuple[str, str], BlockInfo] = {}
+        members: dict[str, list[tuple[int, str]] | None] = {}
+        units: list[Unit] = []
         for block in blocks:
-            info = self._blocks.get(block.text) or parsed.get(block.text)
-            if info is None:
-                info = parse_block(block.text)
-            parsed[block.text] = info
-            infos.append(info)
+            if block.text not in members:
+                members[block.text] = (self._members[block.text] if block.text in self._members
+                                       else split_members(block.text))
+            group = self._units(block, members[block.text], parsed)
+            for unit in group:
+                if unit.header is not None:
+                    unit.header += len(units)  # group-relative -> document-wide index
+            units.extend(group)
         self._blocks = parsed  # keep only what the current version uses
+        self._members = members
+        infos = [unit.info for unit in units]
 
         lines = _LINE_BREAK.split(source)
         findings: list[Finding] = []
-        for block, info in zip(blocks, infos):
-            if info.error is not None:
-                line, column, end_line, end_column, message = info.error
+        for unit in units:
+            if unit.info.error is not None:
+                line, column, end_line, end_column, message = unit.info.error
                 findings.append(_clamped(Finding(
-                    line + block.line, column, end_line + block.line, end_column, Severity.ERROR,
+                    line + unit.line, column, end_line + unit.line, end_column, Severity.ERROR,
                     "LRT001", f"Syntax error: {message}. The rest of the file is still checked.",
                 ), lines))
                 break  # at most one syntax finding
 
-        ctx = build_context(infos)
+        ctx = build_context(units)
         if ctx.key != self._context_key:
             self._functions = {}  # results depend on the context: start over when it changes
             self._context_key = ctx.key
         if ctx.imports.imports_any("torch"):
             program = torch_rules.Program(self._functions)
             for index, finding in program.run(infos, ctx):
-                findings.append(_clamped(finding.shifted(blocks[index].line), lines))
+                unit = units[index]
+                findings.append(_clamped(finding.shifted(unit.line + unit.info.line_shift), lines))
             self._functions = program.used
         else:
             self._functions = {}
 
         if tf and ctx.imports.imports_any(*_TF_TOP_LEVELS):
-            findings.extend(_clamped(f, lines) for f in self._tf_findings(text, blocks, infos))
+            findings.extend(_clamped(f, lines) for f in self._tf_findings(text, blocks))
         return _sorted_unique(findings)
 
-    def _tf_findings(self, text: str, blocks: list, infos: list[BlockInfo]) -> list[Finding]:
+    def _parse(self, kind: str, text: str, parsed: dict, parser) -> BlockInfo:
+        key = (kind, text)
+        info = parsed.get(key) or self._blocks.get(key)
+        if info is None:
+            info = parser()
+        parsed[key] = info
+        return info
+
+    def _units(self, block: Block, members: list[tuple[int, str]] | None, parsed: dict) -> list[Unit]:
+        """A block as parse units: a class is cut before each method, so that typing in one
+        method re-parses only that method."""
+        if members is not None:
+            indent = body_indent(members)
+            header_text = members[0][1]
+            units = [Unit(block.line, self._parse("header" + indent, header_text, parsed,
+                                                 lambda: parse_header(header_text, indent)), "header")]
+            for offset, piece in members[1:]:
+                info = self._parse("member", piece, parsed, lambda piece=piece: parse_member(piece))
+                units.append(Unit(block.line + offset, info, "member", header=0))
+            if all(u.info.error is None for u in units):
+                return units
+            # A piece that does not parse alone: keep the pieces only if the whole class
+            # does not parse either (the error is real, and the other methods still count).
+            whole = self._parse("plain", block.text, parsed, lambda: parse_block(block.text))
+            if whole.error is None:
+                return [Unit(block.line, whole)]
+            return units
+        return [Unit(block.line, self._parse("plain", block.text, parsed, lambda: parse_block(block.text)))]
+
+    def _tf_findings(self, text: str, blocks: list[Block]) -> list[Finding]:
         if self._tf is not None and self._tf[0] == text:
             return self._tf[1]
         found: list[Finding] = []
         try:
             from litert_lsp.analysis import tf_rules
 
-            tree = _whole_tree(text, blocks, infos)
+            tree = _whole_tree(text, blocks)
             found = list(tf_rules.find_tf_findings(tree, ImportTable.from_tree(tree), text))
         except Exception:  # noqa: BLE001 - a failing rule set must not hide the others
             found = []
@@ -117,7 +167,7 @@ def analyze(source: str, path: str = "<string>") -> list[Finding]:
     return DocumentAnalyzer(path).analyze(source)
 
 
-def _whole_tree(text: str, blocks: list, infos: list[BlockInfo]) -> ast.Module:
+def _whole_tree(text: str, blocks: list[Block]) -> ast.Module:
     """The module's tree: parsed whole when it parses, else the blocks that do, re-parsed
     and moved to their lines (fresh nodes: the cached block trees are never mutated)."""
     try:
@@ -125,10 +175,11 @@ def _whole_tree(text: str, blocks: list, infos: list[BlockInfo]) -> ast.Module:
     except (SyntaxError, ValueError):
         pass
     body: list[ast.stmt] = []
-    for block, info in zip(blocks, infos):
-        if info.tree is None:
+    for block in blocks:
+        try:
+            tree = ast.parse(block.text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue
-        tree = ast.parse(block.text)
         ast.increment_lineno(tree, block.line)
         body.extend(tree.body)
     return ast.Module(body=body, type_ignores=[])

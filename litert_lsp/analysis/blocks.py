@@ -34,6 +34,14 @@ _RESET = re.compile(r"(?:def|class|async|import|from)\b|@")
 _CONTINUATION = re.compile(r"(?:else|elif|except|finally)\b")
 
 
+# The same scan inside a class block, for the lines that start its methods: `def`,
+# `async def` or a decorator, at the class body's indentation.
+_MEMBER_SCAN = re.compile(
+    _SCAN.pattern.rsplit("|", 1)[0] + r"|(?P<line>\n)(?=(?P<indent>[ \t]+)(?:def\b|async\b|@))"
+)
+_CLASS_START = re.compile(r"(?:@.*\n(?:[ \t)\]}].*\n)*)*class\b")
+
+
 @dataclass(frozen=True)
 class Block:
     """A slice of the document: `line` is the 0-based index of its first line."""
@@ -87,3 +95,52 @@ def split_blocks(source: str) -> list[Block]:
         blocks.append(Block(line, text))
         line += text.count("\n")
     return blocks
+
+
+def split_members(text: str) -> list[tuple[int, str]] | None:
+    """A class block cut before each method: [(line offset, text), ...], the class header
+    (decorators, `class` line, docstring, attributes) first. None for other blocks, or a
+    class without methods. Used so that an edit inside one method re-parses only it."""
+    if not _CLASS_START.match(text):
+        return None
+    cuts: list[int] = []
+    indent: str | None = None
+    depth = 0
+    decorator_pending = False
+    for match in _MEMBER_SCAN.finditer(text):
+        kind = match.lastgroup
+        if kind is None:
+            continue
+        if kind == "open":
+            depth += 1
+        elif kind == "close":
+            if depth:
+                depth -= 1
+        elif kind == "indent" and not depth:
+            found = match.group("indent")
+            if indent is None:
+                indent = found
+            elif found != indent:
+                continue  # a nested def, deeper than the class body
+            start = match.end("line")
+            at_decorator = text.startswith("@", start + len(found))
+            if decorator_pending:
+                decorator_pending = at_decorator
+                continue
+            decorator_pending = at_decorator
+            cuts.append(start)
+    if not cuts:
+        return None
+    pieces: list[tuple[int, str]] = []
+    line = 0
+    for begin, end in itertools.pairwise([0, *cuts, len(text)]):
+        piece = text[begin:end]
+        pieces.append((line, piece))
+        line += piece.count("\n")
+    return pieces
+
+
+def body_indent(members: list[tuple[int, str]]) -> str:
+    """The indentation of a class body, from its first method piece."""
+    first = members[1][1] if len(members) > 1 else ""
+    return first[: len(first) - len(first.lstrip(" \t"))] or "    "

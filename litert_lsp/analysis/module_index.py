@@ -42,6 +42,9 @@ class BlockInfo:
     classes: dict[str, ClassInfo] = field(default_factory=dict)
     # "name" or "Class.method" -> whether its return value may be a tensor.
     returns: dict[str, bool] = field(default_factory=dict)
+    # Added to the parsed text's line numbers to get the unit's (-1 for a method parsed
+    # inside a stand-in `class _:` header).
+    line_shift: int = 0
     _lines: list[str] | None = None
 
     @property
@@ -57,9 +60,39 @@ class BlockInfo:
     def function(self, qualname: str) -> FunctionNode | None:
         if "." in qualname:
             class_name, method = qualname.split(".", 1)
-            info = self.classes.get(class_name)
+            info = self.classes.get(class_name) or self.classes.get(MEMBER_CLASS)
             return info.methods.get(method) if info else None
         return self.functions.get(qualname)
+
+
+# The stand-in class a method is parsed inside when its class is split into pieces.
+MEMBER_CLASS = "_litert_member_"
+
+
+@dataclass
+class Unit:
+    """A piece of the document parsed on its own: a top-level block, or the header or one
+    method of a class block (`header` is then the index of the class's header unit)."""
+
+    line: int
+    info: BlockInfo
+    kind: str = "plain"  # "plain" | "header" | "member"
+    header: int | None = None
+
+
+def parse_member(text: str) -> BlockInfo:
+    """One method (indented as in its class), parsed inside a stand-in class header."""
+    info = parse_block(f"class {MEMBER_CLASS}:\n{text}")
+    info.line_shift = -1
+    if info.error is not None:
+        line, column, end_line, end_column, message = info.error
+        info.error = (max(line - 1, 1), column, max(end_line - 1, 1), end_column, message)
+    return info
+
+
+def parse_header(text: str, indent: str) -> BlockInfo:
+    """A class's header (its methods come in other units), completed with a `pass`."""
+    return parse_block(f"{text}{indent}pass\n")
 
 
 def parse_block(text: str) -> BlockInfo:
@@ -213,6 +246,8 @@ class ModuleContext:
     module_classes: frozenset[str]
     returns: dict[str, bool]
     key: tuple
+    # (class, method) -> unit defining it, when the class is split into units.
+    method_units: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def resolve(self, node: ast.AST) -> str | None:
         return self.imports.resolve(node)
@@ -243,7 +278,7 @@ class ModuleContext:
         return any(attr in self.class_info[name].tensor_attrs for name in self.mro(class_name))
 
 
-def build_context(blocks: list[BlockInfo]) -> ModuleContext:
+def build_context(units: list[Unit]) -> ModuleContext:
     imports = ImportTable()
     functions: dict[str, int] = {}
     function_nodes: dict[str, FunctionNode] = {}
@@ -251,8 +286,13 @@ def build_context(blocks: list[BlockInfo]) -> ModuleContext:
     class_info: dict[str, ClassInfo] = {}
     returns: dict[str, bool] = {}
     aliases: list[ast.Assign] = []
-    for index, block in enumerate(blocks):
+    method_units: dict[tuple[str, str], int] = {}
+    for index, unit in enumerate(units):
+        block = unit.info
         if block.tree is None:
+            continue
+        if unit.kind == "member":
+            _add_members(unit, index, units, class_info, method_units, returns)
             continue
         imports.add_imports(block.imports)
         aliases.extend(block.aliases)
@@ -262,7 +302,8 @@ def build_context(blocks: list[BlockInfo]) -> ModuleContext:
             classes.pop(name, None)
         for name, info in block.classes.items():
             classes[name] = index
-            class_info[name] = info
+            # A copy: methods from member units are added to it, the cached one stays as is.
+            class_info[name] = ClassInfo(name, info.node, dict(info.methods), info.tensor_attrs)
             functions.pop(name, None)
             function_nodes.pop(name, None)
         returns.update(block.returns)
@@ -278,7 +319,28 @@ def build_context(blocks: list[BlockInfo]) -> ModuleContext:
         module_classes,
         tuple(sorted(returns.items())),
     )
-    return ModuleContext(imports, functions, function_nodes, classes, class_info, module_classes, returns, key)
+    return ModuleContext(
+        imports, functions, function_nodes, classes, class_info, module_classes, returns, key, method_units
+    )
+
+
+def _add_members(unit: Unit, index: int, units: list[Unit], class_info: dict[str, ClassInfo],
+                 method_units: dict[tuple[str, str], int], returns: dict[str, bool]) -> None:
+    """Attach the methods of a member unit to the class of its header unit."""
+    header = units[unit.header].info if unit.header is not None else None
+    if header is None or header.tree is None or len(header.classes) != 1:
+        return
+    class_name = next(iter(header.classes))
+    target = class_info.get(class_name)
+    stand_in = unit.info.classes.get(MEMBER_CLASS)
+    if target is None or stand_in is None:
+        return
+    for name, node in stand_in.methods.items():
+        target.methods[name] = node
+        method_units[(class_name, name)] = index
+        returns[f"{class_name}.{name}"] = unit.info.returns.get(f"{MEMBER_CLASS}.{name}", True)
+    if "__init__" in stand_in.methods:
+        target.tensor_attrs = target.tensor_attrs | stand_in.tensor_attrs
 
 
 def _module_classes(class_info: dict[str, ClassInfo], imports: ImportTable) -> frozenset[str]:

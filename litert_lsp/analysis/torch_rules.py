@@ -965,13 +965,13 @@ class Program:
         self.used: dict = {}
 
     def run(self, blocks: list[BlockInfo], ctx: ModuleContext) -> list[tuple[int, Finding]]:
-        """Findings as (block index, block-relative finding)."""
+        """Findings as (unit index, finding relative to that unit's parsed text)."""
         owner: dict[Callee, int] = {}
         for name, index in ctx.functions.items():
             owner[("f", name)] = index
         for name, index in ctx.classes.items():
             for method in ctx.class_info[name].methods:
-                owner[("m", name, method)] = index
+                owner[("m", name, method)] = ctx.method_units.get((name, method), index)
         # (callee, mode, root) -> tensor params
         reached: dict[tuple[Callee, str, bool], set[str]] = {}
         pending: list[tuple[Callee, str, bool]] = []

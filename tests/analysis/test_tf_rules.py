@@ -200,7 +200,7 @@ def test_value_needing_constructs():
         tf.print("n", n)
         return x
     """
-    assert codes(source) == [(8, "LRT305"), (9, "LRT305"), (10, "LRT305"), (13, "LRT305")]
+    assert codes(source) == [(8, "LRT305"), (9, "LRT305"), (10, "LRT305"), (13, "LRT305"), (16, "LRT306")]
 
 
 def test_keras_for_and_boolean_operators_on_tensors():

@@ -46,8 +46,11 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 class DocumentAnalyzer:
     """Keeps what it learned about one document so the next version costs less."""
 
-    def __init__(self, path: str = "<string>") -> None:
+    def __init__(self, path: str = "<string>", *, strict: bool = False) -> None:
         self.path = path
+        # strict: let internal errors propagate (tests); otherwise an internal error costs
+        # this version's findings, never the editor session.
+        self.strict = strict
         self._blocks: dict[tuple[str, str], BlockInfo] = {}
         self._members: dict[str, list[tuple[int, str]] | None] = {}
         self._functions: dict = {}
@@ -59,14 +62,18 @@ class DocumentAnalyzer:
         try:
             findings = self._findings(source, tf=True)
             return apply_suppressions(findings, source)
-        except Exception:  # noqa: BLE001 - the editor must keep working whatever we hit
+        except Exception:  # the editor must keep working whatever we hit
+            if self.strict:
+                raise
             return []
 
     def torch_findings(self, source: str) -> list[Finding]:
         """The PyTorch rules' findings alone, before suppression comments."""
         try:
             return [f for f in self._findings(source, tf=False) if f.code.startswith(("LRT1", "LRT2"))]
-        except Exception:  # noqa: BLE001
+        except Exception:  # same: never break the caller
+            if self.strict:
+                raise
             return []
 
     # ---- the pipeline ------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from litert_lsp.analysis import DocumentAnalyzer, analyze
+from litert_lsp.analysis import DocumentAnalyzer
 from litert_lsp.analysis.blocks import split_blocks
 
 FIXTURES = sorted((Path(__file__).resolve().parents[1] / "fixtures" / "torch").glob("*.py"))
@@ -20,6 +20,11 @@ SNIPPETS = ["(", ")", "[", "]", "{", "}", ":", '"""', "'", '"', "\\", "\n", "   
             "def ", "class ", "@", "else:", "#", "é", "x.item()", "torch.unique(x)", "\x00", "\r\n",
             "lambda", "return", "*", "await ", "    if x.sum() > 0:\n        x = -x\n"]
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def analyze(source: str):
+    """A fresh analysis that lets internal errors out (the public one swallows them)."""
+    return DocumentAnalyzer("model.py", strict=True).analyze(source)
 
 
 def assert_in_document(source: str, findings) -> None:
@@ -60,7 +65,7 @@ def test_edited_files_never_raise(text, changes):
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(TEXTS), st.lists(edits, min_size=1, max_size=8))
 def test_incremental_equals_fresh_after_each_edit(text, changes):
-    analyzer = DocumentAnalyzer("model.py")
+    analyzer = DocumentAnalyzer("model.py", strict=True)
     assert analyzer.analyze(text) == analyze(text)
     for change in changes:
         text = edit(text, *change)

@@ -38,6 +38,7 @@ def needs_kb(name: str, status: str) -> None:
     ("from torch import unique", "unique(x)"),
     ("from torch import unique as uq", "uq(x)"),
     ("import torch\nuniq = torch.unique", "uniq(x)"),
+    ("import torch\nfrom torch import unique as a, abs as b", "a(b(x))"),
 ])
 def test_function_spellings_resolve(imports, call):
     needs_kb("torch.unique", "no_lowering")
@@ -45,6 +46,18 @@ def test_function_spellings_resolve(imports, call):
     found = analyze(source)
     assert [f.code for f in found] == ["LRT102"]
     assert found[0].op == "torch.unique"
+
+
+@pytest.mark.parametrize("imports, call, name", [
+    ("from torch.linalg import svdvals", "svdvals(x)", "torch.linalg.svdvals"),
+    ("from torch import linalg", "linalg.svdvals(x)", "torch.linalg.svdvals"),
+    ("import torch.linalg as LA", "LA.svdvals(x)", "torch.linalg.svdvals"),
+    ("import torch", "torch.linalg.svdvals(x)", "torch.linalg.svdvals"),
+])
+def test_submodule_spellings_resolve(imports, call, name):
+    needs_kb(name, "no_lowering")
+    source = f"import torch\nfrom torch import nn\n{imports}\n\nclass M(nn.Module):\n    def forward(self, x):\n        return {call}\n"
+    assert [(f.code, f.op) for f in analyze(source)] == [("LRT102", name)]
 
 
 @pytest.mark.parametrize("imports, call", [

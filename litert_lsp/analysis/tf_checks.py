@@ -39,10 +39,12 @@ from litert_lsp.analysis.tf_scope import (
 )
 from litert_lsp.analysis.tf_values import TensorValues
 
+_LAMBDA_LAYERS = frozenset({"keras.layers.Lambda", "keras.layers.core.Lambda"})
 _VALUE_BUILTINS = frozenset({"bool", "int", "float", "complex"})
 
 _NO_AUTOGRAPH = {
     "Keras call": "Keras does not apply AutoGraph to `call`",
+    "Keras Lambda": "Keras runs a Lambda layer's function without AutoGraph",
     "tf.function": "this tf.function has autograph=False",
 }
 
@@ -206,8 +208,10 @@ class ScopeChecker:
         self._reach(callee, tensors, structured)
 
     def _function_arguments(self, call: ast.Call) -> None:
-        """Local functions handed to TensorFlow (`tf.map_fn(f, x)`, `tf.cond(p, f, g)`) are traced."""
-        if self.context.kind != TRACED:
+        """Local functions handed to TensorFlow (`tf.map_fn(f, x)`, `tf.cond(p, f, g)`) or to a
+        Keras `Lambda` layer are traced."""
+        lambda_layer = self.imports.resolve_canonical(call.func) in _LAMBDA_LAYERS
+        if self.context.kind != TRACED and not lambda_layer:
             return
         for argument in [*call.args, *(k.value for k in call.keywords)]:
             if isinstance(argument, (ast.Name, ast.Attribute)):
@@ -217,7 +221,12 @@ class ScopeChecker:
                     names = params_without_default(function)
                     if bound and names and not is_static(function):
                         names = names[1:]
-                    self._reach(function, frozenset(names), frozenset())
+                    if lambda_layer:
+                        # Keras calls a Lambda layer's function without AutoGraph.
+                        self.result.reached.append(Context(function, TRACED, False, frozenset(names[:1]),
+                                                           "Keras Lambda", self.index.owner_class(function)))
+                    else:
+                        self._reach(function, frozenset(names), frozenset())
 
     def _reach(self, function: FunctionNode, tensors: frozenset[str], structured: frozenset[str]) -> None:
         context = self.context
@@ -246,9 +255,10 @@ class ScopeChecker:
                 if isinstance(child, ast.Lambda):
                     params = frozenset(params_without_default(child))
                     # Keras runs a Lambda layer's function without AutoGraph.
-                    autograph = self.context.autograph if self.context.kind == TRACED else False
-                    self.result.reached.append(Context(child, TRACED, autograph, params, self.context.origin,
-                                                       self.context.cls))
+                    traced = self.context.kind == TRACED
+                    autograph = self.context.autograph if traced else False
+                    origin = self.context.origin if traced else "Keras Lambda"
+                    self.result.reached.append(Context(child, TRACED, autograph, params, origin, self.context.cls))
 
     # ---- statements ----------------------------------------------------------------
 

@@ -552,3 +552,25 @@ def test_static_methods_slices_and_metadata_stay_quiet():
             return -x
     """
     assert codes(source) == [(21, "LRT305")]
+
+
+def test_functions_given_to_keras_lambda_layers_are_traced_without_autograph():
+    source = """
+    import keras
+    from keras import layers
+
+    def gate(t):
+        if keras.ops.sum(t) > 0:
+            return t
+        return -t
+
+    def unused(t):
+        return t.numpy()
+
+    def build():
+        inputs = keras.Input((3,))
+        return keras.Model(inputs, layers.Lambda(gate)(inputs))
+    """
+    found = run(source)
+    assert [(f.line, f.code) for f in found] == [(6, "LRT305")]
+    assert "Lambda layer's function without AutoGraph" in found[0].message

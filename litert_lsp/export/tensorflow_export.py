@@ -76,8 +76,13 @@ def _export(request: ExportRequest, progress: Progress, details: dict[str, Any],
         loaded = tf.saved_model.load(str(saved_model))
         signature = loaded.signatures["serving_default"]
     inputs = _example_inputs(signature, _order(signature, prepared))
-    expected = {name: np.asarray(value) for name, value in signature(**{
-        name: tf.constant(array) for name, array in inputs.items()}).items()}
+    try:
+        outputs = signature(**{name: tf.constant(array) for name, array in inputs.items()})
+    except (tf.errors.OpError, ValueError, TypeError) as error:
+        shapes = ", ".join(f"{name} {list(array.shape)}" for name, array in inputs.items())
+        raise ExportError("export", f"the model fails in TensorFlow on example inputs ({shapes}): "
+                          f"{_first_line(error)}; give the real shapes with --input-shape.") from error
+    expected = {name: np.asarray(value) for name, value in outputs.items()}
     details["seconds"]["export"] = _lap(clock)
 
     progress("convert", "converting with TFLiteConverter", 50.0)

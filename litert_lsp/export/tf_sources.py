@@ -61,12 +61,13 @@ def prepare(request: ExportRequest, workdir: Path, progress: Progress) -> Prepar
     kind = source_kind(source)
     if kind == "saved_model":
         progress("restore", f"reading SavedModel {source.name}", 20.0)
-        return Prepared(source, choose_signature(source, request.model), kind, user_files=_roots(request, source))
+        return Prepared(source, choose_signature(source, request.model), kind, user_files=_roots(request, source),
+                        details={"checkpoint": str(source / "variables"), "checkpoint_format": "SavedModel variables"})
     if kind == "keras":
         progress("restore", f"loading {source.name}", 20.0)
         model = load_keras_file(source, request.allow_pickle)
         progress("export", "writing a SavedModel for the converter", 35.0)
-        return _from_keras(model, request, None, workdir, kind, _roots(request, source), {"model_file": str(source)}, None)
+        return _from_keras(model, request, None, workdir, kind, _roots(request, source), {"checkpoint": str(source), "checkpoint_format": "weights in the Keras file"}, None)
     if kind == "tf1":
         progress("restore", f"importing {source.name} and restoring its variables", 20.0)
         prefix = tf_checkpoint.checkpoint_prefix(Path(request.checkpoint).expanduser() if request.checkpoint else source)

@@ -79,6 +79,15 @@ def test_saved_model_fixed_input_shape(tf_files: TfFiles, tmp_path: Path) -> Non
     assert not bad.ok and "[4, 9] does not fit" in bad.message
 
 
+def test_unknown_dims_need_real_shapes(tf_files: TfFiles) -> None:
+    guessed = export(source=str(tf_files.reshape_saved_model), write_output=False)
+    assert not guessed.ok and guessed.stage == "export"
+    assert "example inputs (x [1, 1])" in guessed.message and "--input-shape" in guessed.message
+    given = export(source=str(tf_files.reshape_saved_model), input_shapes=[[2, 16]], write_output=False)
+    assert_verified(given)
+    assert given.inputs[0].shape == [2, 16] and given.outputs[0].shape == [2, 16]
+
+
 @pytest.mark.parametrize("name", ["keras_file", "h5_file"])
 def test_keras_files(tf_files: TfFiles, tmp_path: Path, name: str) -> None:
     source: Path = getattr(tf_files, name)

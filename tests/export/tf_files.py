@@ -92,6 +92,7 @@ class TfFiles:
     multi_signature: Path
     det_saved_model: Path
     svd_saved_model: Path
+    reshape_saved_model: Path  # input [None, None]: needs real shapes, 1x1 cannot be reshaped to [-1, 16]
     net_py: Path
     tf2_ckpt: Path  # prefix of a checkpoint written from Net(width=16)
     tf2_ckpt_with_optimizer: Path
@@ -133,6 +134,7 @@ def _module_with(fn_body: str, shape: list[int | None]) -> tf.Module:
     functions = {
         "det": lambda x: {"y": tf.linalg.det(x) + 1.0},
         "svd": lambda x: {"y": tf.linalg.svd(x, compute_uv=False)},
+        "reshape": lambda x: {"y": tf.reshape(x, [-1, 16]) * 2.0},
     }
     module.f = tf.function(functions[fn_body], input_signature=[tf.TensorSpec(shape, tf.float32, name="x")])
     return module
@@ -177,7 +179,7 @@ def make_tf_files(root: Path) -> TfFiles:
 
     two = _TwoSignatures()
     tf.saved_model.save(two, str(root / "two_signatures"), signatures={"double": two.double, "shift": two.shift})
-    for name, shape in (("det", [None, 4, 4]), ("svd", [None, 4, 4])):
+    for name, shape in (("det", [None, 4, 4]), ("svd", [None, 4, 4]), ("reshape", [None, None])):
         module = _module_with(name, shape)
         tf.saved_model.save(module, str(root / f"{name}_saved_model"), signatures={"serving_default": module.f})
 
@@ -204,7 +206,7 @@ def make_tf_files(root: Path) -> TfFiles:
         root=root, saved_model=root / "saved_model", keras_file=root / "model.keras", h5_file=root / "model.h5",
         lambda_keras=root / "lambda.keras", big_keras=root / "big.keras",
         multi_signature=root / "two_signatures", det_saved_model=root / "det_saved_model",
-        svd_saved_model=root / "svd_saved_model", net_py=net_py, tf2_ckpt=Path(prefix),
+        svd_saved_model=root / "svd_saved_model", reshape_saved_model=root / "reshape_saved_model", net_py=net_py, tf2_ckpt=Path(prefix),
         tf2_ckpt_with_optimizer=Path(with_opt), tf1_meta=root / "tf1" / "model.ckpt.meta",
         tf1_train_meta=root / "tf1_train" / "model.ckpt.meta", trained_net=net, functional=functional,
         tf1_weights=weights, builder_py=builder_py, builder_weights=root / "builder.weights.h5", built=built,

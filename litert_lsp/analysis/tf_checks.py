@@ -46,6 +46,7 @@ _NO_AUTOGRAPH = {
     "Keras call": "Keras does not apply AutoGraph to `call`",
     "Keras Lambda": "Keras runs a Lambda layer's function without AutoGraph",
     "tf.function": "this tf.function has autograph=False",
+    "do_not_convert": "this function is marked do_not_convert",
 }
 
 
@@ -116,7 +117,7 @@ class ScopeChecker:
         kind = self.context.kind
         name = self.imports.resolve_canonical(call.func)
         if name is not None:
-            if name in PY_FUNCTIONS or (self._judged(call, name) and not self._folded(call, name)):
+            if self._judged(call, name) and not self._folded(call, name):
                 self.result.findings.extend(op_findings(call, name))
             if kind == TRACED:
                 self._value_call(call, name)
@@ -234,9 +235,9 @@ class ScopeChecker:
             autograph = context.autograph
             if tf_function_decorator(function, self.imports) is not None:
                 autograph = True  # a nested tf.function is converted on its own terms
-            if never_converted(function, self.imports):
-                autograph = False
             origin = context.origin
+            if never_converted(function, self.imports):
+                autograph, origin = False, "do_not_convert"
             self.result.reached.append(Context(function, TRACED, autograph, tensors, origin,
                                                self.index.owner_class(function), structured))
         elif context.kind == BUILDER:
@@ -248,7 +249,7 @@ class ScopeChecker:
         """Lambdas in model code (Keras `Lambda` layers, `tf.map_fn`) are traced, params as tensors."""
         if self.context.kind == SETUP:
             return
-        for node in walk_own(body):
+        for node in _walk_inference(body, self._eager_test):
             if isinstance(node, ast.Call) and self.imports.resolve_canonical(node.func) in PY_FUNCTIONS:
                 continue
             for child in ast.iter_child_nodes(node):

@@ -74,8 +74,9 @@ def test_enough_measured_entries(document: dict) -> None:
 
 
 def test_every_entry_validates(document: dict) -> None:
-    for entry in document["entries"]:
-        jsonschema.validate(entry, ENTRY_SCHEMA)
+    validator = jsonschema.Draft202012Validator(ENTRY_SCHEMA)  # one compiled validator: fast
+    problems = [f"{e['name']}: {error.message}" for e in document["entries"] for error in validator.iter_errors(e)]
+    assert not problems, "\n".join(problems[:20])
 
 
 def test_names_are_canonical_and_unique(document: dict) -> None:

@@ -562,5 +562,6 @@ def _summarize(entry: dict[str, Any], variants: list[dict[str, Any]]) -> dict[st
         entry["condition"] = None
     entry["variants"] = variants
     entry["rewrite"] = None
+    entry["gpu_check"] = "analyzer" if gpu_check_informative() else "uninformative"
     entry["versions"] = versions()
     return entry

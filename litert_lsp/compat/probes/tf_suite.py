@@ -69,8 +69,24 @@ def build_document(outcomes: list[ProbeOutcome], seconds: float) -> dict[str, An
         "versions": package_versions(),
         "probed": len(outcomes),
         "not_probed": dict(skipped),
+        "gpu_check": _gpu_check_note(entries),
+        "notes": [
+            ("select_tf_ops entries are not run: neither ai-edge-litert nor tf.lite.Interpreter here links "
+            "the Flex delegate, so only their conversion is measured."),
+            ("Random ops (TF graphs with Random*/Multinomial ops, or eager outputs that differ run to run) "
+            "are converted and run in LiteRT, but their outputs are not compared."),
+        ],
         "entries": entries,
     }
+
+
+def _gpu_check_note(entries: list[dict[str, Any]]) -> str:
+    """What `gpu_compatible` means in this table, from what the workers measured."""
+    checks = {e.get("gpu_check") for e in entries if e.get("status") == "builtin"} - {None}
+    if checks == {"analyzer"}:
+        return ("gpu_compatible is tf.lite.experimental.Analyzer's GPU-delegate verdict on each builtin model.")
+    return ("gpu_compatible is null: the installed tf.lite.experimental.Analyzer calls even a model of WHILE and "
+            "NON_MAX_SUPPRESSION_V4 (ops the GPU delegate lacks) GPU-compatible, so its verdicts say nothing.")
 
 
 def package_versions() -> dict[str, str]:

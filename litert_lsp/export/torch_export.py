@@ -183,7 +183,7 @@ def _example_inputs(
     request: ExportRequest, model: torch.nn.Module, module: types.ModuleType | None, class_name: str
 ) -> tuple[tuple[torch.Tensor, ...], str]:
     if request.input_shapes:
-        return _tensors_from_shapes(request), "the configured input shape"
+        return _tensors_from_shapes(request), f"the given input shape ({request.input_shapes})"
     for owner, where in ((model, f"{class_name}.example_inputs"), (module, "example_inputs() in the file")):
         value = getattr(owner, "example_inputs", None) if owner is not None else None
         if value is None:

@@ -1,14 +1,428 @@
-"""Export features of the language server (commands, code lenses, code actions).
+"""Export features of the language server: commands, code lenses and code actions.
 
-Placeholder: the export helper fills this module. The server calls `register(server)` once,
-after its own features; see `litert_lsp.server` for the hooks available on `server`.
+    litert.export            convert, verify, profile and write a .tflite ($/progress, cancellable)
+    litert.checkConversion   the same without writing; failures become LRT901/LRT902 diagnostics
+                             on the lines that caused them, cleared by the next success
+    litert.writeExportScript a standalone script doing the same steps, next to the model
+
+Each takes one argument object: {"uri", "model"?, "checkpoint"?, "output"?, "quantize"?}.
+The work runs in the export worker (`litert_lsp.export.client`): this module awaits its pipe
+and never imports a framework. The commands are advertised only when the configured
+interpreter can import the export stack (checked once with importlib.util.find_spec there).
 """
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lsprotocol import types
+from pygls.uris import from_fs_path
+
+from litert_lsp.analysis.findings import Finding, Severity
+from litert_lsp.export.client import STACKS, WorkerClient
+from litert_lsp.export.job import ExportRequest, ExportResult
+from litert_lsp.export.script import render, script_path
+from litert_lsp.models.checkpoints import Checkpoint, find_checkpoints
+from litert_lsp.models.classes import find_model_classes, top_level_models
+from litert_lsp.models.plan import PlanError, plan_export
+
+if TYPE_CHECKING:
+    from litert_lsp.server.app import LitertServer
+
+EXPORT = "litert.export"
+CHECK = "litert.checkConversion"
+SCRIPT = "litert.writeExportScript"
+COMMANDS = (EXPORT, CHECK, SCRIPT)
+LENS_CHECKPOINTS = 3  # checkpoints offered per class, nearest first
+CHECKPOINT_CACHE_SECONDS = 10.0
+USABLE_KINDS = ("state_dict", "safetensors")  # what can be restored into a model class
 
 
-def register(server: Any) -> None:
-    """Add the export features to `server` (nothing yet)."""
-    return
+def probe(python: str) -> dict[str, bool]:
+    """Which export stacks `python` has (find_spec there: nothing heavy is imported)."""
+    modules = sorted({m for mods in STACKS.values() for m in mods} | {"litert_lsp"})
+    code = (
+        "import importlib.util as u, json, sys\n"
+        "print(json.dumps({m: u.find_spec(m) is not None for m in sys.argv[1:]}))"
+    )
+    try:
+        done = subprocess.run([python, "-c", code, *modules], capture_output=True, text=True, timeout=30,
+                              check=False)
+        import json
+
+        found = json.loads(done.stdout or "{}")
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return {name: False for name in STACKS}
+    return {n: bool(found.get("litert_lsp")) and all(found.get(m) for m in mods) for n, mods in STACKS.items()}
+
+
+class ExportFeatures:
+    def __init__(self, server: LitertServer) -> None:
+        self.server = server
+        self.clients: dict[str, WorkerClient] = {}
+        self.stacks: dict[str, dict[str, bool]] = {}
+        self.available = False
+        # LRT901/902 findings this feature put on each URI, keyed by the URI that was checked.
+        self.owned: dict[str, set[str]] = {}
+        self._checkpoints: dict[Path, tuple[float, list[Checkpoint]]] = {}
+        # Probe the default interpreter while the client is still connecting.
+        self._default = sys.executable
+        self._probe_thread = threading.Thread(target=self._probe_default, daemon=True)
+        self._probe_thread.start()
+
+    def _probe_default(self) -> None:
+        self.stacks[self._default] = probe(self._default)
+
+    def stack_for(self, python: str) -> dict[str, bool]:
+        if python == self._default:
+            self._probe_thread.join(35)
+        if python not in self.stacks:
+            self.stacks[python] = probe(python)
+        return self.stacks[python]
+
+    def python_for(self, uri: str) -> str:
+        return self.server.settings_for(uri).python or sys.executable
+
+    def client_for(self, python: str) -> WorkerClient:
+        if python not in self.clients:
+            self.clients[python] = WorkerClient(python=python)
+        return self.clients[python]
+
+    # ---- planning ------------------------------------------------------------------------
+
+    def plan(self, arguments: Mapping[str, Any], write: bool) -> ExportRequest:
+        uri = str(arguments.get("uri") or "")
+        from litert_lsp.server.app import uri_to_path
+
+        path = uri_to_path(uri)
+        if path is None:
+            raise PlanError(f"{uri or 'the command'} is not a file on disk")
+        settings = self.server.settings_for(uri)
+        root = self.server.workspace_root_for(uri)
+        choice = plan_export(
+            path, settings, root,
+            model=arguments.get("model"), checkpoint=arguments.get("checkpoint"),
+            output=arguments.get("output"), quantize=arguments.get("quantize"),
+            write_output=write,
+        )
+        return choice.request
+
+    def checkpoints_near(self, path: Path) -> list[Checkpoint]:
+        root = self.server.workspace_root_for(from_fs_path(str(path)) or "") or path.parent
+        now = time.monotonic()
+        cached = self._checkpoints.get(root)
+        if cached is None or now - cached[0] > CHECKPOINT_CACHE_SECONDS:
+            cached = (now, find_checkpoints(root, near=path))
+            self._checkpoints[root] = cached
+        folder = path.parent.resolve()
+        # Distance is relative to the file asking; re-sort the shared list for it.
+        return sorted(cached[1], key=lambda c: (_steps(folder, c.path), str(c.path)))
+
+    # ---- running -------------------------------------------------------------------------
+
+    async def run(self, arguments: Mapping[str, Any], write: bool) -> dict[str, Any]:
+        server = self.server
+        uri = str(arguments.get("uri") or "")
+        try:
+            request = self.plan(arguments, write)
+        except PlanError as error:
+            server.show_error(f"litert-lsp: {error}")
+            return {"ok": False, "message": str(error)}
+        python = self.python_for(uri)
+        framework = "torch" if not request.source.endswith((".keras", ".h5")) else "tensorflow"
+        if not any(self.stack_for(python).values()):
+            message = (f"litert-lsp: {python} cannot import the export stack ({', '.join(STACKS[framework])}); "
+                       "install litert-lsp[frameworks] there or set litert.python")
+            server.show_error(message)
+            return {"ok": False, "message": message}
+        what = request.model or Path(request.source).name
+        title = f"LiteRT: {'exporting' if write else 'checking'} {what}"
+        progress = await _Progress.start(server, arguments.get("workDoneToken"), title)
+        client = self.client_for(python)
+        watcher = asyncio.ensure_future(self._watch_cancel(progress, client))
+
+        def on_progress(stage: str, message: str, percent: float | None) -> None:
+            progress.report(f"{stage}: {message}", percent)
+
+        try:
+            result = await client.export(request, on_progress,
+                                         timeout=server.settings_for(uri).export.timeout_seconds)
+        finally:
+            watcher.cancel()
+        progress.end("done" if result.ok else f"failed at {result.stage}")
+        self.publish_findings(uri, request, result)
+        self.report(request, result, write)
+        return result.to_json()
+
+    async def _watch_cancel(self, progress: _Progress, client: WorkerClient) -> None:
+        while True:
+            await asyncio.sleep(0.1)
+            if progress.cancelled():
+                await client.cancel()
+                return
+
+    def publish_findings(self, uri: str, request: ExportRequest, result: ExportResult) -> None:
+        """LRT901 on each line a converter blamed (LRT902 on the class for a mismatch);
+        a success or a cancel-free failure elsewhere clears what the last check put there."""
+        server = self.server
+        if result.details.get("cancelled") or result.details.get("timeout"):
+            return
+        by_uri: dict[str, list[Finding]] = {}
+        for failure in result.failures:
+            target = from_fs_path(failure.path) or uri
+            by_uri.setdefault(target, []).append(
+                _finding(server, target, failure.line, "LRT901",
+                         f"conversion failed ({failure.stage}): {failure.message}", failure.stage)
+            )
+        if not result.ok and result.details.get("code") == "LRT902":
+            line = _class_line(server, uri, request.model)
+            by_uri.setdefault(uri, []).append(_finding(server, uri, line, "LRT902", result.message, "verify"))
+        previous = self.owned.get(uri, set())
+        for target in previous | set(by_uri):
+            kept = [f for f in server.extra_findings.get(target, []) if f.code not in ("LRT901", "LRT902")]
+            server.extra_findings[target] = kept + by_uri.get(target, [])
+            if not server.extra_findings[target]:
+                del server.extra_findings[target]
+            server.republish(target)
+        self.owned[uri] = set(by_uri)
+
+    def report(self, request: ExportRequest, result: ExportResult, write: bool) -> None:
+        server = self.server
+        what = request.model or Path(request.source).name
+        if result.details.get("cancelled"):
+            server.show_info(f"litert-lsp: the export of {what} was cancelled; no file was written.")
+            return
+        if not result.ok:
+            where = ""
+            if result.failures:
+                where = f" ({Path(result.failures[0].path).name}:{result.failures[0].line})"
+            server.show_error(f"litert-lsp: {what} did not convert at '{result.stage}'{where}: {result.message}")
+            return
+        figures = (f"{(result.size_bytes or 0) / 1024:.1f} KiB, max abs error {result.max_abs_error:.2g} "
+                   f"(rel {result.max_rel_error:.2g}), latency {result.latency_ms_mean:.2f} ms mean / "
+                   f"{result.latency_ms_p90:.2f} ms p90")
+        if write:
+            server.show_info(f"litert-lsp: exported {what} to {result.output}: {figures}")
+        else:
+            server.show_info(f"litert-lsp: {what} converts and verifies: {figures}")
+
+    def write_script(self, arguments: Mapping[str, Any]) -> dict[str, Any]:
+        try:
+            request = self.plan(arguments, write=True)
+        except PlanError as error:
+            self.server.show_error(f"litert-lsp: {error}")
+            return {"ok": False, "message": str(error)}
+        target = Path(arguments["path"]) if arguments.get("path") else script_path(request)
+        if target.exists() and not arguments.get("overwrite"):
+            self.server.show_error(f"litert-lsp: {target} exists; not overwritten")
+            return {"ok": False, "message": f"{target} exists", "path": str(target)}
+        from litert_lsp.export.runtime_text import write_text_atomically
+
+        write_text_atomically(render(request, target), target)
+        self.server.show_info(f"litert-lsp: wrote {target}")
+        uri = from_fs_path(str(target))
+        if uri:
+            self.server.window_show_document(types.ShowDocumentParams(uri=uri, take_focus=True))
+        return {"ok": True, "path": str(target)}
+
+    # ---- lenses and actions -----------------------------------------------------------------
+
+    def lenses(self, server: LitertServer, uri: str) -> list[types.CodeLens]:
+        if not self.available:
+            return []
+        from litert_lsp.server.app import uri_to_path
+
+        path = uri_to_path(uri)
+        text = server.document_text(uri)
+        if path is None or text is None or path.suffix != ".py":
+            return []
+        models = top_level_models(find_model_classes(text))
+        if not models:
+            return []
+        root = server.workspace_root_for(uri) or path.parent
+        checkpoints = [c for c in self.checkpoints_near(path) if c.kind in USABLE_KINDS][:LENS_CHECKPOINTS]
+        lenses = []
+        for model in models:
+            line = model.line - 1
+            where = types.Range(start=types.Position(line=line, character=0),
+                                end=types.Position(line=line, character=0))
+            lenses.append(_lens(where, f"Export {model.name}", EXPORT, {"uri": uri, "model": model.name}))
+            for checkpoint in checkpoints:
+                label = _relative(checkpoint.path, root)
+                lenses.append(_lens(where, f"Export {model.name} with {label}", EXPORT,
+                                    {"uri": uri, "model": model.name, "checkpoint": str(checkpoint.path)}))
+            lenses.append(_lens(where, "Check conversion", CHECK, {"uri": uri, "model": model.name}))
+        return lenses
+
+    def actions(self, server: LitertServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+        if not self.available:
+            return []
+        uri = params.text_document.uri
+        text = server.document_text(uri)
+        if text is None:
+            return []
+        first, last = params.range.start.line + 1, params.range.end.line + 1
+        actions = []
+        for model in top_level_models(find_model_classes(text)):
+            if model.line > last or model.end_line < first:
+                continue
+            arguments = {"uri": uri, "model": model.name}
+            for title, command in (
+                (f"Export {model.name} to a verified .tflite", EXPORT),
+                (f"Check that {model.name} converts to LiteRT", CHECK),
+                (f"Write a standalone export script for {model.name}", SCRIPT),
+            ):
+                actions.append(types.CodeAction(
+                    title=title, kind=types.CodeActionKind.Source + ".litert",
+                    command=types.Command(title=title, command=command, arguments=[arguments]),
+                ))
+        return actions
+
+    async def shutdown(self) -> None:
+        for client in self.clients.values():
+            await client.close()
+
+
+# ---- helpers ---------------------------------------------------------------------------------
+
+
+def _lens(where: types.Range, title: str, command: str, arguments: dict[str, Any]) -> types.CodeLens:
+    return types.CodeLens(range=where, command=types.Command(title=title, command=command, arguments=[arguments]))
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.name
+
+
+def _steps(folder: Path, path: Path) -> int:
+    a, b = folder.parts, path.resolve().parent.parts
+    common = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        common += 1
+    return (len(a) - common) + (len(b) - common)
+
+
+def _line_text(server: LitertServer, uri: str, line: int) -> str:
+    text = server.document_text(uri)
+    if text is None:
+        from litert_lsp.server.app import uri_to_path
+
+        path = uri_to_path(uri)
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace") if path else ""
+        except OSError:
+            text = ""
+    lines = text.splitlines()
+    return lines[line - 1] if 0 < line <= len(lines) else ""
+
+
+def _finding(server: LitertServer, uri: str, line: int, code: str, message: str, stage: str) -> Finding:
+    text = _line_text(server, uri, line)
+    start = len(text) - len(text.lstrip())
+    return Finding(line, start, line, max(len(text.rstrip()), start), Severity.ERROR, code, message,
+                   data={"stage": stage})
+
+
+def _class_line(server: LitertServer, uri: str, model: str | None) -> int:
+    text = server.document_text(uri) or ""
+    for found in find_model_classes(text):
+        if found.name == model:
+            return found.line
+    return 1
+
+
+class _Progress:
+    """$/progress for one job; cancellable from the editor's progress UI."""
+
+    def __init__(self, server: LitertServer, token: Any) -> None:
+        self.server = server
+        self.token = token
+
+    @classmethod
+    async def start(cls, server: LitertServer, token: Any, title: str) -> _Progress:
+        window = server.client_capabilities.window
+        if token is None:
+            if not (window and window.work_done_progress):
+                return cls(server, None)
+            token = f"litert-export-{uuid.uuid4().hex[:12]}"
+            try:
+                await server.work_done_progress.create_async(token)
+            except Exception as error:  # noqa: BLE001 - progress is optional
+                server.log.warning("no progress bar for the export: %s", error)
+                return cls(server, None)
+        server.work_done_progress.begin(token, types.WorkDoneProgressBegin(title=title, cancellable=True,
+                                                                           percentage=0))
+        return cls(server, token)
+
+    def report(self, message: str, percent: float | None) -> None:
+        if self.token is not None:
+            self.server.work_done_progress.report(self.token, types.WorkDoneProgressReport(
+                message=message, percentage=None if percent is None else int(percent)))
+
+    def cancelled(self) -> bool:
+        if self.token is None:
+            return False
+        future = self.server.work_done_progress.tokens.get(self.token)
+        return bool(future is not None and future.cancelled())
+
+    def end(self, message: str) -> None:
+        if self.token is not None:
+            self.server.work_done_progress.end(self.token, types.WorkDoneProgressEnd(message=message))
+            self.server.work_done_progress.tokens.pop(self.token, None)
+
+
+def register(server: LitertServer) -> None:
+    features = ExportFeatures(server)
+    server.export_features = features  # type: ignore[attr-defined] - for tests and debugging
+
+    def on_initialize(params: types.InitializeParams) -> None:
+        # Runs before the capabilities are computed: register (advertise) the commands only
+        # when the configured interpreter can run exports.
+        root = params.root_uri or (from_fs_path(params.root_path) if params.root_path else None)
+        python = server.settings_for(f"{root.rstrip('/')}/_.py" if root else "").python or sys.executable
+        features.available = any(features.stack_for(python).values())
+        if not features.available:
+            server.log.info("export commands not offered: %s cannot import the export stack", python)
+            return
+        if EXPORT in server.fm.commands:
+            return
+
+        @server.command(EXPORT)
+        async def export(ls: LitertServer, *arguments: Any) -> dict[str, Any]:
+            return await features.run(_arguments(arguments), write=True)
+
+        @server.command(CHECK)
+        async def check(ls: LitertServer, *arguments: Any) -> dict[str, Any]:
+            return await features.run(_arguments(arguments), write=False)
+
+        @server.command(SCRIPT)
+        def write_script(ls: LitertServer, *arguments: Any) -> dict[str, Any]:
+            return features.write_script(_arguments(arguments))
+
+    server.initialize_hooks.append(on_initialize)
+    server.lens_providers.append(features.lenses)
+    server.code_action_providers.append(features.actions)
+    kind = types.CodeActionKind.Source + ".litert"
+    if kind not in server.code_action_kinds:
+        server.code_action_kinds.append(kind)
+    # No shutdown handler needed: a worker exits when its stdin (our pipe) closes.
+
+
+def _arguments(arguments: tuple[Any, ...]) -> Mapping[str, Any]:
+    if len(arguments) == 1 and isinstance(arguments[0], (list, tuple)):
+        arguments = tuple(arguments[0])  # some clients wrap the list once more
+    first = arguments[0] if arguments else {}
+    return first if isinstance(first, Mapping) else {"uri": str(first)}

@@ -1,12 +1,9 @@
 """Quick fixes: silence a code on its line, or apply the knowledge base's verified rewrite.
 
 A rewrite (`finding.data["rewrite"]`, the `code` of a verified knowledge-base rewrite) is an
-expression template for the whole call. Its placeholders name the call's parameters, as
-`{name}` or as bare identifiers equal to a parameter name, and `{args}` stands for the call's
-arguments as written; `{self}` is the receiver of a method call. Placeholders are filled with
-the call's own argument text (positional arguments matched through the entry's `params`).
-A template needing an argument the call does not give yields no quick fix rather than a
-guess.
+expression over the op's tensor operands `x`, `y`, `z` that replaces the whole call; the
+operands are filled with the call's own argument text. When the call has arguments the
+template does not account for, there is no quick fix rather than a guess.
 """
 
 from __future__ import annotations
@@ -19,7 +16,9 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 
 from litert_lsp import compat
+from litert_lsp.analysis.names import ImportTable
 from litert_lsp.server.app import is_python_document
+from litert_lsp.server.hover import imports_of
 from litert_lsp.server.text import column_to_client, split_lines
 
 if TYPE_CHECKING:
@@ -27,7 +26,6 @@ if TYPE_CHECKING:
     from litert_lsp.server.app import LitertServer
 
 _DIRECTIVE = re.compile(r"#\s*litert:\s*ignore(?!-file)\b(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE)
-_PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
 # ---- suppression ---------------------------------------------------------------------------
@@ -73,78 +71,79 @@ def suppression_line(lines: list[str], finding: Finding) -> int | None:
 
 # ---- rewrites ------------------------------------------------------------------------------
 
+# The knowledge base writes a rewrite as an expression over the op's tensor operands `x`, `y`,
+# `z` (in call order; a tensor method's receiver is `x`), with `torch` and `F`
+# (torch.nn.functional) in scope.
+SLOTS = ("x", "y", "z")
+MODULES = {"torch": "torch", "F": "torch.nn.functional"}
 
-def render_rewrite(template: str, call_source: str, params: list[str] | None) -> str | None:
-    """`template` filled with the arguments of the call in `call_source`, or None."""
+
+def render_rewrite(template: str, call_source: str, *, method: bool, params: list[str] | None,
+                   imports: ImportTable) -> str | None:
+    """`template` with its operands replaced by the call's own argument text, and `torch` /
+    `F` by the names this module imported them as; None when that cannot be done exactly
+    (the call has arguments the template does not use, e.g. a `dim` it hard-codes)."""
     try:
-        tree = ast.parse(call_source.strip(), mode="eval")
+        call = ast.parse(call_source.strip(), mode="eval").body
+        tree = ast.parse(template.strip(), mode="eval")
     except (SyntaxError, ValueError):
         return None
-    call = tree.body
     if not isinstance(call, ast.Call):
         return None
     text = call_source.strip()
-    values: dict[str, str] = {}
-    if isinstance(call.func, ast.Attribute):
-        values["self"] = ast.get_source_segment(text, call.func.value) or ""
-    positional = [ast.get_source_segment(text, a) for a in call.args]
-    if any(p is None or isinstance(a, ast.Starred) for p, a in zip(positional, call.args)):
-        return None
-    names = list(params or [])
-    if names and names[0] == "self" and "self" in values:
-        names = names[1:]  # a method's own receiver is not among the call's arguments
-    for index, value in enumerate(positional):
-        if index < len(names):
-            values[names[index]] = value  # type: ignore[assignment]
-        values[f"arg{index}"] = value  # type: ignore[assignment]
-    for keyword in call.keywords:
-        if keyword.arg is None:
-            return None  # **kwargs: cannot know what it holds
-        values[keyword.arg] = ast.get_source_segment(text, keyword.value) or ""
-    if call.args or call.keywords:
-        first = call.args[0] if call.args else None
-        values["args"] = text[text.index("(", call.func.end_col_offset or 0) + 1 : text.rindex(")")].strip()
-        if first is not None and "input" not in values:
-            values["input"] = positional[0]  # type: ignore[assignment]
-    else:
-        values["args"] = ""
-    if "self" in values and "input" not in values:
-        values["input"] = values["self"]
-    return _fill(template, values)
-
-
-def _fill(template: str, values: Mapping[str, str]) -> str | None:
-    if _PLACEHOLDER.search(template):
-        missing = [n for n in _PLACEHOLDER.findall(template) if n not in values]
-        if missing:
+    operands: list[str] = []
+    if method:
+        if not isinstance(call.func, ast.Attribute):
             return None
-        return _PLACEHOLDER.sub(lambda m: _wrap(values[m.group(1)], m.group(1)), template)
-    # Bare identifiers naming parameters: replace those Name nodes, leave the rest alone.
-    try:
-        tree = ast.parse(template, mode="eval")
-    except SyntaxError:
+        operands.append(ast.get_source_segment(text, call.func.value) or "")
+    if any(isinstance(a, ast.Starred) for a in call.args):
         return None
-    spans = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and node.id in values and node.id not in ("args",):
-            spans.append((node.col_offset, node.end_col_offset, values[node.id]))
-    if "\n" in template:
-        return None if spans else template
-    result = template
-    for start, end, value in sorted(spans, reverse=True):
-        result = result[:start] + _wrap(value, "") + result[end:]
+    operands.extend(ast.get_source_segment(text, a) or "" for a in call.args)
+    if call.keywords:
+        # Keywords are placed by the op's parameter names, when the knowledge base has them.
+        names = [p for p in (params or []) if p != "self"]
+        by_position: dict[int, str] = {}
+        for keyword in call.keywords:
+            if keyword.arg is None or keyword.arg not in names:
+                return None
+            by_position[names.index(keyword.arg) + (1 if method else 0)] = (
+                ast.get_source_segment(text, keyword.value) or ""
+            )
+        for index in sorted(by_position):
+            if index != len(operands):
+                return None  # a gap: a keyword skipped a positional parameter
+            operands.append(by_position[index])
+    template_text = template.strip()
+    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    slots = [s for s in SLOTS if s in used]
+    if slots != list(SLOTS[: len(slots)]) or len(operands) != len(slots) or "\n" in template_text:
+        return None
+    values = dict(zip(slots, (_wrap(o) for o in operands)))
+    for name, module in MODULES.items():
+        if name in used:
+            local = next((k for k, v in imports.names.items() if v == module), None)
+            if local is None:
+                return None
+            values[name] = local
+    spans = [
+        (n.col_offset, n.end_col_offset or n.col_offset, values[n.id])
+        for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id in values
+    ]
+    result = template_text
+    for begin, finish, value in sorted(spans, reverse=True):
+        result = result[:begin] + value + result[finish:]
     return result
 
 
-def _wrap(value: str, name: str) -> str:
+def _wrap(value: str) -> str:
     """Parenthesize compound argument text so it keeps its meaning inside the template."""
-    if name == "args":
-        return value
     try:
         node = ast.parse(value, mode="eval").body
     except SyntaxError:
         return f"({value})"
     simple = (ast.Name, ast.Attribute, ast.Call, ast.Constant, ast.Subscript, ast.List, ast.Tuple)
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and value.lstrip().startswith("-"):
+        return f"({value})"
     return value if isinstance(node, simple) else f"({value})"
 
 
@@ -193,8 +192,10 @@ def actions_for(server: LitertServer, uri: str, selection: types.Range,
         call = span_text(lines, finding) if template else None
         if template and call is not None:
             entry = compat.lookup(finding.op) if finding.op else None
-            params = entry.get("params") if entry else None
-            replacement = render_rewrite(template, call, params)
+            replacement = render_rewrite(
+                template, call, method=bool(finding.op and ".Tensor." in finding.op),
+                params=entry.get("params") if entry else None, imports=imports_of(document.source),
+            )
             if replacement is not None:
                 edit = _edit(lines, encoding, finding.line - 1, finding.column, finding.end_line - 1,
                              finding.end_column, replacement)

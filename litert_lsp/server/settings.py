@@ -111,11 +111,11 @@ def register(server: LitertServer) -> None:
             store.set_editor(values, "initializationOptions")
 
     async def on_initialized() -> None:
+        before = dict(store.editor)
         await store.fetch_from_client()
-        store._cache.clear()
+        if store.editor != before:
+            store.reload("editor settings read")
         await _watch_settings_files(server)
-        if server.diagnostics is not None and (store.editor or server.workspace.text_documents):
-            server.republish()
 
     server.initialize_hooks.append(on_initialize)
     server.initialized_hooks.append(on_initialized)

@@ -74,39 +74,40 @@ def _call_literals(call: ast.Call, params: list[str]) -> dict[str, tuple[ast.AST
     return found
 
 
+def _plain(value: Any) -> Any:
+    """Tuples as lists, so a literal in source compares equal to the JSON one."""
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
 def _matching_variant(entry: compat.Entry, call: ast.Call) -> tuple[dict[str, Any], list[ast.AST]] | None:
-    """The most specific variant whose literal kwargs all appear in the call, with their nodes."""
+    """The most specific variant whose literal kwargs all appear in the call, with their nodes.
+
+    Variants with the same kwargs may differ in input dtype or rank, which the source does not
+    show: when those disagree on the verdict, no variant is chosen.
+    """
     params = list(entry.get("params") or [])
     literals = _call_literals(call, params)
-    best: tuple[dict[str, Any], list[ast.AST]] | None = None
+    matches: list[tuple[dict[str, Any], list[ast.AST]]] = []
     for variant in entry.variants:
         wanted = variant.get("kwargs") or {}
         if not wanted or not isinstance(wanted, dict):
             continue
         nodes = []
         for key, value in wanted.items():
-            if key not in literals or literals[key][1] != value:
+            if key not in literals or _plain(literals[key][1]) != _plain(value):
                 break
             nodes.append(literals[key][0])
         else:
-            if best is None or len(wanted) > len(best[0].get("kwargs") or {}):
-                best = (variant, nodes)
-    return best
-
-
-def _default_status(entry: compat.Entry) -> str:
-    """The verdict for a call without special options.
-
-    When every failing variant is tied to a keyword option, the plain call is judged by the
-    variants without options (the entry's own status may summarise the worst option).
-    """
-    plain = [v for v in entry.variants if not (v.get("kwargs") or {})]
-    if plain and any(v.get("kwargs") for v in entry.variants):
-        statuses = [v.get("status") for v in plain if v.get("status")]
-        for status in ("unsupported", "select_tf_ops", "builtin"):
-            if status in statuses:
-                return status
-    return entry.status
+            matches.append((variant, nodes))
+    if not matches:
+        return None
+    most = max(len(v.get("kwargs") or {}) for v, _ in matches)
+    best = [(v, n) for v, n in matches if len(v.get("kwargs") or {}) == most]
+    if len({v.get("status") for v, _ in best}) != 1:
+        return None
+    return best[0]
 
 
 def op_findings(call: ast.Call, name: str, autocheck_gpu: bool = True) -> list[Finding]:
@@ -135,7 +136,7 @@ def op_findings(call: ast.Call, name: str, autocheck_gpu: bool = True) -> list[F
     layer = entry.get("kind") == "layer"
     findings: list[Finding] = []
     variant = _matching_variant(entry, call)
-    status = _default_status(entry)
+    status = entry.status
     if variant is not None and variant[0].get("status") and variant[0]["status"] != status:
         # An option changes the verdict: put the finding on the option itself.
         chosen, nodes = variant

@@ -574,3 +574,24 @@ def test_functions_given_to_keras_lambda_layers_are_traced_without_autograph():
     found = run(source)
     assert [(f.line, f.code) for f in found] == [(6, "LRT305")]
     assert "Lambda layer's function without AutoGraph" in found[0].message
+
+
+def test_variants_disagreeing_on_hidden_dtypes_are_not_chosen(monkeypatch):
+    entry = _entry("tf.math.mixed", "builtin", params=["x", "axis"], variants=[
+        {"label": "float32, axis=1", "kwargs": {"axis": 1}, "status": "builtin"},
+        {"label": "int64, axis=1", "kwargs": {"axis": 1}, "status": "select_tf_ops"},
+        {"label": "float32, axis=(0, 1)", "kwargs": {"axis": [0, 1]}, "status": "unsupported"},
+    ])
+    monkeypatch.setattr(compat, "lookup", lambda name, framework=None: entry if name == entry.name else None)
+    source = """
+    import tensorflow as tf
+
+    @tf.function
+    def f(x):
+        return tf.math.mixed(x, 1) + tf.math.mixed(x, axis=(0, 1)) + tf.math.mixed(x)
+    """
+    found = run(source)
+    line = textwrap.dedent(source).splitlines()[found[0].line - 1]
+    assert [f.code for f in found] == ["LRT302"]
+    assert line[found[0].column:found[0].end_column] == "axis=(0, 1)"
+    assert "axis=(0, 1)" in found[0].message

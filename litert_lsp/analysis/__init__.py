@@ -25,6 +25,7 @@ from litert_lsp.analysis.blocks import (
     body_indent,
     normalize_newlines,
     split_blocks,
+    split_blocks_reusing,
     split_members,
 )
 from litert_lsp.analysis.findings import Finding, Severity
@@ -53,6 +54,7 @@ class DocumentAnalyzer:
         self.strict = strict
         self._blocks: dict[tuple[str, str], BlockInfo] = {}
         self._members: dict[str, list[tuple[int, str]] | None] = {}
+        self._split: tuple[str, list[Block]] | None = None
         self._functions: dict = {}
         self._context_key: tuple | None = None
         self._tf: tuple[str, list[Finding]] | None = None
@@ -80,7 +82,8 @@ class DocumentAnalyzer:
 
     def _findings(self, source: str, tf: bool) -> list[Finding]:
         text = normalize_newlines(source)
-        blocks = split_blocks(text)
+        blocks = split_blocks_reusing(text, *self._split) if self._split else split_blocks(text)
+        self._split = (text, blocks)
         parsed: dict[tuple[str, str], BlockInfo] = {}
         members: dict[str, list[tuple[int, str]] | None] = {}
         units: list[Unit] = []
@@ -144,10 +147,11 @@ class DocumentAnalyzer:
             for offset, piece in members[1:]:
                 info = self._parse("member", piece, parsed, lambda piece=piece: parse_member(piece))
                 units.append(Unit(block.line + offset, info, "member", header=0))
-            if all(u.info.error is None for u in units):
+            if not any(_may_be_a_bad_cut(u) for u in units):
                 return units
-            # A piece that does not parse alone: keep the pieces only if the whole class
-            # does not parse either (the error is real, and the other methods still count).
+            # A piece that may not parse only because of where the class was cut: keep the
+            # pieces only if the whole class does not parse either (the error is real, and
+            # the other methods still count).
             whole = self._parse("plain", block.text, parsed, lambda: parse_block(block.text))
             if whole.error is None:
                 return [Unit(block.line, whole)]
@@ -167,6 +171,15 @@ class DocumentAnalyzer:
             found = []
         self._tf = (text, found)
         return found
+
+
+def _may_be_a_bad_cut(unit: Unit) -> bool:
+    """A syntax error in a class piece that cutting (not typing) could cause: any error in
+    the header, or an indentation error. An ordinary error inside a method is the user's."""
+    error = unit.info.error
+    if error is None:
+        return False
+    return unit.kind == "header" or "indent" in error[4]
 
 
 def analyze(source: str, path: str = "<string>") -> list[Finding]:

@@ -23,9 +23,12 @@ _SCAN = re.compile(
     r"|'(?:[^'\\\n]|\\[\s\S])*'"
     r"|\#[^\n]*"
     r"|\\\n"
-    r"|(?P<open>[(\[{])"
-    r"|(?P<close>[)\]}])"
-    r"|(?P<line>\n)(?=[^\s#])"
+    # Each alternative starts with a plain character (the groups are empty markers after
+    # it), which lets the regex engine skip ahead to candidate characters: 2x faster.
+    r"|[(\[{](?P<open>)"
+    r"|[)\]}](?P<close>)"
+    r"|[\"'](?P<quote>)"  # a quote no string alternative could close: an unterminated string
+    r"|\n(?P<line>)(?=[^\s#])"
 )
 # A column-0 line that cannot be inside brackets in any valid file: an unclosed bracket
 # before it is a typing error, and the block must end there.
@@ -37,7 +40,7 @@ _CONTINUATION = re.compile(r"(?:else|elif|except|finally)\b")
 # The same scan inside a class block, for the lines that start its methods: `def`,
 # `async def` or a decorator, at the class body's indentation.
 _MEMBER_SCAN = re.compile(
-    _SCAN.pattern.rsplit("|", 1)[0] + r"|(?P<line>\n)(?=(?P<indent>[ \t]+)(?:def\b|async\b|@))"
+    _SCAN.pattern.rsplit("|", 1)[0] + r"|\n(?P<line>)(?=(?P<indent>[ \t]+)(?:def\b|async\b|@))"
 )
 _CLASS_START = re.compile(r"(?:@.*\n(?:[ \t)\]}].*\n)*)*class\b")
 
@@ -59,10 +62,57 @@ def normalize_newlines(source: str) -> str:
 
 def split_blocks(source: str) -> list[Block]:
     """The top-level blocks of `source` (already newline-normalized), in order."""
-    cuts = [0]
+    blocks, _clean = _scan(source, 0, len(source), 0)
+    return blocks
+
+
+def split_blocks_reusing(source: str, previous_source: str, previous: list[Block]) -> list[Block]:
+    """`split_blocks(source)`, rescanning only what changed since `previous_source` (whose
+    blocks are `previous`): the blocks before and after the edit are reused when the scan
+    of the edited stretch ends in the state a full scan would have there; otherwise the
+    whole text is scanned. The result is always the same as `split_blocks(source)`."""
+    if not previous or not previous_source:
+        return split_blocks(source)
+    # Leading blocks whose text is unchanged; the scan restarts at the last one (its start
+    # is a cut in both versions, its end may not be).
+    kept, position, line = 0, 0, 0
+    while kept < len(previous) and source.startswith(previous[kept].text, position):
+        position += len(previous[kept].text)
+        line += previous[kept].text.count("\n")
+        kept += 1
+    if kept == len(previous) and position == len(source):
+        return previous
+    if kept:
+        kept -= 1
+        position -= len(previous[kept].text)
+        line -= previous[kept].text.count("\n")
+    # Trailing blocks whose text is unchanged, not overlapping the leading ones.
+    tail, end = len(previous), len(source)
+    while tail - 1 > kept and end - len(previous[tail - 1].text) >= position and source.startswith(
+        previous[tail - 1].text, end - len(previous[tail - 1].text)
+    ):
+        tail -= 1
+        end -= len(previous[tail].text)
+    middle, clean = _scan(source, position, end, line)
+    if not clean:
+        return split_blocks(source)
+    blocks = previous[:kept] + middle
+    line += sum(b.text.count("\n") for b in middle)
+    for block in previous[tail:]:
+        blocks.append(block if block.line == line else Block(line, block.text))
+        line += block.text.count("\n")
+    return blocks
+
+
+def _scan(source: str, start: int, end: int, first_line: int) -> tuple[list[Block], bool]:
+    """Blocks of source[start:end], which starts at a block boundary, and whether the scan
+    ended in a clean state (outside brackets, strings, continuations and decorators), so
+    that `end` is a block boundary too."""
+    cuts = [start]
     depth = 0
-    decorator_pending = source.startswith("@")
-    for match in _SCAN.finditer(source):
+    unterminated = False
+    decorator_pending = source.startswith("@", start)
+    for match in _SCAN.finditer(source, start, end):
         kind = match.lastgroup
         if kind is None:
             continue
@@ -71,30 +121,35 @@ def split_blocks(source: str) -> list[Block]:
         elif kind == "close":
             if depth:
                 depth -= 1
+        elif kind == "quote":
+            unterminated = True
         else:
-            start = match.end()
+            cut = match.end()
             if depth:
-                if not _RESET.match(source, start):
+                if not _RESET.match(source, cut):
                     continue
                 depth = 0
-            if _CONTINUATION.match(source, start):
+            if _CONTINUATION.match(source, cut):
                 continue
             if decorator_pending:
                 # Decorators stay with the def/class they decorate.
-                decorator_pending = source.startswith("@", start)
+                decorator_pending = source.startswith("@", cut)
                 continue
-            decorator_pending = source.startswith("@", start)
-            cuts.append(start)
+            decorator_pending = source.startswith("@", cut)
+            cuts.append(cut)
+    clean = not (depth or unterminated or decorator_pending or source.endswith("\\\n", 0, end))
+    if end < len(source) and (source[end - 1 : end] != "\n" or _CONTINUATION.match(source, end)):
+        clean = False  # the next block must start a line of its own
     blocks: list[Block] = []
-    line = 0
-    cuts.append(len(source))
-    for begin, end in itertools.pairwise(cuts):
-        if end <= begin:
+    line = first_line
+    cuts.append(end)
+    for begin, stop in itertools.pairwise(cuts):
+        if stop <= begin:
             continue
-        text = source[begin:end]
+        text = source[begin:stop]
         blocks.append(Block(line, text))
         line += text.count("\n")
-    return blocks
+    return blocks, clean
 
 
 def split_members(text: str) -> list[tuple[int, str]] | None:

@@ -123,3 +123,53 @@ def test_incremental_reuses_unchanged_blocks():
     reused = [t for t, info in analyzer._blocks.items() if before.get(t) is info]
     # every block but the last (whose trailing blank lines changed) keeps its parse
     assert len(reused) == len(before) - 1
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(TEXTS), st.lists(edits, min_size=1, max_size=6))
+def test_block_split_reuse_equals_a_fresh_split(text, changes):
+    from litert_lsp.analysis.blocks import split_blocks_reusing
+
+    previous = split_blocks(text)
+    for change in changes:
+        edited = edit(text, *change).replace("\r", "")
+        reused = split_blocks_reusing(edited, text, previous)
+        assert reused == split_blocks(edited)
+        text, previous = edited, reused
+
+
+def test_valid_classes_never_get_a_syntax_finding_from_being_cut():
+    source = '''\
+import sys
+import torch
+from torch import nn
+
+
+class Odd(nn.Module):
+    """Doc with a column-4 line:
+    def not_a_method(self):
+    """
+    if sys.version_info >= (3, 11):
+        def helper(self, x):
+            return x
+    else:
+        def helper(self, x):
+            return x + 0
+    try:
+        import numpy
+    except ImportError:
+        numpy = None
+
+    @staticmethod
+    @torch.no_grad()
+    def forward(x,
+    y=(1,
+2)):
+        return x.tolist()
+
+    async def later(self):
+        pass
+    value = 3
+'''
+    findings = analyze(source)
+    assert [f.code for f in findings] == ["LRT202"]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from litert_lsp.server.app import LitertServer
+# Imported at run time: pygls reads command handlers' annotations with get_type_hints.
+from litert_lsp.server.app import LitertServer
 
 MODULES_COMMAND = "litert.debug.modules"
 

@@ -13,7 +13,7 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lsprotocol import types
 from pygls.uris import from_fs_path
@@ -21,12 +21,12 @@ from pygls.uris import from_fs_path
 from litert_lsp.analysis import analyze
 from litert_lsp.analysis.findings import Finding, Severity
 from litert_lsp.config import Settings, find_project_root
+
+# Imported at run time: pygls reads command handlers' annotations with get_type_hints.
+from litert_lsp.server.app import LitertServer
 from litert_lsp.server.diagnostics import to_diagnostic
 from litert_lsp.server.text import split_lines
 from litert_lsp.workspace import iter_python_files, read_source
-
-if TYPE_CHECKING:
-    from litert_lsp.server.app import LitertServer
 
 COMMAND = "litert.checkWorkspace"
 TITLE = "LiteRT: checking the workspace"

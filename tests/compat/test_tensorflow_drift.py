@@ -18,7 +18,7 @@ from importlib import resources
 import pytest
 
 from litert_lsp.compat.probes import tf_suite
-from litert_lsp.compat.probes.isolation import run_isolated
+from litert_lsp.compat.probes.isolation import ProbeOutcome, run_isolated
 
 SAMPLE = 24
 PER_STATUS_MINIMUM = 4  # select_tf_ops and unsupported are re-checked too, not only builtin
@@ -37,22 +37,13 @@ def _sample(entries: list[dict], seed: int) -> list[dict]:
     return picked
 
 
-@pytest.mark.slow
-def test_random_sample_matches_the_installed_toolchain() -> None:
-    seed = int(os.environ.get("LITERT_LSP_DRIFT_SEED") or datetime.date.today().strftime("%Y%m%d"))
-    print(f"tensorflow drift sample seed: {seed} (set LITERT_LSP_DRIFT_SEED={seed} to repeat)")
-    document = json.loads(resources.files("litert_lsp.compat").joinpath("data", "tensorflow.json").read_text())
-    sample = _sample(document["entries"], seed)
-    assert len(sample) >= 20
-    started = time.monotonic()
-    outcomes = run_isolated([e["name"] for e in sample], tf_suite.WORKER_MODULE, processes=2, timeout=90.0)
-    print(f"re-probed {len(sample)} TensorFlow entries in {time.monotonic() - started:.0f} s")
+def _disagreements(sample: list[dict], outcomes: list[ProbeOutcome]) -> list[str]:
     disagreements = []
     for entry, outcome in zip(sample, outcomes):
         fresh = outcome.result or {}
         if outcome.failure or "status" not in fresh:
             reason = outcome.failure or fresh.get("skipped") or fresh.get("probe_error")
-            if entry.get("error") != outcome.failure:  # a recorded crash that still crashes agrees
+            if not (outcome.failure and entry.get("error") == outcome.failure):  # a recorded crash still crashing agrees
                 disagreements.append(f"{entry['name']}: the probe no longer gives a status ({reason})")
             continue
         if fresh["status"] != entry["status"]:
@@ -66,4 +57,36 @@ def test_random_sample_matches_the_installed_toolchain() -> None:
         for label in sorted(set(old) & set(new)):
             if old[label] != new[label]:
                 disagreements.append(f"{entry['name']} [{label}]: table says {old[label]}, now {new[label]}")
+    return disagreements
+
+
+@pytest.mark.slow
+def test_random_sample_matches_the_installed_toolchain() -> None:
+    seed = int(os.environ.get("LITERT_LSP_DRIFT_SEED") or datetime.date.today().strftime("%Y%m%d"))
+    print(f"tensorflow drift sample seed: {seed} (set LITERT_LSP_DRIFT_SEED={seed} to repeat)")
+    document = json.loads(resources.files("litert_lsp.compat").joinpath("data", "tensorflow.json").read_text())
+    sample = _sample(document["entries"], seed)
+    assert len(sample) >= 20
+    started = time.monotonic()
+    outcomes = run_isolated([e["name"] for e in sample], tf_suite.WORKER_MODULE, processes=2, timeout=90.0)
+    print(f"re-probed {len(sample)} TensorFlow entries in {time.monotonic() - started:.0f} s")
+    disagreements = _disagreements(sample, outcomes)
     assert not disagreements, "\n".join(disagreements)
+
+
+def test_the_comparison_reports_every_kind_of_drift() -> None:
+    """The checker itself, on made-up fresh results: each change must be reported."""
+    entry = {"name": "tf.math.x", "status": "builtin", "error": None,
+             "variants": [{"label": "a", "status": "builtin"}, {"label": "b", "status": "select_tf_ops"}]}
+    same = {"status": "builtin", "variants": [{"label": "a", "status": "builtin"},
+                                              {"label": "b", "status": "select_tf_ops"}]}
+    assert _disagreements([entry], [ProbeOutcome("tf.math.x", same, None, 1.0)]) == []
+    flipped = {"status": "unsupported", "error": "boom",
+               "variants": [{"label": "a", "status": "unsupported"}, {"label": "b", "status": "select_tf_ops"}]}
+    found = _disagreements([entry], [ProbeOutcome("tf.math.x", flipped, None, 1.0)])
+    assert len(found) == 2 and "table says builtin" in found[0]
+    relabeled = {"status": "builtin", "variants": [{"label": "a", "status": "builtin"}]}
+    assert "variants changed" in _disagreements([entry], [ProbeOutcome("tf.math.x", relabeled, None, 1.0)])[0]
+    assert "no longer" in _disagreements([entry], [ProbeOutcome("tf.math.x", None, "crashed (SIGSEGV)", 1.0)])[0]
+    gone = {"name": "tf.math.x", "skipped": "not exported"}
+    assert "no longer" in _disagreements([entry], [ProbeOutcome("tf.math.x", gone, None, 1.0)])[0]

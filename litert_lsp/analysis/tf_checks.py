@@ -96,7 +96,8 @@ class ScopeChecker:
         self.imports: ImportTable = index.imports
         self.context = context
         self.values = TensorValues(self.imports, context.tensor_params, context.structured_params,
-                                   callee=lambda call, values: returns_tensor(index, context.scope, call, values))
+                                   callee=lambda call, values: returns_tensor(index, context.scope, call, values),
+                                   symbolic=context.kind == BUILDER)
         self.result = ScopeResult()
 
     def run(self) -> ScopeResult:
@@ -117,7 +118,11 @@ class ScopeChecker:
         kind = self.context.kind
         name = self.imports.resolve_canonical(call.func)
         if name is not None:
-            if self._judged(call, name) and not self._folded(call, name):
+            if kind == BUILDER and name.startswith("tf.") and self._symbolic_argument(call):
+                self._add(call.func, f"`{name}` is given a Keras symbolic tensor (from `keras.Input` or a layer): "
+                                     "Keras 3 refuses TensorFlow functions on those, so building the model fails. "
+                                     "Use the `keras.ops` equivalent, or call it inside a custom layer's `call`.")
+            elif self._judged(call, name) and not self._folded(call, name):
                 self.result.findings.extend(op_findings(call, name))
             if kind == TRACED:
                 self._value_call(call, name)
@@ -139,6 +144,10 @@ class ScopeChecker:
             arguments = [*call.args, *(k.value for k in call.keywords)]
             return is_layer or any(self.values.is_tensor(a) for a in arguments)
         return name.startswith(("tf.", "keras."))
+
+    def _symbolic_argument(self, call: ast.Call) -> bool:
+        arguments = [*call.args, *(k.value for k in call.keywords)]
+        return any(self.values.is_tensor(a.value if isinstance(a, ast.Starred) else a) for a in arguments)
 
     def _eager_test(self, test: ast.AST) -> bool | None:
         """True for `tf.executing_eagerly()`, False for its negation, None otherwise."""
@@ -331,12 +340,12 @@ def returns_tensor(index: ModuleIndex, scope: ast.AST, call: ast.Call, values: T
         return None
     function, bound = resolved
     tensors, structured = bind_arguments(call, function, bound, values)
-    key = (id(function), tensors)
+    key = (id(function), tensors, values.symbolic)
     if key in index.return_memo:
         return index.return_memo[key]
     index.return_memo[key] = False  # a recursive call sees "no" while this one is worked out
     inner = TensorValues(index.imports, tensors, structured,
-                         callee=lambda c, v: returns_tensor(index, function, c, v))
+                         callee=lambda c, v: returns_tensor(index, function, c, v), symbolic=values.symbolic)
     inner.learn(function.body)
     result = any(
         isinstance(node, ast.Return) and inner.is_tensor(node.value) for node in walk_own(function.body)

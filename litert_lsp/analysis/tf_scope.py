@@ -114,7 +114,7 @@ class ModuleIndex:
         self._self_assignments: list[tuple[ast.AST, ast.Assign]] = []
         self._attribute_classes: dict[int, dict[str, ast.ClassDef]] | None = None
         # (function id, tensor params) -> whether it returns a tensor; shared by all scopes.
-        self.return_memo: dict[tuple[int, frozenset[str]], bool] = {}
+        self.return_memo: dict[tuple[int, frozenset[str], bool], bool] = {}
         self._index(tree, None, None)
         self.keras_classes = self._deriving(self._is_keras_base)
         self.module_classes = self._deriving(lambda name: name in _TF_MODULE_BASES)

@@ -79,8 +79,11 @@ class TensorValues:
     """
 
     def __init__(self, imports: ImportTable, seeds: Iterable[str] = (), structured: Iterable[str] = (),
-                 callee: CalleeOracle | None = None) -> None:
+                 callee: CalleeOracle | None = None, symbolic: bool = False) -> None:
         self.imports = imports
+        # Symbolic mode (Keras functional building): only Keras tensors count, i.e. what comes
+        # from `keras.Input` through layers, `keras.ops` and arithmetic; eager tf.* results do not.
+        self.symbolic = symbolic
         self.names: set[str] = set(seeds)
         self.structured: set[str] = set(structured)
         self.sequences: set[str] = set()
@@ -154,6 +157,10 @@ class TensorValues:
         func = node.func
         name = self.imports.resolve_canonical(func)
         if name is not None:
+            if self.symbolic:
+                if name in ("keras.Input", "keras.layers.Input"):
+                    return True
+                return name.startswith("keras.ops.") and self._any_tensor_argument(node)
             return is_tensor_op_name(name)
         if isinstance(func, ast.Call):
             # `layers.Dense(4)(x)`, `Block()(x)`: a layer applied to a tensor.

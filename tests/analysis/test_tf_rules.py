@@ -454,14 +454,18 @@ def test_keras_layers_and_options(fake_kb):
 def test_builder_ops_only_on_model_tensors(fake_kb):
     source = """
     import tensorflow as tf
+    from keras import ops as keras_ops
 
     def build():
         table = tf.math.nope(tf.constant([1.0]))  # eager, before the model: not part of it
         inputs = tf.keras.Input((3,))
         outputs = tf.keras.layers.Lambda(lambda t: tf.linalg.flexy(t))(inputs)
-        return tf.keras.Model(inputs, tf.math.nope(outputs))
+        scaled = keras_ops.abs(outputs) * 2.0  # keras.ops on Keras tensors: fine
+        return tf.keras.Model(inputs, tf.math.nope(scaled))  # a tf.* function on a Keras tensor
     """
-    assert codes(source) == [(7, "LRT301"), (8, "LRT302")]
+    found = run(source)
+    assert [(f.line, f.code) for f in found] == [(8, "LRT301"), (10, "LRT305")]
+    assert "Keras 3" in found[1].message and "keras.ops" in found[1].message
 
 
 # ---- robustness -------------------------------------------------------------------------------

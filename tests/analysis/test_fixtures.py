@@ -41,7 +41,7 @@ def test_enough_fixtures_of_each_kind():
     assert len(MODELS) >= 25
     codes = {record["code"] for model in MODELS for record in expected(model)}
     # every torch.export rule, and KB-backed error, numerics and conditional verdicts
-    assert {"LRT201", "LRT202", "LRT203", "LRT204", "LRT205", "LRT102", "LRT105", "LRT106"} <= codes
+    assert {"LRT201", "LRT202", "LRT203", "LRT204", "LRT205", "LRT102", "LRT103", "LRT104", "LRT105", "LRT106"} <= codes
     assert sum(1 for model in MODELS if not expected(model)) >= 10
 
 

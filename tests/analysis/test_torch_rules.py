@@ -462,3 +462,16 @@ def test_the_analyzer_imports_no_framework():
     done = subprocess.run([sys.executable, "-c", script, str(fixture)], capture_output=True, text=True,
                           timeout=60, check=False)
     assert done.returncode == 0, done.stderr
+
+
+def test_verified_rewrite_reaches_message_and_quick_fix_data():
+    candidates = [e for e in compat.entries("torch")
+                  if e.rewrite and e.status not in ("supported", "conditional")
+                  and e.name.startswith("torch.") and not e.name.startswith(("torch.Tensor.", "torch.nn."))]
+    if not candidates:
+        pytest.skip("no verified rewrite in the knowledge base yet")
+    entry = candidates[0]
+    (finding,) = analyze(model(f"return {entry.name}(x, x)"))
+    assert finding.op == entry.name and finding.status == entry.status
+    assert finding.data == {"rewrite": entry.rewrite["code"]}
+    assert entry.rewrite["description"] in finding.message

@@ -599,3 +599,21 @@ def test_variants_disagreeing_on_hidden_dtypes_are_not_chosen(monkeypatch):
     assert [f.code for f in found] == ["LRT302"]
     assert line[found[0].column:found[0].end_column] == "axis=(0, 1)"
     assert "axis=(0, 1)" in found[0].message
+
+
+def test_real_keras_sources_do_not_raise():
+    """Keras' own layer sources: real, varied TF/Keras code (skipped without the frameworks)."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("keras")
+    if spec is None or not spec.submodule_search_locations:
+        pytest.skip("keras is not installed")
+    root = Path(next(iter(spec.submodule_search_locations))) / "src" / "layers"
+    files = [p for p in sorted(root.rglob("*.py")) if not p.name.endswith("_test.py")]
+    assert files
+    for path in files:
+        source = path.read_text(encoding="utf-8")
+        tree = ast.parse(source)
+        for finding in _find(tree, ImportTable.from_tree(tree)):
+            assert 1 <= finding.line <= finding.end_line <= len(source.splitlines())

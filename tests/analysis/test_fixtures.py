@@ -87,3 +87,13 @@ def test_expectations_agree_with_the_real_converter(monkeypatch):
             wrong.append(f"{model.name}: expected {[r['code'] for r in expected(model)]}, "
                          "but it converts, runs and matches PyTorch")
     assert not wrong, "\n".join(wrong)
+
+
+if __name__ == "__main__":
+    # After the knowledge base is regenerated: `python -m tests.analysis.test_fixtures`
+    # rewrites every expectation from the analyzer; review the diff, then run the slow test
+    # (`./dev test -m slow tests/analysis/test_fixtures.py`) to check them against reality.
+    for path in MODELS:
+        path.with_suffix(".expected.json").write_text(
+            json.dumps(as_records(path.read_text(encoding="utf-8")), indent=1) + "\n", encoding="utf-8")
+        print(path.with_suffix(".expected.json").name)

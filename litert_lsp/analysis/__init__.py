@@ -82,6 +82,10 @@ class DocumentAnalyzer:
 
     def _findings(self, source: str, tf: bool) -> list[Finding]:
         text = normalize_newlines(source)
+        # A byte-order mark is not Python: parse without it, then move line-1 columns back.
+        bom = text.startswith("\ufeff")
+        if bom:
+            text = text[1:]
         blocks = split_blocks_reusing(text, *self._split) if self._split else split_blocks(text)
         self._split = (text, blocks)
         parsed: dict[tuple[str, str], BlockInfo] = {}
@@ -105,10 +109,10 @@ class DocumentAnalyzer:
         for unit in units:
             if unit.info.error is not None:
                 line, column, end_line, end_column, message = unit.info.error
-                findings.append(_clamped(Finding(
+                findings.append(Finding(
                     line + unit.line, column, end_line + unit.line, end_column, Severity.ERROR,
                     "LRT001", f"Syntax error: {message}. The rest of the file is still checked.",
-                ), lines))
+                ))
                 break  # at most one syntax finding
 
         ctx = build_context(units)
@@ -119,14 +123,16 @@ class DocumentAnalyzer:
             program = torch_rules.Program(self._functions)
             for index, finding in program.run(infos, ctx):
                 unit = units[index]
-                findings.append(_clamped(finding.shifted(unit.line + unit.info.line_shift), lines))
+                findings.append(finding.shifted(unit.line + unit.info.line_shift))
             self._functions = program.used
         else:
             self._functions = {}
 
         if tf and ctx.imports.imports_any(*_TF_TOP_LEVELS):
-            findings.extend(_clamped(f, lines) for f in self._tf_findings(text, blocks))
-        return _sorted_unique(findings)
+            findings.extend(self._tf_findings(text, blocks))
+        if bom:
+            findings = [_after_bom(f) for f in findings]
+        return _sorted_unique([_clamped(f, lines) for f in findings])
 
     def _parse(self, kind: str, text: str, parsed: dict, parser) -> BlockInfo:
         key = (kind, text)
@@ -203,6 +209,13 @@ def _whole_tree(text: str, blocks: list[Block]) -> ast.Module:
         ast.increment_lineno(tree, block.line)
         body.extend(tree.body)
     return ast.Module(body=body, type_ignores=[])
+
+
+def _after_bom(finding: Finding) -> Finding:
+    column = finding.column + (finding.line == 1)
+    end_column = finding.end_column + (finding.end_line == 1)
+    return Finding(finding.line, column, finding.end_line, end_column, finding.severity, finding.code,
+                   finding.message, finding.op, finding.status, finding.data)
 
 
 def _clamped(finding: Finding, lines: list[str]) -> Finding:

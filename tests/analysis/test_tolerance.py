@@ -18,7 +18,7 @@ TEXTS = [p.read_text(encoding="utf-8") for p in FIXTURES]
 # Fragments people type mid-edit.
 SNIPPETS = ["(", ")", "[", "]", "{", "}", ":", '"""', "'", '"', "\\", "\n", "    ", "\t", "if ", "x.",
             "def ", "class ", "@", "else:", "#", "é", "x.item()", "torch.unique(x)", "\x00", "\r\n",
-            "lambda", "return", "*", "await ", "    if x.sum() > 0:\n        x = -x\n"]
+            "lambda", "return", "*", "await ", "\ufeff", "    if x.sum() > 0:\n        x = -x\n"]
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 

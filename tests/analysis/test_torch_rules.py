@@ -440,6 +440,13 @@ def test_columns_count_code_points_not_bytes():
     assert line[finding.column:finding.end_column] == "x.item()"
 
 
+def test_byte_order_mark_is_not_a_syntax_error():
+    source = "\ufeff" + model("return x.tolist()")
+    (finding,) = analyze(source)
+    line = source.split("\n")[finding.line - 1]
+    assert finding.code == "LRT202" and line[finding.column:finding.end_column] == "x.tolist()"
+
+
 def test_crlf_sources_give_the_same_findings():
     source = model("return x.tolist()")
     assert analyze(source.replace("\n", "\r\n")) == analyze(source)

@@ -125,7 +125,7 @@ def test_incremental_reuses_unchanged_blocks():
     assert len(reused) == len(before) - 1
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(TEXTS), st.lists(edits, min_size=1, max_size=6))
 def test_block_split_reuse_equals_a_fresh_split(text, changes):
     from litert_lsp.analysis.blocks import split_blocks_reusing

@@ -11,6 +11,8 @@ turned `gpu_compatibility` on.
 from __future__ import annotations
 
 import ast
+import re
+from dataclasses import replace
 
 from litert_lsp.analysis.findings import Finding
 from litert_lsp.analysis.names import ImportTable
@@ -24,7 +26,7 @@ _MAX_CONTEXTS = 2000
 def find_tf_findings(tree: ast.Module, imports: ImportTable, source: str) -> list[Finding]:
     """Every LRT3xx finding in a module that imports tensorflow or keras; never raises."""
     try:
-        return _find(tree, imports)
+        return _in_code_points(_find(tree, imports), source)
     except (RecursionError, MemoryError):
         return []
     except Exception:  # noqa: BLE001 - a rule bug must never take the editor's diagnostics down
@@ -52,3 +54,20 @@ def _find(tree: ast.Module, imports: ImportTable) -> list[Finding]:
             findings.setdefault(key_, finding)
         pending.extend(result.reached)
     return sorted(findings.values(), key=lambda f: (f.line, f.column, f.code, f.end_line, f.end_column))
+
+
+def _in_code_points(findings: list[Finding], source: str) -> list[Finding]:
+    """`ast` columns are UTF-8 byte offsets; findings count code points (findings.py)."""
+    if source.isascii():
+        return findings
+    lines = re.split(r"\r\n|\r|\n", source)
+
+    def column(line: int, offset: int) -> int:
+        if not 1 <= line <= len(lines):
+            return offset
+        return len(lines[line - 1].encode("utf-8")[:offset].decode("utf-8", errors="ignore"))
+
+    return [
+        replace(f, column=column(f.line, f.column), end_column=column(f.end_line, f.end_column))
+        for f in findings
+    ]

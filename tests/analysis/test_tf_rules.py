@@ -617,3 +617,10 @@ def test_real_keras_sources_do_not_raise():
         tree = ast.parse(source)
         for finding in _find(tree, ImportTable.from_tree(tree)):
             assert 1 <= finding.line <= finding.end_line <= len(source.splitlines())
+
+
+def test_columns_count_code_points_not_bytes():
+    source = 'import tensorflow as tf\n@tf.function\ndef f(x):\n    y = "é—😀" + x.numpy()\n    return y\n'
+    (finding,) = run(source)
+    line = source.splitlines()[3]
+    assert line[finding.column:finding.end_column] == "x.numpy()"

@@ -195,7 +195,11 @@ class ScopeChecker:
         tensor_argument = any(self.values.is_tensor(a) for a in arguments)
         if not tensor_argument:
             return
-        if name is None and isinstance(func, ast.Name) and func.id in _VALUE_BUILTINS:
+        if name is None and isinstance(func, ast.Name) and func.id == "range" and not self.context.autograph:
+            why = _NO_AUTOGRAPH.get(self.context.origin, "this code is traced without AutoGraph")
+            self._add(call, f"`range()` of a tensor needs its value while tracing, and {why}: tracing fails. "
+                            "Use tf.range with tf.while_loop, or vectorised ops.")
+        elif name is None and isinstance(func, ast.Name) and func.id in _VALUE_BUILTINS:
             self._add(call, f"`{func.id}()` of a tensor needs its value while the model is traced: tracing "
                             f"fails. Use tf.cast or keep it a tensor.")
         elif name is not None and name.startswith("numpy."):

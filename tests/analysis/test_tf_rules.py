@@ -624,3 +624,24 @@ def test_columns_count_code_points_not_bytes():
     (finding,) = run(source)
     line = source.splitlines()[3]
     assert line[finding.column:finding.end_column] == "x.numpy()"
+
+
+def test_range_of_a_tensor_only_without_autograph():
+    source = """
+    import tensorflow as tf
+
+    @tf.function
+    def converted(x):
+        for i in range(tf.shape(x)[0]):  # AutoGraph: becomes a tf.range loop
+            x = x + 1.0
+        return x
+
+    class L(tf.keras.layers.Layer):
+        def call(self, x):
+            for i in range(tf.shape(x)[0]):
+                x = x + 1.0
+            for i in range(x.shape[-1]):  # a static Python int: fine
+                x = x * 2.0
+            return x
+    """
+    assert codes(source) == [(12, "LRT305")]

@@ -7,8 +7,12 @@ TensorFlow 2.21 / Keras 3:
   * `assert` on a tensor fails while tracing (AutoGraph does not convert it);
   * Python `if` / `while` / `x if c else y` / `and` / `or` / `for` on a tensor: AutoGraph turns
     them into graph control flow inside a `tf.function` (those convert to builtins), but Keras
-    3 never applies AutoGraph to `call`, and `tf.function(autograph=False)` does not either,
-    so there tracing fails.
+    3 never applies AutoGraph to `call` (nor to a Lambda layer's function), and
+    `tf.function(autograph=False)` does not either, so there tracing fails; `range(tensor)` too;
+  * in a functional model builder, a `tf.*` function given a Keras symbolic tensor: Keras 3
+    refuses it, so the model cannot even be built.
+Calls whose inputs are all constants are folded by the converter and never reach LiteRT;
+code under `if training:` or on the eager side of `if tf.executing_eagerly():` is not traced.
 Python `print(tensor)` is left alone on purpose: it runs once while tracing, shows the
 symbolic tensor and adds nothing to the graph (measured: such a model converts to builtins).
 """

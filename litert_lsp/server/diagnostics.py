@@ -38,6 +38,8 @@ SOURCE = "litert"
 BIG_DOCUMENT = 400_000
 # During a never-ending stream of messages, analyze at least this often (seconds).
 MAX_DEFER = 0.3
+# Longest wait for the editor's settings before the first diagnostics go out anyway.
+HOLD_MAX = 2.0
 
 
 @dataclass
@@ -73,6 +75,9 @@ class DiagnosticsEngine:
         # extra findings), so cached results and pull result ids go stale.
         self.generation = 0
         self.pull_mode = False
+        # Until the editor's settings have been read, hold pushes back (at most HOLD_MAX
+        # seconds), so a file never flashes diagnostics that its settings would change.
+        self.holding = False
         self._armed = False
         self._timer: asyncio.TimerHandle | None = None
         self._pool: ThreadPoolExecutor | None = None
@@ -110,7 +115,19 @@ class DiagnosticsEngine:
         if self.pending:
             self.flush()
 
+    def hold(self) -> None:
+        self.holding = True
+        asyncio.get_running_loop().call_later(HOLD_MAX, self.release)
+
+    def release(self) -> None:
+        if self.holding:
+            self.holding = False
+            if self.pending:
+                self.flush()
+
     def flush(self) -> None:
+        if self.holding:
+            return
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
@@ -227,6 +244,9 @@ class DiagnosticsEngine:
             return result
         if uri in self.jobs:
             return result  # a large document is being analyzed: the last result is what we have
+        if len(document.source) >= BIG_DOCUMENT and is_python_document(document):
+            self.schedule(uri)  # never analyze a large document on the loop; answer with what we have
+            return result
         self.pending.pop(uri, None)
         return self._store(uri, document.version, document.source, self._findings(uri, document.source))
 

@@ -21,7 +21,7 @@ import time
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lsprotocol import types
 from pygls.uris import from_fs_path
@@ -33,9 +33,10 @@ from litert_lsp.export.script import render, script_path
 from litert_lsp.models.checkpoints import Checkpoint, find_checkpoints
 from litert_lsp.models.classes import find_model_classes, top_level_models
 from litert_lsp.models.plan import PlanError, plan_export
-
-if TYPE_CHECKING:
-    from litert_lsp.server.app import LitertServer
+from litert_lsp.server.app import (  # pygls resolves handler type hints
+    LitertServer,
+    uri_to_path,
+)
 
 EXPORT = "litert.export"
 CHECK = "litert.checkConversion"
@@ -100,8 +101,6 @@ class ExportFeatures:
 
     def plan(self, arguments: Mapping[str, Any], write: bool) -> ExportRequest:
         uri = str(arguments.get("uri") or "")
-        from litert_lsp.server.app import uri_to_path
-
         path = uri_to_path(uri)
         if path is None:
             raise PlanError(f"{uri or 'the command'} is not a file on disk")
@@ -202,8 +201,9 @@ class ExportFeatures:
             return
         if not result.ok:
             where = ""
-            if result.failures:
-                where = f" ({Path(result.failures[0].path).name}:{result.failures[0].line})"
+            first = result.failures[0] if result.failures else None
+            if first is not None and f"{Path(first.path).name}:{first.line}" not in result.message:
+                where = f" ({Path(first.path).name}:{first.line})"
             server.show_error(f"litert-lsp: {what} did not convert at '{result.stage}'{where}: {result.message}")
             return
         figures = (f"{(result.size_bytes or 0) / 1024:.1f} KiB, max abs error {result.max_abs_error:.2g} "
@@ -238,8 +238,6 @@ class ExportFeatures:
     def lenses(self, server: LitertServer, uri: str) -> list[types.CodeLens]:
         if not self.available:
             return []
-        from litert_lsp.server.app import uri_to_path
-
         path = uri_to_path(uri)
         text = server.document_text(uri)
         if path is None or text is None or path.suffix != ".py":
@@ -318,8 +316,6 @@ def _steps(folder: Path, path: Path) -> int:
 def _line_text(server: LitertServer, uri: str, line: int) -> str:
     text = server.document_text(uri)
     if text is None:
-        from litert_lsp.server.app import uri_to_path
-
         path = uri_to_path(uri)
         try:
             text = path.read_text(encoding="utf-8", errors="replace") if path else ""
@@ -397,7 +393,7 @@ def register(server: LitertServer) -> None:
         if not features.available:
             server.log.info("export commands not offered: %s cannot import the export stack", python)
             return
-        if EXPORT in server.fm.commands:
+        if EXPORT in server.protocol.fm.commands:
             return
 
         @server.command(EXPORT)

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 # A dotted name, allowing spaces around the dots (`torch . unique` is legal Python).
 _DOTTED = re.compile(r"[^\W\d]\w*(?:\s*\.\s*[^\W\d]\w*)*")
 _IMPORT_LINE = re.compile(r"^\s*(?:import|from)\s")
+# Above this many characters, imports are read line by line instead of parsing the module.
+LARGE_SOURCE = 400_000
 
 # Plain words for where a conversion breaks.
 LAYER_WORDS = {
@@ -79,11 +81,13 @@ class ImportCache:
 
 
 def imports_of(source: str) -> ImportTable:
-    """The import table of `source`; while it does not parse, of its import lines alone."""
-    try:
-        return ImportTable.from_tree(ast.parse(source))
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        pass
+    """The import table of `source`; of its import lines alone while it does not parse, or
+    when it is too large to parse on the event loop."""
+    if len(source) < LARGE_SOURCE:
+        try:
+            return ImportTable.from_tree(ast.parse(source))
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            pass
     table = ImportTable()
     for line in split_lines(source):
         if _IMPORT_LINE.match(line):

@@ -99,6 +99,9 @@ def register(server: LitertServer) -> None:
     server.settings_store = store
 
     def on_initialize(params: types.InitializeParams) -> None:
+        workspace = params.capabilities.workspace
+        if workspace and workspace.configuration and server.diagnostics is not None:
+            server.diagnostics.hold()  # released once on_initialized has read the settings
         options = params.initialization_options
         if isinstance(options, Mapping):
             # Clients without workspace/configuration may pass settings here, either as the
@@ -112,9 +115,13 @@ def register(server: LitertServer) -> None:
 
     async def on_initialized() -> None:
         before = dict(store.editor)
-        await store.fetch_from_client()
-        if store.editor != before:
-            store.reload("editor settings read")
+        try:
+            await store.fetch_from_client()
+        finally:
+            if store.editor != before:
+                store.reload("editor settings read")
+            if server.diagnostics is not None:
+                server.diagnostics.release()
         await _watch_settings_files(server)
 
     server.initialize_hooks.append(on_initialize)

@@ -165,9 +165,9 @@ class _Walker:
             # tensors; a bare `if output_attentions:` is read as a flag, not a tensor test.
             if root:
                 return MAYBE
-            return TENSOR if arg.arg in tensor_params else None
+            return _received(arg.arg, tensor_params)
         if isinstance(default, ast.Constant) and default.value is None:
-            return MAYBE if root or arg.arg in tensor_params else None
+            return MAYBE if root or _received(arg.arg, tensor_params) else None
         return None
 
     # ---- statements --------------------------------------------------------------------------
@@ -559,13 +559,13 @@ class _Walker:
                 continue
             if _is_tensorish(kind):
                 if index < len(names):
-                    params.add(names[index])
+                    params.add(_passed(names[index], kind))
                 else:
                     params.add("*")
         for keyword in node.keywords:
             kind = self.ev(keyword.value)
             if _is_tensorish(kind) and keyword.arg:
-                params.add(keyword.arg)
+                params.add(_passed(keyword.arg, kind))
         return params
 
     def call_name(self, node: ast.Call, name: str) -> int | None:
@@ -897,6 +897,18 @@ _EXPRESSIONS: dict[type, Callable] = {
     ast.Slice: _Walker.e_slice,
     ast.Await: _Walker.e_await,
 }
+
+
+def _passed(param: str, kind: int | None) -> str:
+    """How a parameter is recorded for the callee: `name` when it receives a tensor,
+    `?name` when it receives a "maybe" (a flag-like input passed along)."""
+    return f"?{param}" if kind == MAYBE else param
+
+
+def _received(param: str, tensor_params: frozenset[str]) -> int | None:
+    if param in tensor_params:
+        return TENSOR
+    return MAYBE if f"?{param}" in tensor_params else None
 
 
 def _char_column(lines: list[str], line: int, byte_column: int) -> int:

@@ -482,3 +482,22 @@ def test_verified_rewrite_reaches_message_and_quick_fix_data():
     assert finding.op == entry.name and finding.status == entry.status
     assert finding.data == {"rewrite": entry.rewrite["code"]}
     assert entry.rewrite["description"] in finding.message
+
+
+def test_flags_passed_along_stay_flags():
+    source = """\
+        import torch
+        from torch import nn
+
+        class M(nn.Module):
+            def _attend(self, x, output_attentions, scale):
+                if output_attentions:
+                    x = x * 2
+                if x.mean() > scale:
+                    x = x - 1
+                return x
+
+            def forward(self, x, output_attentions):
+                return self._attend(x, output_attentions=output_attentions, scale=x.std())
+        """
+    assert codes(source) == [(8, "LRT201")]

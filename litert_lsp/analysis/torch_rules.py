@@ -454,7 +454,7 @@ class _Walker:
         if base in (TENSOR, MAYBE):
             if self.is_mask(node.slice):
                 self.report_mask(node)
-            return TENSOR
+            return base  # an item of a "maybe" (pad_values[3]) is no more a tensor than it
         if base == SEQ:
             return TENSOR
         return None
@@ -576,8 +576,9 @@ class _Walker:
                 return self.library_call(node, qualified, None)
             if name in self.ctx.functions:
                 callee = _function_node(self.ctx, ("f", name))
-                self.edge(("f", name), self.tensor_arguments(node, callee, method=False))
-                return TENSOR if self.ctx.returns.get(name, True) else None
+                params = self.tensor_arguments(node, callee, method=False)
+                self.edge(("f", name), params)
+                return _local_result(name, self.ctx.returns.get(name, True), params)
             if name in self.ctx.classes:
                 self.args(node)
                 return None  # building a module object inside forward
@@ -621,8 +622,9 @@ class _Walker:
             owner = self.ctx.find_method(self.class_name, method)
             if owner is not None:
                 callee = _function_node(self.ctx, ("m", owner, method))
-                self.edge(("m", owner, method), self.tensor_arguments(node, callee, method=True))
-                return TENSOR if self.ctx.returns.get(f"{owner}.{method}", True) else None
+                params = self.tensor_arguments(node, callee, method=True)
+                self.edge(("m", owner, method), params)
+                return _local_result(method, self.ctx.returns.get(f"{owner}.{method}", True), params)
             tensors = self.args(node)
             if self.ctx.is_tensor_attr(self.class_name, method):
                 return TENSOR
@@ -701,7 +703,8 @@ class _Walker:
             tensors = self.args(node)
             if qualified.startswith(("math.", "numpy.", "builtins.")):
                 return None
-            return TENSOR if tensors else None
+            # Another library (einops.rearrange(x, ...)): a tensor if used like one.
+            return MAYBE if tensors else None
         name = _canonical_torch(qualified)
         if name.startswith("torch.nn.") and name.rsplit(".", 1)[-1][:1].isupper() and name != "torch.nn.Parameter":
             self.layer(node, name)
@@ -897,6 +900,16 @@ _EXPRESSIONS: dict[type, Callable] = {
     ast.Slice: _Walker.e_slice,
     ast.Await: _Walker.e_await,
 }
+
+
+def _local_result(name: str, may_return_tensor: bool, params: set[str]) -> int | None:
+    """What a call of a function of the file gives: a tensor when it may return one and got
+    a tensor; "maybe" when it got none (a mask builder) or only flag-like inputs."""
+    if not may_return_tensor or name.startswith(("is_", "has_", "should_", "use_")):
+        return None
+    if any(not p.startswith("?") for p in params):
+        return TENSOR
+    return MAYBE
 
 
 def _passed(param: str, kind: int | None) -> str:

@@ -156,12 +156,20 @@ class CodeServer:
 
 
 @pytest.fixture
-def code_server(vscode_tools: Tools, server_env: dict[str, str], tmp_path: Path) -> Iterator[CodeServer]:
+def code_server(vscode_tools: Tools, server_env: dict[str, str], tmp_path: Path,
+                artifacts: Path) -> Iterator[CodeServer]:
     server = CodeServer(vscode_tools, tmp_path / "code-server", server_env)
     try:
         yield server
     finally:
         server.stop()
+        # VS Code's logs (the extension's output channel among them) for whoever reads a failure.
+        logs = artifacts / "vscode" / "logs"
+        shutil.rmtree(logs, ignore_errors=True)
+        if (server.user_data / "logs").is_dir():
+            shutil.copytree(server.user_data / "logs", logs)
+        if (server.home / "code-server.log").is_file():
+            shutil.copy2(server.home / "code-server.log", artifacts / "vscode" / "code-server.log")
 
 
 def test_vscode_extension_end_to_end(code_server: CodeServer, artifacts: Path, tmp_path: Path) -> None:
@@ -202,8 +210,8 @@ def test_vscode_extension_end_to_end(code_server: CodeServer, artifacts: Path, t
         "url": f"http://127.0.0.1:{code_server.port}/?folder={project}",
         "file": "model.py",
         "hoverText": UNSUPPORTED_OP,
-        "exportLens": r"export",
-        "exportResult": r"\.tflite",
+        "exportLens": r"Export TinyNet with tiny_net\.pt",
+        "exportResult": r"exported TinyNet to .*\.tflite",
         "artifacts": str(shots),
         "profile": str(tmp_path / "chromium-profile"),
         "timeoutMs": 90000,
@@ -238,6 +246,8 @@ def test_vscode_extension_end_to_end(code_server: CodeServer, artifacts: Path, t
     assert written[0].stat().st_size > 1000
     assert written[0].read_bytes()[4:8] == b"TFL3"  # the flatbuffer identifier of a LiteRT model
     assert any(".tflite" in n for n in seen["notifications"]), seen["notifications"]
+    # While it ran, the status bar item counted it (from the server's $/progress).
+    assert "LiteRT: 1 job" in (seen.get("statusDuringExport") or ""), seen.get("statusDuringExport")
     assert checkpoint.is_file()
 
     for picture in seen["screenshots"]:

@@ -14,9 +14,8 @@ import {
   ServerOptions,
   State,
   TransportKind,
-  WorkDoneProgressCreateRequest,
+  WorkDoneProgress,
 } from 'vscode-languageclient/node';
-import { ProgressContext, ProgressPart } from 'vscode-languageclient/lib/common/progressPart';
 import { resolvePython } from './python';
 import { JobTracker, StatusItem } from './status';
 
@@ -84,8 +83,8 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
           );
           return undefined;
         }
-        // From the command palette there are no arguments: use the active editor and cursor.
-        return next(command, args.length > 0 ? args : argumentsFromEditor());
+        // From the command palette there are no arguments: use the model class at the cursor.
+        return next(command, args.length > 0 ? args : await argumentsFromEditor(command));
       },
       provideCodeLenses: async (document, token, next) => {
         const lenses = (await next(document, token)) ?? [];
@@ -103,7 +102,7 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
       },
     },
   };
-  client = new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);
+  client = new TrackingClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);
   client.onDidChangeState((event) => onStateChange(event.newState));
   status.setState('starting');
   try {
@@ -150,7 +149,6 @@ function onStateChange(state: State): void {
   }
   if (state === State.Running) {
     status.setState('running');
-    trackProgress(client);
     registerFallbacks(client);
   } else if (state === State.Starting) {
     status.setState('starting');
@@ -163,22 +161,20 @@ function onStateChange(state: State): void {
   }
 }
 
-// The client shows $/progress in VS Code's own UI; we replace its window/workDoneProgress/create
-// handler (re-registered on every start) with one that does the same and also counts running jobs
-// for the status bar item.
-function trackProgress(languageClient: LanguageClient): void {
-  languageClient.onRequest(WorkDoneProgressCreateRequest.type, (params) => {
-    const token = params.token;
-    const context: ProgressContext = {
-      onProgress: <P>(type: ProgressType<P>, t: string | number, handler: NotificationHandler<P>) =>
-        languageClient.onProgress(type, t, (value: P) => {
-          jobs.observe(token, value as { kind?: string; title?: string; message?: string });
-          handler(value);
-        }),
-      sendNotification: (type, params) => languageClient.sendNotification(type, params),
-    };
-    new ProgressPart(context, token, () => jobs.end(token));
-  });
+// The client shows $/progress in VS Code's own UI, subscribing to each work-done token through
+// onProgress; this subclass also feeds those values to the job counter of the status bar item.
+// (Overriding the window/workDoneProgress/create handler instead would not survive a restart:
+// the client re-installs its own after every start.)
+class TrackingClient extends LanguageClient {
+  onProgress<P>(type: ProgressType<P>, token: string | number, handler: NotificationHandler<P>): vscode.Disposable {
+    if (type !== WorkDoneProgress.type) {
+      return super.onProgress(type, token, handler);
+    }
+    return super.onProgress(type, token, (value: P) => {
+      jobs.observe(token, value as { kind?: string; title?: string; message?: string });
+      handler(value);
+    });
+  }
 }
 
 // When the server does not offer a command listed in package.json, say so instead of
@@ -204,7 +200,10 @@ function disposeFallbacks(): void {
 }
 
 function notOffered(command: string): void {
-  void vscode.window.showWarningMessage(`LiteRT: this version of the server does not offer "${command}".`);
+  void vscode.window.showWarningMessage(
+    `LiteRT: the server does not offer "${command}": its Python cannot import the export stack ` +
+      '(install litert-lsp[frameworks] there, or set litert.python), or this server version lacks it.',
+  );
 }
 
 async function checkWorkspaceInTerminal(): Promise<void> {
@@ -223,18 +222,33 @@ function shellQuote(text: string): string {
   return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'"'"'`)}'`;
 }
 
-function argumentsFromEditor(): unknown[] {
+// The server offers each of its commands as a code action on a model class, with the arguments
+// it wants ({uri, model}); the palette reuses the one at the cursor, else sends just the file.
+async function argumentsFromEditor(command: string): Promise<unknown[]> {
   const editor = vscode.window.activeTextEditor;
   if (editor === undefined) {
     return [];
   }
-  const position = editor.selection.active;
-  return [
-    {
-      uri: editor.document.uri.toString(),
-      position: { line: position.line, character: position.character },
-    },
-  ];
+  const uri = editor.document.uri;
+  const cursor = new vscode.Range(editor.selection.active, editor.selection.active);
+  try {
+    const actions =
+      (await vscode.commands.executeCommand<(vscode.CodeAction | vscode.Command)[]>(
+        'vscode.executeCodeActionProvider',
+        uri,
+        cursor,
+      )) ?? [];
+    for (const action of actions) {
+      // A bare Command has a string `command`; a CodeAction carries a Command in it.
+      const candidate = typeof action.command === 'string' ? (action as vscode.Command) : action.command;
+      if (candidate?.command === command && candidate.arguments !== undefined) {
+        return candidate.arguments;
+      }
+    }
+  } catch (error) {
+    output.appendLine(`Could not ask for code actions at the cursor: ${String(error)}`);
+  }
+  return [{ uri: uri.toString() }];
 }
 
 function settingsForServer(): unknown {

@@ -28,12 +28,6 @@ export class JobTracker {
     this.emitter.fire();
   }
 
-  end(token: ProgressToken): void {
-    if (this.running.delete(token)) {
-      this.emitter.fire();
-    }
-  }
-
   clear(): void {
     if (this.running.size > 0) {
       this.running.clear();

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import keras
 import tensorflow as tf
 
 from litert_lsp.export.job import ExportError
@@ -70,6 +71,13 @@ def restore_tf2(model: Any, prefix: Path) -> RestoreReport:
         raise ExportError("restore", f"{prefix} is not an object-based (TF2) checkpoint; for a TF1 checkpoint "
                           "export its .meta file instead.")
     root = _model_root(variables, model)
+    mismatched = _shape_mismatches(variables, model, root)
+    if mismatched:
+        raise ExportError(
+            "restore",
+            f"the checkpoint does not fit the model: {len(mismatched)} variable(s) differ in shape (wrong "
+            f"architecture or constructor arguments?): {'; '.join(mismatched[:6])}{' ...' if len(mismatched) > 6 else ''}",
+        )
     checkpoint = tf.train.Checkpoint(root=model) if root == "" else tf.train.Checkpoint(**{root: model})
     try:
         status = checkpoint.read(str(prefix))
@@ -112,6 +120,38 @@ def _model_root(variables: list[tuple[str, list[int]]], model: Any) -> str:
                       "save it as tf.train.Checkpoint(model=...).")
 
 
+def _shape_mismatches(variables: list[tuple[str, list[int]]], model: Any, root: str) -> list[str]:
+    """Every checkpoint value whose object path resolves to a model variable of another shape.
+
+    TF's own restore stops at the first mismatch and names it by an auto-generated variable name;
+    walking the same attribute path gives all of them, named as the user wrote them."""
+    suffix = "/.ATTRIBUTES/VARIABLE_VALUE"
+    found = []
+    for key, shape in variables:
+        if not key.endswith(suffix) or (root and not key.startswith(root + "/")):
+            continue
+        parts = key[len(root) + 1 if root else 0: -len(suffix)].split("/")
+        target: Any = model
+        for part in parts:
+            if part.isdigit() and isinstance(target, (list, tuple)) and int(part) < len(target):
+                target = target[int(part)]
+            else:
+                target = getattr(target, part, None)
+            if target is None:
+                break
+        model_shape = getattr(target, "shape", None)
+        if target is None or model_shape is None:
+            continue
+        try:
+            model_dims = [int(d) for d in model_shape]
+        except (TypeError, ValueError):
+            continue
+        if model_dims != list(shape):
+            name = ".".join(p.lstrip("_") for p in parts)
+            found.append(f"{name}: checkpoint {list(shape)}, model {model_dims}")
+    return found
+
+
 def _child_names(model: Any) -> list[str]:
     try:
         return list(tf.train.TrackableView(model).children(model))
@@ -121,12 +161,39 @@ def _child_names(model: Any) -> list[str]:
 
 def _unmatched_variables(model: Any, status: Any) -> list[str]:
     bound = {id(v) for v in getattr(status._checkpoint, "object_by_proto_id", {}).values()}
+    paths = _attribute_paths(model)
     names = []
     for variable in model.variables:
         inner = getattr(variable, "value", variable)
         if id(variable) not in bound and id(inner) not in bound:
-            names.append(f"{getattr(variable, 'path', variable.name)} {list(variable.shape)}")
+            name = paths.get(id(variable)) or getattr(variable, "path", variable.name)
+            names.append(f"{name} {list(variable.shape)}")
     return names
+
+
+def _attribute_paths(model: Any, depth: int = 6) -> dict[int, str]:
+    """id(variable) → the attribute path the user wrote (`extra.kernel`), found by walking the
+    model's layer attributes; Keras' own variable paths use generated layer names (`dense_9`)."""
+    found: dict[int, str] = {}
+    queue: list[tuple[Any, str, int]] = [(model, "", 0)]
+    seen: set[int] = set()
+    while queue:
+        obj, prefix, level = queue.pop(0)
+        if id(obj) in seen or level > depth:
+            continue
+        seen.add(id(obj))
+        items: list[tuple[str, Any]] = []
+        if isinstance(obj, (list, tuple)):
+            items = [(str(i), v) for i, v in enumerate(obj)]
+        elif isinstance(obj, keras.layers.Layer):
+            items = [(k.lstrip("_"), v) for k, v in vars(obj).items() if not k.startswith("__")]
+        for key, value in items:
+            path = f"{prefix}.{key}" if prefix else key
+            if isinstance(value, keras.Variable):
+                found.setdefault(id(value), path)
+            elif isinstance(value, (keras.layers.Layer, list, tuple)):
+                queue.append((value, path, level + 1))
+    return found
 
 
 def _unused_checkpoint_values(status: Any, root: str) -> list[str]:
@@ -155,7 +222,7 @@ def _unused_checkpoint_values(status: Any, root: str) -> list[str]:
             continue
         if ".OPTIMIZER_SLOT" in path or "/optimizer/" in path:
             continue
-        unused.append(path + " " + str([a.name for a in node.attributes]))
+        unused.append(".".join(part.lstrip("_") for part in path.split("/")))
     return unused
 
 

@@ -17,13 +17,13 @@ from pygls.protocol.language_server import lsp_method
 from pygls.uris import to_fs_path
 
 from litert_lsp import __version__
-from litert_lsp.config import Settings, find_project_root
 from litert_lsp.server.text import apply_change
 
 if TYPE_CHECKING:
     from pygls.workspace import TextDocument
 
     from litert_lsp.analysis.findings import Finding
+    from litert_lsp.config import Settings
     from litert_lsp.server.diagnostics import DiagnosticsEngine
     from litert_lsp.server.settings import SettingsStore
 
@@ -107,6 +107,7 @@ class LitertServer(LanguageServer):
         @self.feature(types.INITIALIZED)
         async def on_initialized(ls: LitertServer, params: types.InitializedParams) -> None:
             ls.log.info("%s %s ready (pid %s)", NAME, __version__, os.getpid())
+            _prewarm()
             for hook in list(ls.initialized_hooks):
                 try:
                     outcome = hook()
@@ -119,6 +120,8 @@ class LitertServer(LanguageServer):
 
     def settings_for(self, uri: str) -> Settings:
         if self.settings_store is None:
+            from litert_lsp.config import Settings
+
             return Settings()
         return self.settings_store.settings_for(uri)
 
@@ -136,6 +139,8 @@ class LitertServer(LanguageServer):
                 return max(containing, key=lambda f: len(f.parts))
             if root_path and _is_within(path, Path(root_path)):
                 return Path(root_path)
+            from litert_lsp.config import find_project_root
+
             project = find_project_root(path.parent)
             if project is not None:
                 return project
@@ -193,6 +198,14 @@ class LitertServer(LanguageServer):
         # pygls would show every internal error as a popup; log it instead (user-requested
         # work reports its own failures with show_error).
         self.log.error("internal error (%s): %s", getattr(source, "__name__", source), error)
+
+
+def _prewarm() -> None:
+    """Import what the first document needs, once the initialize result is out (these are
+    imported lazily so that answering `initialize` does not wait for them)."""
+    import litert_lsp.analysis
+    import litert_lsp.compat
+    import litert_lsp.config  # noqa: F401
 
 
 def is_python_document(document: TextDocument) -> bool:

@@ -14,14 +14,13 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from litert_lsp import compat
-from litert_lsp.analysis.codes import TF_STATUS_CODES, TORCH_STATUS_CODES
-from litert_lsp.analysis.names import ImportTable, canonical_name
 from litert_lsp.server.app import is_python_document
 from litert_lsp.server.text import column_from_client, column_to_client, split_lines
 
 if TYPE_CHECKING:
+    from litert_lsp import compat
     from litert_lsp.analysis.findings import Finding
+    from litert_lsp.analysis.names import ImportTable
     from litert_lsp.server.app import LitertServer
 
 # A dotted name, allowing spaces around the dots (`torch . unique` is legal Python).
@@ -83,6 +82,8 @@ class ImportCache:
 def imports_of(source: str) -> ImportTable:
     """The import table of `source`; of its import lines alone while it does not parse, or
     when it is too large to parse on the event loop."""
+    from litert_lsp.analysis.names import ImportTable
+
     if len(source) < LARGE_SOURCE:
         try:
             return ImportTable.from_tree(ast.parse(source))
@@ -119,6 +120,8 @@ def name_at(line: str, column: int) -> tuple[str, int, int] | None:
 
 def resolve(name: str, imports: ImportTable) -> list[str]:
     """Knowledge-base names `name` may stand for, most likely first."""
+    from litert_lsp.analysis.names import canonical_name
+
     head, _, rest = name.partition(".")
     candidates = []
     qualified = imports.names.get(head)
@@ -132,6 +135,8 @@ def resolve(name: str, imports: ImportTable) -> list[str]:
 
 def describe(entry: compat.Entry, markdown: bool) -> str:
     """The hover text for one knowledge-base entry."""
+    from litert_lsp.analysis.codes import TF_STATUS_CODES, TORCH_STATUS_CODES
+
     status = entry.status
     code = TORCH_STATUS_CODES.get(status) or TF_STATUS_CODES.get(status)
     lines = [f"**{entry.name}** {STATUS_WORDS.get(status, status)}" + (f" ({code})" if code else "")]
@@ -198,6 +203,8 @@ def hover_at(server: LitertServer, cache: ImportCache, uri: str, position: types
     name, start, end = found
     candidates = [f.op for f in _findings_at(server.analysis_for(uri), position.line + 1, column) if f.op]
     candidates += resolve(name, cache.table(uri, document.version, source))
+    from litert_lsp import compat
+
     entry = next((e for e in (compat.lookup(c) for c in candidates) if e is not None), None)
     if entry is None:
         return None

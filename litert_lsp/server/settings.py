@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from litert_lsp.config import Settings, find_project_root, load_settings
 from litert_lsp.server.app import uri_to_path
 
 if TYPE_CHECKING:
+    from litert_lsp.config import Settings
     from litert_lsp.server.app import LitertServer
 
 SECTION = "litert"
@@ -34,6 +34,8 @@ class SettingsStore:
         self._reported: set[str] = set()
 
     def settings_for(self, uri: str) -> Settings:
+        from litert_lsp.config import find_project_root, load_settings
+
         path = uri_to_path(uri)
         start = path.parent if path is not None else self._fallback_folder()
         root = find_project_root(start) if start is not None else None

@@ -13,20 +13,19 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 from pygls.uris import from_fs_path
-
-from litert_lsp.analysis import analyze
-from litert_lsp.analysis.findings import Finding, Severity
-from litert_lsp.config import Settings, find_project_root
 
 # Imported at run time: pygls reads command handlers' annotations with get_type_hints.
 from litert_lsp.server.app import LitertServer
 from litert_lsp.server.diagnostics import to_diagnostic
 from litert_lsp.server.text import split_lines
-from litert_lsp.workspace import iter_python_files, read_source
+
+if TYPE_CHECKING:
+    from litert_lsp.analysis.findings import Finding
+    from litert_lsp.config import Settings
 
 COMMAND = "litert.checkWorkspace"
 TITLE = "LiteRT: checking the workspace"
@@ -47,6 +46,8 @@ class WorkspaceChecker:
         return [f for f in folders if f.is_dir()]
 
     def _settings_for_path(self, path: Path) -> tuple[Settings, Path | None]:
+        from litert_lsp.config import find_project_root
+
         root = find_project_root(path if path.is_dir() else path.parent)
         uri = from_fs_path(str(path if not path.is_dir() else path / "_.py")) or ""
         return self.server.settings_for(uri), root
@@ -62,6 +63,9 @@ class WorkspaceChecker:
             self.running = False
 
     async def _run(self) -> dict[str, Any]:
+        from litert_lsp.analysis.findings import Severity
+        from litert_lsp.workspace import iter_python_files
+
         server = self.server
         loop = asyncio.get_running_loop()
         folders = self.folders()
@@ -130,6 +134,8 @@ class WorkspaceChecker:
         if not findings and uri not in self.published:
             return
         if findings:
+            from litert_lsp.workspace import read_source
+
             self.published.add(uri)
             text = read_source(path).text or ""
             lines = split_lines(text)
@@ -147,6 +153,9 @@ async def _call(function: Any, *args: Any) -> Any:
 
 def _check_file(path: Path, open_text: str | None, settings: Settings) -> tuple[list[Finding], str | None]:
     """Findings of one file (runs on the workspace thread)."""
+    from litert_lsp.analysis import analyze
+    from litert_lsp.workspace import read_source
+
     if open_text is None:
         source = read_source(path)
         if source.text is None:

@@ -49,6 +49,12 @@ class Client(LanguageClient):
             if method != types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS:
                 self.feature(method)(handler)
 
+        self.registrations: list[types.Registration] = []
+
+        @self.feature(types.CLIENT_REGISTER_CAPABILITY)
+        def on_register(client: Client, params: types.RegistrationParams) -> None:
+            client.registrations.extend(params.registrations)
+
         @self.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
         def on_publish(client: Client, params: types.PublishDiagnosticsParams) -> None:
             client.diagnostics[params.uri] = params.diagnostics

@@ -35,6 +35,9 @@ async def test_pyproject_changes_are_picked_up_when_watched_and_on_save(project)
     async with running_server(folder) as client:
         client.open(uri, MODEL)
         assert "LRT202" in codes(await client.diagnostics_for(uri, version=1))
+        watcher = await client.until(lambda: [r for r in client.registrations
+                                              if r.method == types.WORKSPACE_DID_CHANGE_WATCHED_FILES])
+        assert watcher[0].register_options["watchers"][0]["globPattern"] == "**/pyproject.toml"
 
         pyproject.write_text('[tool.litert-lsp]\nselect = ["LRT1"]\n')
         published = len(client.published)

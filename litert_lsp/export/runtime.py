@@ -59,14 +59,20 @@ def run(
             if len(inputs) != len(names):
                 raise ValueError(f"the model takes {len(names)} inputs, {len(inputs)} were given")
             feed = dict(zip(names, inputs))
-        result = runner(**{k: np.ascontiguousarray(v) for k, v in feed.items()})
+        result = runner(**{k: _contiguous(v) for k, v in feed.items()})
         return [np.asarray(result[name]) for name in signatures[key]["outputs"]]
     details = interpreter.get_input_details()
     values = list(inputs.values()) if isinstance(inputs, Mapping) else list(inputs)
     for detail, value in zip(details, values):
-        interpreter.set_tensor(detail["index"], np.ascontiguousarray(value))
+        interpreter.set_tensor(detail["index"], _contiguous(value))
     interpreter.invoke()
     return [np.asarray(interpreter.get_tensor(d["index"])) for d in interpreter.get_output_details()]
+
+
+def _contiguous(value: np.ndarray) -> np.ndarray:
+    # np.ascontiguousarray turns a 0-d array into shape [1], which kernels taking scalars
+    # (RANGE, for one) refuse; asarray(order="C") keeps the rank.
+    return np.asarray(value, order="C")
 
 
 def compare(

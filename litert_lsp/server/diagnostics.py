@@ -20,7 +20,7 @@ import inspect
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
@@ -47,9 +47,16 @@ class Result:
     version: int | None
     generation: int
     findings: list[Finding]
-    lines: list[str] = field(default_factory=list)  # the text the findings belong to
+    source: str = ""  # the text the findings belong to
     encoding: str = "utf-16"
     _diagnostics: list[types.Diagnostic] | None = None
+    _lines: list[str] | None = None
+
+    @property
+    def lines(self) -> list[str]:
+        if self._lines is None:
+            self._lines = split_lines(self.source)
+        return self._lines
 
     @property
     def result_id(self) -> str:
@@ -83,7 +90,10 @@ class DiagnosticsEngine:
         self._pool: ThreadPoolExecutor | None = None
         # uri -> {finding: its diagnostic as JSON}: on a keystroke most findings are the same
         # objects as before, so the protocol JSON for them is reused, not rebuilt.
-        self._json: dict[str, dict[tuple[Finding, str | None], str]] = {}
+        self._json: dict[str, dict[tuple[Finding, Any], str]] = {}
+        # uri -> (generation, settings, excluded): path checks touch the disk; settings
+        # changes bump the generation.
+        self._scope: dict[str, tuple[int, Any, bool]] = {}
 
     # ---- scheduling ------------------------------------------------------------------------
 
@@ -176,10 +186,15 @@ class DiagnosticsEngine:
         document = self.server.open_document(uri)
         if document is None or not is_python_document(document):
             return []
-        settings = self.server.settings_for(uri)
         path = uri_to_path(uri)
-        root = self.server.workspace_root_for(uri)
-        if path is not None and settings.is_excluded(path, root):
+        scope = self._scope.get(uri)
+        if scope is None or scope[0] != self.generation:
+            settings = self.server.settings_for(uri)
+            root = self.server.workspace_root_for(uri)
+            scope = self._scope[uri] = (self.generation, settings,
+                                        path is not None and settings.is_excluded(path, root))
+        settings = scope[1]
+        if scope[2]:
             return []
         analyzer = self.analyzers.get(uri)
         if analyzer is None:
@@ -197,9 +212,7 @@ class DiagnosticsEngine:
         return settings.apply([*found, *extra])
 
     def _store(self, uri: str, version: int | None, source: str, findings: list[Finding]) -> Result:
-        result = Result(version, self.generation, findings, encoding=self.encoding())
-        if findings:
-            result.lines = split_lines(source)
+        result = Result(version, self.generation, findings, source, encoding=self.encoding())
         self.results[uri] = result
         self._publish(uri, result)
         return result
@@ -214,10 +227,14 @@ class DiagnosticsEngine:
         # Built by hand from cached per-finding JSON: serializing hundreds of diagnostics
         # through cattrs on every keystroke would cost more than analyzing the edit.
         previous = self._json.get(uri, {})
-        current: dict[tuple[Finding, str | None], str] = {}
+        current: dict[tuple[Finding, Any], str] = {}
         parts = []
+        source = result.source
+        # For ASCII text a finding's client range depends only on the finding and on where
+        # the document ends (clamping); no need to split the text into lines at all.
+        ascii_end = source.count("\n") + source.count("\r") - source.count("\r\n") if source.isascii() else None
         for finding in result.findings:
-            key = (finding, _context(finding, result.lines))
+            key = (finding, ascii_end if ascii_end is not None else _context(finding, result.lines))
             encoded = previous.get(key)
             if encoded is None:
                 encoded = diagnostic_json(finding, result.lines, result.encoding)
@@ -288,6 +305,7 @@ class DiagnosticsEngine:
 
     def forget(self, uri: str) -> None:
         self._json.pop(uri, None)
+        self._scope.pop(uri, None)
         self.analyzers.pop(uri, None)
         self.results.pop(uri, None)
         self.pending.pop(uri, None)

@@ -111,22 +111,25 @@ try {
     await lens.waitFor();
     result.lenses = await page.locator('.monaco-editor .codelens-decoration').allInnerTexts();
     const exportTimeout = options.exportTimeoutMs ?? 240000;
-    // While the export runs, the status bar item counts it (from $/progress).
-    const busy = page.locator('.statusbar-item', { hasText: /LiteRT: \d+ jobs?/ }).first();
-    const busySeen = busy
-      .waitFor({ timeout: exportTimeout })
-      .then(async () => {
-        result.statusDuringExport = await busy.innerText();
-        await shot(page, 'vscode-export-running');
-      })
-      .catch(() => undefined);
+    // Lenses are re-requested when the (restarted) server answers; let them settle before
+    // clicking, as a person would, so the click does not land on a lens being replaced.
+    await page.waitForTimeout(1500);
     await lens.click();
     step('export lens clicked');
+    // While the export runs, the status bar item counts it (from $/progress).
+    const busy = page.locator('.statusbar-item', { hasText: /LiteRT: \d+ jobs?/ }).first();
+    try {
+      await busy.waitFor({ timeout: 30000 });
+    } catch {
+      throw new Error('clicking the export lens started no job within 30 s (no "LiteRT: 1 job" in the status bar)');
+    }
+    result.statusDuringExport = await busy.innerText();
+    step('export job running');
+    await shot(page, 'vscode-export-running');
     const resultPattern = new RegExp(options.exportResult, 'i');
     const toast = page.locator('.notifications-toasts .notification-toast', { hasText: resultPattern }).first();
     await toast.waitFor({ timeout: exportTimeout });
     step('export result shown');
-    await Promise.race([busySeen, new Promise((resolve) => setTimeout(resolve, 1000))]);
     await page.waitForTimeout(300);
     await shot(page, 'vscode-export');
   }

@@ -27,6 +27,7 @@ from litert_lsp.analysis.blocks import (
     split_blocks,
     split_blocks_reusing,
     split_members,
+    split_members_reusing,
 )
 from litert_lsp.analysis.findings import Finding, Severity
 from litert_lsp.analysis.module_index import (
@@ -93,8 +94,7 @@ class DocumentAnalyzer:
         units: list[Unit] = []
         for block in blocks:
             if block.text not in members:
-                members[block.text] = (self._members[block.text] if block.text in self._members
-                                       else split_members(block.text))
+                members[block.text] = self._split_members(block.text)
             group = self._units(block, members[block.text], parsed)
             for unit in group:
                 if unit.header is not None:
@@ -133,6 +133,17 @@ class DocumentAnalyzer:
         if bom:
             findings = [_after_bom(f) for f in findings]
         return _sorted_unique([_clamped(f, lines) for f in findings])
+
+    def _split_members(self, text: str) -> list[tuple[int, str]] | None:
+        """A class block's method pieces: cached, or re-split from the previous version of
+        the same class (found by its first line), rescanning only the edited methods."""
+        if text in self._members:
+            return self._members[text]
+        head = text.split("\n", 1)[0]
+        for previous_text, previous in self._members.items():
+            if previous is not None and previous_text.startswith(head) and previous_text[len(head):len(head) + 1] in ("\n", ""):
+                return split_members_reusing(text, previous_text, previous)
+        return split_members(text)
 
     def _parse(self, kind: str, text: str, parsed: dict, parser) -> BlockInfo:
         key = (kind, text)

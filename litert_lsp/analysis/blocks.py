@@ -19,6 +19,7 @@ from dataclasses import dataclass
 _SCAN = re.compile(
     r'"""(?:[^"\\]|\\[\s\S]|"(?!""))*"""'
     r"|'''(?:[^'\\]|\\[\s\S]|'(?!''))*'''"
+    r'|(?:"""|\'\'\')(?P<quote3>)'  # a triple quote that does not close (in the scanned stretch)
     r'|"(?:[^"\\\n]|\\[\s\S])*"'
     r"|'(?:[^'\\\n]|\\[\s\S])*'"
     r"|\#[^\n]*"
@@ -121,7 +122,7 @@ def _scan(source: str, start: int, end: int, first_line: int) -> tuple[list[Bloc
         elif kind == "close":
             if depth:
                 depth -= 1
-        elif kind == "quote":
+        elif kind in ("quote", "quote3"):
             unterminated = True
         else:
             cut = match.end()
@@ -158,11 +159,57 @@ def split_members(text: str) -> list[tuple[int, str]] | None:
     class without methods. Used so that an edit inside one method re-parses only it."""
     if not _CLASS_START.match(text):
         return None
-    cuts: list[int] = []
-    indent: str | None = None
+    cuts, _indent, _clean = _member_cuts(text, 0, len(text), None)
+    if len(cuts) < 2:
+        return None
+    return _pieces(text, cuts, 0)
+
+
+def split_members_reusing(text: str, previous_text: str, previous: list[tuple[int, str]] | None
+                          ) -> list[tuple[int, str]] | None:
+    """`split_members(text)`, rescanning only the methods that changed since
+    `previous_text` (split as `previous`); the same result, always."""
+    if previous is None or len(previous) < 3 or not _CLASS_START.match(text):
+        return split_members(text)
+    pieces = [piece for _, piece in previous]
+    kept, position = 0, 0
+    while kept < len(pieces) and text.startswith(pieces[kept], position):
+        position += len(pieces[kept])
+        kept += 1
+    if kept == len(pieces) and position == len(text):
+        return previous
+    if kept < 3:
+        return split_members(text)  # the header or first method changed: the indent may have
+    kept -= 1
+    position -= len(pieces[kept])
+    tail, end = len(pieces), len(text)
+    while tail - 1 > kept and end - len(pieces[tail - 1]) >= position and text.startswith(
+        pieces[tail - 1], end - len(pieces[tail - 1])
+    ):
+        tail -= 1
+        end -= len(pieces[tail])
+    cuts, _indent, clean = _member_cuts(text, position, end, body_indent(previous))
+    if not clean:
+        return split_members(text)
+    result = previous[:kept]
+    line = previous[kept][0]
+    middle = _pieces(text, [*cuts, end], line)[:-1] if end < len(text) else _pieces(text, cuts, line)
+    result += middle
+    line = middle[-1][0] + middle[-1][1].count("\n") if middle else line
+    for _old_line, piece in previous[tail:]:
+        result.append((line, piece))
+        line += piece.count("\n")
+    return result
+
+
+def _member_cuts(text: str, start: int, end: int, indent: str | None) -> tuple[list[int], str | None, bool]:
+    """Method cuts in text[start:end] (`start` is a cut), the body indent, and whether the
+    scan ended cleanly at a line start so that `end` is a cut too."""
+    cuts = [start]
     depth = 0
-    decorator_pending = False
-    for match in _MEMBER_SCAN.finditer(text):
+    unterminated = False
+    decorator_pending = indent is not None and text.startswith("@", start + len(indent))
+    for match in _MEMBER_SCAN.finditer(text, start, end):
         kind = match.lastgroup
         if kind is None:
             continue
@@ -171,25 +218,34 @@ def split_members(text: str) -> list[tuple[int, str]] | None:
         elif kind == "close":
             if depth:
                 depth -= 1
+        elif kind in ("quote", "quote3"):
+            unterminated = True
         elif kind == "indent" and not depth:
             found = match.group("indent")
             if indent is None:
                 indent = found
             elif found != indent:
                 continue  # a nested def, deeper than the class body
-            start = match.end("line")
-            at_decorator = text.startswith("@", start + len(found))
+            cut = match.end("line")
+            at_decorator = text.startswith("@", cut + len(found))
             if decorator_pending:
                 decorator_pending = at_decorator
                 continue
             decorator_pending = at_decorator
-            cuts.append(start)
-    if not cuts:
-        return None
+            cuts.append(cut)
+    clean = not (depth or unterminated or decorator_pending or text.endswith("\\\n", 0, end))
+    if end < len(text) and text[end - 1 : end] != "\n":
+        clean = False
+    return cuts, indent, clean
+
+
+def _pieces(text: str, cuts: list[int], first_line: int) -> list[tuple[int, str]]:
     pieces: list[tuple[int, str]] = []
-    line = 0
-    for begin, end in itertools.pairwise([0, *cuts, len(text)]):
-        piece = text[begin:end]
+    line = first_line
+    for begin, stop in itertools.pairwise([*cuts, len(text)]):
+        if stop <= begin:
+            continue
+        piece = text[begin:stop]
         pieces.append((line, piece))
         line += piece.count("\n")
     return pieces

@@ -7,6 +7,7 @@ an equal block text, is still valid.
 from __future__ import annotations
 
 import ast
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -98,7 +99,9 @@ def parse_header(text: str, indent: str) -> BlockInfo:
 def parse_block(text: str) -> BlockInfo:
     """Parse one block and summarize what it defines; never raises."""
     try:
-        tree = ast.parse(text)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarnings of half-typed code are not ours to print
+            tree = ast.parse(text)
     except SyntaxError as error:
         return BlockInfo(text, None, _error_span(error, text))
     except (ValueError, RecursionError, MemoryError) as error:  # null bytes, absurd nesting

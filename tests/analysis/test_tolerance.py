@@ -173,3 +173,70 @@ class Odd(nn.Module):
 '''
     findings = analyze(source)
     assert [f.code for f in findings] == ["LRT202"]
+
+
+BIG_CLASS = '''\
+@register
+class Big(nn.Module):
+    """A class with many methods, to edit in the middle."""
+    size = 3
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+
+    @property
+    def width(self):
+        return (1 +
+2)
+
+    def _one(self, x):
+        s = """text
+    def not_a_method(self):
+"""
+        return x * 2
+
+    @staticmethod
+    @other(1,
+           2)
+    def _two(x, y=[1,
+    2]):
+        def inner(z):
+            return z
+        return inner(x)
+
+    async def _three(self):
+        return \\
+            3
+
+    def forward(self, x):
+        return self._one(x).tolist()
+'''
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.floats(0.25, 1), st.integers(0, 30), st.sampled_from(SNIPPETS) | st.text(max_size=8)),
+                min_size=1, max_size=6))
+def test_member_split_reuse_equals_a_fresh_split(changes):
+    from litert_lsp.analysis.blocks import split_members, split_members_reusing
+
+    block = BIG_CLASS
+    previous = split_members(block)
+    assert previous is not None and len(previous) == 7
+    for change in changes:
+        edited = edit(block, *change).replace("\r", "")
+        reused = split_members_reusing(edited, block, previous)
+        assert reused == split_members(edited)
+        block, previous = edited, reused
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.floats(0.25, 1), st.integers(0, 30), st.sampled_from(SNIPPETS) | st.text(max_size=8)),
+                min_size=1, max_size=6))
+def test_incremental_equals_fresh_when_editing_methods(changes):
+    text = "import torch\nfrom torch import nn\n\n\n" + BIG_CLASS
+    analyzer = DocumentAnalyzer("model.py", strict=True)
+    analyzer.analyze(text)
+    for change in changes:
+        text = edit(text, *change)
+        assert analyzer.analyze(text) == analyze(text)

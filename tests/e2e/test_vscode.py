@@ -132,12 +132,13 @@ class CodeServer:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "settings.json").write_text(json.dumps(settings, indent=1))
 
-    def start(self, folder: Path) -> None:
+    def start(self, folder: Path, trust: bool = False) -> None:
+        """Starts VS Code on `folder`; with `trust`, workspace trust is on and the folder untrusted."""
         self.port = _free_port()
         log = self.home / "code-server.log"
         self.process = subprocess.Popen(
             ["node", str(self.tools.code_server), "--auth", "none", "--bind-addr", f"127.0.0.1:{self.port}",
-             "--disable-telemetry", "--disable-update-check", "--disable-workspace-trust",
+             "--disable-telemetry", "--disable-update-check", *([] if trust else ["--disable-workspace-trust"]),
              "--user-data-dir", str(self.user_data), "--extensions-dir", str(self.extensions), str(folder)],
             env=self.env, stdout=log.open("w"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True,  # its own process group: stopping it stops the extension host too
@@ -172,17 +173,8 @@ def code_server(vscode_tools: Tools, server_env: dict[str, str], tmp_path: Path,
             shutil.copy2(server.home / "code-server.log", artifacts / "vscode" / "code-server.log")
 
 
-def test_vscode_extension_end_to_end(code_server: CodeServer, artifacts: Path, tmp_path: Path) -> None:
-    timings: dict[str, float] = {}
-    started = time.monotonic()
-    project = tmp_path / "project"
-    make_project(project)
-    checkpoint = make_checkpoint(project)
-    timings["checkpoint"] = time.monotonic() - started
-
-    installed = code_server.install_extension()
-    assert "successfully installed" in installed
-    code_server.write_settings({
+def _settings(trusted: bool) -> dict:
+    return {
         "litert.python": sys.executable,
         "workbench.startupEditor": "none",
         "workbench.tips.enabled": False,
@@ -195,8 +187,64 @@ def test_vscode_extension_end_to_end(code_server: CodeServer, artifacts: Path, t
         "editor.hover.delay": 150,
         "editor.minimap.enabled": False,
         "window.commandCenter": False,
-        "security.workspace.trust.enabled": False,
+        "security.workspace.trust.enabled": not trusted,
+        # Untrusted run: open straight into Restricted Mode, no trust dialog to answer.
+        "security.workspace.trust.startupPrompt": "never",
+    }
+
+
+def _drive(code_server: CodeServer, options: dict) -> dict:
+    done = subprocess.run(["node", str(DRIVER), json.dumps(options)], check=False, capture_output=True,
+                          text=True, timeout=600, env=code_server.env)
+    assert done.stdout.strip(), f"driver printed nothing (exit {done.returncode}): {done.stderr[-3000:]}"
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_vscode_untrusted_workspace_has_diagnostics_but_no_export(code_server: CodeServer, artifacts: Path,
+                                                                  tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    make_project(project)
+    make_checkpoint(project)
+    code_server.install_extension()
+    code_server.write_settings(_settings(trusted=False))
+    code_server.start(project, trust=True)
+    shots = artifacts / "vscode-untrusted"
+    shots.mkdir(parents=True, exist_ok=True)
+    seen = _drive(code_server, {
+        "playwright": str(code_server.tools.playwright_dir),
+        "chromium": str(code_server.tools.chromium),
+        "url": f"http://127.0.0.1:{code_server.port}/?folder={project}",
+        "file": "model.py",
+        "untrusted": True,
+        "artifacts": str(shots),
+        "profile": str(tmp_path / "chromium-profile"),
+        "timeoutMs": 90000,
     })
+    (shots / "result.json").write_text(json.dumps(seen, indent=1))
+    assert seen["ok"], f"{seen.get('error')}\nsteps: {seen['steps']}"
+    assert seen["restrictedMode"] >= 1, "VS Code did not open the folder in Restricted Mode"
+    assert seen["squiggles"] >= 1  # reading code is safe: diagnostics still work
+    # Nothing that would import and run the model code is offered.
+    assert not [lens for lens in seen["lenses"] if "Export" in lens or "Check conversion" in lens], seen["lenses"]
+    palette = "\n".join(seen["palette"])
+    assert "Restart the language server" in palette, palette
+    assert "Export to .tflite" not in palette and "Check conversion" not in palette, palette
+    if os.environ.get("LITERT_E2E_UPDATE_DOC_IMAGES") == "1":
+        DOC_IMAGES.mkdir(parents=True, exist_ok=True)
+        _copy_small(shots / "vscode-untrusted-palette.png", DOC_IMAGES / "vscode-untrusted-palette.png")
+
+
+def test_vscode_extension_end_to_end(code_server: CodeServer, artifacts: Path, tmp_path: Path) -> None:
+    timings: dict[str, float] = {}
+    started = time.monotonic()
+    project = tmp_path / "project"
+    make_project(project)
+    checkpoint = make_checkpoint(project)
+    timings["checkpoint"] = time.monotonic() - started
+
+    installed = code_server.install_extension()
+    assert "successfully installed" in installed
+    code_server.write_settings(_settings(trusted=True))
     code_server.start(project)
     timings["code-server up"] = time.monotonic() - started
 

@@ -70,8 +70,49 @@ try {
   result.squiggles = await page.locator('.monaco-editor .squiggly-error, .monaco-editor .squiggly-warning').count();
   step('squiggle shown');
   await page.waitForTimeout(500); // let the status bar settle for the picture
-  await shot(page, 'vscode-squiggle');
+  await shot(page, options.untrusted ? 'vscode-untrusted' : 'vscode-squiggle');
 
+  if (options.untrusted) {
+    await restrictedMode(page);
+  } else {
+    await trustedSession(page, squiggle);
+  }
+  result.notifications = await notificationTexts(page);
+  result.ok = true;
+} catch (error) {
+  result.ok = false;
+  result.error = String(error && error.message ? error.message : error).split('\n').slice(0, 6).join('\n');
+  if (page) {
+    try {
+      result.notifications = await notificationTexts(page);
+      await shot(page, 'vscode-failure');
+    } catch {
+      // the page is gone; the error above says why
+    }
+  }
+} finally {
+  await context.close();
+}
+process.stdout.write(JSON.stringify(result) + '\n');
+
+// Restricted Mode: diagnostics yes; no lens or palette entry that would run model code.
+async function restrictedMode(page) {
+  await page.waitForTimeout(3000); // time for lenses to arrive, if any were going to
+  result.lenses = await page.locator('.monaco-editor .codelens-decoration').allInnerTexts();
+  result.restrictedMode = await page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).count();
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill('>LiteRT');
+  await page.locator('.quick-input-list .monaco-list-row').first().waitFor();
+  await page.waitForTimeout(300);
+  result.palette = await page.locator('.quick-input-list .monaco-list-row').allInnerTexts();
+  await shot(page, 'vscode-untrusted-palette');
+  await page.keyboard.press('Escape');
+}
+
+// Problems panel, hover, a server crash, and an export from its code lens.
+async function trustedSession(page, squiggle) {
   // Problems panel.
   await page.keyboard.press('Control+Shift+M');
   const markers = page.locator('.markers-panel');
@@ -133,20 +174,4 @@ try {
     await page.waitForTimeout(300);
     await shot(page, 'vscode-export');
   }
-  result.notifications = await notificationTexts(page);
-  result.ok = true;
-} catch (error) {
-  result.ok = false;
-  result.error = String(error && error.message ? error.message : error).split('\n').slice(0, 6).join('\n');
-  if (page) {
-    try {
-      result.notifications = await notificationTexts(page);
-      await shot(page, 'vscode-failure');
-    } catch {
-      // the page is gone; the error above says why
-    }
-  }
-} finally {
-  await context.close();
 }
-process.stdout.write(JSON.stringify(result) + '\n');

@@ -14,6 +14,10 @@ One module per feature group, each with `register(server)`:
     debug             `litert.debug.modules` (what the server process has imported; for tests)
     export_features   owned by the export helper: its commands, lenses and actions
 
+Initialization options (all optional): `{"diagnosticMode": "auto" | "push" | "pull"}` (auto:
+pull when the client can, else push), plus `litert` settings for clients without
+`workspace/configuration` (`{"litert": {...}}` or `{"settings": {"litert": {...}}}`).
+
 Hooks for other features (the export features use these; all run on the event loop):
 
     server.settings_for(uri) -> config.Settings

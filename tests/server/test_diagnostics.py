@@ -97,6 +97,11 @@ async def test_pull_diagnostics_for_clients_that_pull(tmp_path):
                                            previous_result_id=report.result_id)
         )
         assert changed.kind == "full" and "LRT202" not in codes(changed.items)
+        # Settings changes ask a pulling client to pull again.
+        refreshes = client.diagnostic_refresh_count
+        client.set_configuration({"litert": {"ignore": ["LRT2"]}})
+        client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+        await client.until(lambda: client.diagnostic_refresh_count > refreshes)
         await asyncio.sleep(0.3)
         assert not [p for p in client.published if p.uri == uri], "pull clients must not also get pushes"
 

@@ -61,6 +61,17 @@ async def test_hover_explains_a_knowledge_base_op(tmp_path):
         assert entry.name in text
         assert "Instead:" in text
         assert hover.range.start.line == 6
+        # A tensor method, known through the analyzer's finding at the cursor.
+        if compat.lookup("torch.Tensor.item") is not None:
+            client.change(uri, 2, MODEL)
+            await client.diagnostics_for(uri, version=2)
+            column = MODEL.splitlines()[ITEM_LINE].index("item") + 1
+            method = await client.text_document_hover_async(
+                types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(ITEM_LINE, column))
+            )
+            assert method is not None and "torch.Tensor.item" in method.contents.value
+            client.change(uri, 3, source)
+            await client.diagnostics_for(uri, version=3)
         # Nothing for names the knowledge base does not know, or outside any name.
         for position in (types.Position(5, 9), types.Position(2, 0)):
             none = await client.text_document_hover_async(

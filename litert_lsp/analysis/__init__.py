@@ -87,7 +87,8 @@ class DocumentAnalyzer:
         bom = text.startswith("\ufeff")
         if bom:
             text = text[1:]
-        blocks = split_blocks_reusing(text, *self._split) if self._split else split_blocks(text)
+        blocks = (split_blocks_reusing(text, *self._split, inner_cuts=self._method_offsets) if self._split
+                  else split_blocks(text))
         self._split = (text, blocks)
         parsed: dict[tuple[str, str], BlockInfo] = {}
         members: dict[str, list[tuple[int, str]] | None] = {}
@@ -133,6 +134,17 @@ class DocumentAnalyzer:
         if bom:
             findings = [_after_bom(f) for f in findings]
         return _sorted_unique([_clamped(f, lines) for f in findings])
+
+    def _method_offsets(self, text: str) -> list[int] | None:
+        """Where the methods of a known class block start (clean points to rescan from)."""
+        pieces = self._members.get(text)
+        if not pieces:
+            return None
+        offsets, position = [], 0
+        for _line, piece in pieces[:-1]:
+            position += len(piece)
+            offsets.append(position)
+        return offsets
 
     def _split_members(self, text: str) -> list[tuple[int, str]] | None:
         """A class block's method pieces: cached, or re-split from the previous version of

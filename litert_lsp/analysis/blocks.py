@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 # One scan over the text finds what matters for block boundaries: strings and comments
@@ -67,7 +68,8 @@ def split_blocks(source: str) -> list[Block]:
     return blocks
 
 
-def split_blocks_reusing(source: str, previous_source: str, previous: list[Block]) -> list[Block]:
+def split_blocks_reusing(source: str, previous_source: str, previous: list[Block],
+                         inner_cuts: Callable[[str], list[int] | None] | None = None) -> list[Block]:
     """`split_blocks(source)`, rescanning only what changed since `previous_source` (whose
     blocks are `previous`): the blocks before and after the edit are reused when the scan
     of the edited stretch ends in the state a full scan would have there; otherwise the
@@ -94,7 +96,18 @@ def split_blocks_reusing(source: str, previous_source: str, previous: list[Block
     ):
         tail -= 1
         end -= len(previous[tail].text)
-    middle, clean = _scan(source, position, end, line)
+    middle = None
+    if inner_cuts is not None and tail == kept + 1:  # the first block was edited
+        middle = _within_one_block(source, position, end, line, previous[kept], inner_cuts)
+    elif inner_cuts is not None and tail == kept + 2:  # one block after an unchanged one
+        before = previous[kept]
+        inner = _within_one_block(source, position + len(before.text), end,
+                                  line + before.text.count("\n"), previous[kept + 1], inner_cuts)
+        if inner is not None:
+            middle = [before if before.line == line else Block(line, before.text), *inner]
+    clean = True
+    if middle is None:
+        middle, clean = _scan(source, position, end, line)
     if not clean:
         return split_blocks(source)
     blocks = previous[:kept] + middle
@@ -103,6 +116,36 @@ def split_blocks_reusing(source: str, previous_source: str, previous: list[Block
         blocks.append(block if block.line == line else Block(line, block.text))
         line += block.text.count("\n")
     return blocks
+
+
+def _within_one_block(source: str, start: int, end: int, line: int, old: Block,
+                      inner_cuts: Callable[[str], list[int] | None]) -> list[Block] | None:
+    """When one block was edited and its old text has known clean inner cuts (the starts
+    of a class's methods), scan only from the last cut before the edit to the first cut
+    after it. The block stays one block if that stretch has no top-level cut and ends
+    clean; None means: scan the whole block."""
+    offsets = inner_cuts(old.text)
+    if not offsets:
+        return None
+    new_length = end - start
+    first = 0
+    for offset in offsets:
+        if offset <= new_length and source.startswith(old.text[:offset], start):
+            first = max(first, offset)
+    if not first:
+        return None
+    last = len(old.text)
+    for offset in offsets:
+        tail = len(old.text) - offset
+        if offset >= first and tail <= new_length - first and source.startswith(old.text[offset:], end - tail):
+            last = min(last, offset)
+    stop = end - (len(old.text) - last)
+    if stop < start + first:
+        return None
+    middle, clean = _scan(source, start + first, stop, 0)
+    if not clean or len(middle) > 1:
+        return None
+    return [Block(line, source[start:end])]
 
 
 def _scan(source: str, start: int, end: int, first_line: int) -> tuple[list[Block], bool]:

@@ -234,6 +234,34 @@ def test_vscode_untrusted_workspace_has_diagnostics_but_no_export(code_server: C
         _copy_small(shots / "vscode-untrusted-palette.png", DOC_IMAGES / "vscode-untrusted-palette.png")
 
 
+def test_vscode_bad_interpreter_is_one_clear_message(code_server: CodeServer, artifacts: Path,
+                                                       tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    make_project(project)
+    code_server.install_extension()
+    missing = tmp_path / "no-such-venv" / "bin" / "python"
+    code_server.write_settings({**_settings(trusted=True), "litert.python": str(missing)})
+    code_server.start(project)
+    shots = artifacts / "vscode-bad-python"
+    shots.mkdir(parents=True, exist_ok=True)
+    seen = _drive(code_server, {
+        "playwright": str(code_server.tools.playwright_dir),
+        "chromium": str(code_server.tools.chromium),
+        "url": f"http://127.0.0.1:{code_server.port}/?folder={project}",
+        "file": "model.py",
+        "startFailure": True,
+        "artifacts": str(shots),
+        "profile": str(tmp_path / "chromium-profile"),
+        "timeoutMs": 60000,
+    })
+    (shots / "result.json").write_text(json.dumps(seen, indent=1))
+    assert seen["ok"], f"{seen.get('error')}\nsteps: {seen['steps']}\nnotifications: {seen['notifications']}"
+    # Exactly one message, naming the interpreter and what is wrong with it.
+    assert len(seen["notifications"]) == 1, seen["notifications"]
+    assert "did not start" in seen["notifications"][0] and f"{missing} does not exist" in seen["notifications"][0]
+    assert seen["failedStatus"] == 1, "the status bar item does not show the failure"
+
+
 def test_vscode_extension_end_to_end(code_server: CodeServer, artifacts: Path, tmp_path: Path) -> None:
     timings: dict[str, float] = {}
     started = time.monotonic()

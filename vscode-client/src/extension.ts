@@ -1,6 +1,7 @@
 // The LiteRT LSP extension: starts `<python> -m litert_lsp serve` over stdio and adapts it to VS Code.
 // Everything the user sees comes from the server (diagnostics, hovers, code actions, code lenses,
 // commands); this file only picks the interpreter, keeps the server alive and shows its state.
+import { execFile } from 'node:child_process';
 import * as vscode from 'vscode';
 import {
   CloseAction,
@@ -60,6 +61,14 @@ export async function deactivate(): Promise<void> {
 async function start(context: vscode.ExtensionContext): Promise<void> {
   const python = await resolvePython(output, () => void restart(context));
   output.appendLine(`Starting the server: ${python.command} -m litert_lsp serve (${python.source})`);
+  // Checked first so that a wrong interpreter gives one clear message, not the client's generic
+  // "couldn't create connection" plus a string of restarts.
+  const problem = await preflight(python.command);
+  if (problem !== undefined) {
+    output.appendLine(problem);
+    reportStartFailure(python.command, problem);
+    return;
+  }
   const serverOptions: ServerOptions = {
     command: python.command,
     args: ['-m', 'litert_lsp', 'serve'],
@@ -108,19 +117,53 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
   try {
     await client.start();
   } catch (error) {
-    status.setState('failed');
     output.appendLine(`The server did not start: ${String(error)}`);
-    const choice = await vscode.window.showErrorMessage(
-      `LiteRT: the server did not start with "${python.command}". Is litert-lsp installed in that interpreter?`,
+    reportStartFailure(python.command, String(error));
+  }
+}
+
+// Whether `python` can run the server: it starts, and imports litert_lsp (light: no frameworks).
+function preflight(python: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    execFile(
+      python,
+      ['-c', 'import litert_lsp; print(litert_lsp.__version__)'],
+      { timeout: 30000 },
+      (error, stdout, stderr) => {
+        if (error === null) {
+          output.appendLine(`litert-lsp ${stdout.trim()} found in ${python}`);
+          resolve(undefined);
+          return;
+        }
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') {
+          resolve(`${python} does not exist`);
+        } else {
+          const last = stderr.trim().split('\n').pop() ?? '';
+          resolve(last !== '' ? last : error.message);
+        }
+      },
+    );
+  });
+}
+
+function reportStartFailure(python: string, reason: string): void {
+  status.setState('failed');
+  // Not awaited: activation must not wait for the user to answer.
+  void vscode.window
+    .showErrorMessage(
+      `LiteRT: the server did not start with "${python}" (${reason}). Set litert.python to an interpreter ` +
+        'where litert-lsp is installed.',
       'Show output',
       'Choose interpreter',
-    );
-    if (choice === 'Show output') {
-      output.show(true);
-    } else if (choice === 'Choose interpreter') {
-      await vscode.commands.executeCommand('workbench.action.openSettings', 'litert.python');
-    }
-  }
+    )
+    .then((choice) => {
+      if (choice === 'Show output') {
+        output.show(true);
+      } else if (choice === 'Choose interpreter') {
+        void vscode.commands.executeCommand('workbench.action.openSettings', 'litert.python');
+      }
+    });
 }
 
 async function stop(): Promise<void> {
@@ -155,7 +198,8 @@ function onStateChange(state: State): void {
     disposeFallbacks();
     jobs.clear();
   } else {
-    status.setState('stopped');
+    // After the error handler gave up, keep showing the failure rather than a plain stop.
+    status.setState(status.state === 'failed' ? 'failed' : 'stopped');
     disposeFallbacks();
     jobs.clear();
   }

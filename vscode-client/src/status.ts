@@ -42,7 +42,7 @@ export class JobTracker {
 
 export class StatusItem implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('litert.status', vscode.StatusBarAlignment.Left, 10);
-  private state: ServerState = 'stopped';
+  private current: ServerState = 'stopped';
   private readonly subscription: vscode.Disposable;
 
   constructor(private readonly jobs: JobTracker) {
@@ -53,14 +53,18 @@ export class StatusItem implements vscode.Disposable {
     this.item.show();
   }
 
+  get state(): ServerState {
+    return this.current;
+  }
+
   setState(state: ServerState): void {
-    this.state = state;
+    this.current = state;
     this.render();
   }
 
   private render(): void {
     const running = this.jobs.titles();
-    if (this.state === 'running' && running.length > 0) {
+    if (this.current === 'running' && running.length > 0) {
       this.item.text = `$(sync~spin) LiteRT: ${running.length} job${running.length > 1 ? 's' : ''}`;
       this.item.tooltip = `Running:\n${running.join('\n')}`;
       this.item.backgroundColor = undefined;
@@ -72,9 +76,9 @@ export class StatusItem implements vscode.Disposable {
       stopped: ['$(circle-slash) LiteRT', 'LiteRT LSP: server stopped'],
       failed: ['$(error) LiteRT', 'LiteRT LSP: the server failed; click for its output'],
     };
-    [this.item.text, this.item.tooltip] = view[this.state];
+    [this.item.text, this.item.tooltip] = view[this.current];
     this.item.backgroundColor =
-      this.state === 'failed' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
+      this.current === 'failed' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
   }
 
   dispose(): void {

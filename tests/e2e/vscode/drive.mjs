@@ -64,18 +64,10 @@ try {
   await page.locator('.monaco-editor .view-lines').first().waitFor();
   step('file opened');
 
-  // The server's diagnostic shows as a squiggle.
-  const squiggle = page.locator('.monaco-editor .squiggly-error, .monaco-editor .squiggly-warning').first();
-  await squiggle.waitFor();
-  result.squiggles = await page.locator('.monaco-editor .squiggly-error, .monaco-editor .squiggly-warning').count();
-  step('squiggle shown');
-  await page.waitForTimeout(500); // let the status bar settle for the picture
-  await shot(page, options.untrusted ? 'vscode-untrusted' : 'vscode-squiggle');
-
-  if (options.untrusted) {
-    await restrictedMode(page);
+  if (options.startFailure) {
+    await startFailure(page);
   } else {
-    await trustedSession(page, squiggle);
+    await withDiagnostics(page);
   }
   result.notifications = await notificationTexts(page);
   result.ok = true;
@@ -94,6 +86,30 @@ try {
   await context.close();
 }
 process.stdout.write(JSON.stringify(result) + '\n');
+
+// A bad `litert.python`: one clear message, and the status bar item says the server failed.
+async function startFailure(page) {
+  const toast = page.locator('.notifications-toasts .notification-toast', { hasText: /did not start/ }).first();
+  await toast.waitFor();
+  result.failedStatus = await page.locator('.statusbar-item:has(.codicon-error)', { hasText: 'LiteRT' }).count();
+  await shot(page, 'vscode-start-failure');
+}
+
+async function withDiagnostics(page) {
+  // The server's diagnostic shows as a squiggle.
+  const squiggle = page.locator('.monaco-editor .squiggly-error, .monaco-editor .squiggly-warning').first();
+  await squiggle.waitFor();
+  result.squiggles = await page.locator('.monaco-editor .squiggly-error, .monaco-editor .squiggly-warning').count();
+  step('squiggle shown');
+  await page.waitForTimeout(500); // let the status bar settle for the picture
+  await shot(page, options.untrusted ? 'vscode-untrusted' : 'vscode-squiggle');
+
+  if (options.untrusted) {
+    await restrictedMode(page);
+  } else {
+    await trustedSession(page, squiggle);
+  }
+}
 
 // Restricted Mode: diagnostics yes; no lens or palette entry that would run model code.
 async function restrictedMode(page) {

@@ -49,6 +49,8 @@ STATUS_WORDS = {
     "unsupported": "converts neither to built-ins nor with Select TF ops",
 }
 ADVICE = {
+    "conditional": "Call it only in the forms measured to work (see the variants above), or write "
+                   "the same math with ops that convert.",
     "export_fails": "Keep it out of `forward`: compute it in `__init__`, or do this step before or "
                     "after the exported model.",
     "no_lowering": "Write the same math with ops that convert, or run this step outside the model.",

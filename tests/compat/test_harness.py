@@ -77,7 +77,7 @@ def test_atomic_write_leaves_no_partial_file(tmp_path: Path) -> None:
 
 
 def _variant(label: str) -> object:
-    from litert_lsp.compat.probes.torch_recipes import T, Variant
+    from litert_lsp.compat.probes.torch_spec import T, Variant
 
     return Variant(label, (T((2, 3, 8, 8)),), {"dim": 1})
 
@@ -98,7 +98,7 @@ def _result(status: str, error: str | None = None) -> dict:
 )
 def test_entry_status_from_variants(statuses: list[str], expected: str) -> None:
     from litert_lsp.compat.probes import torch_suite
-    from litert_lsp.compat.probes.torch_recipes import Recipe
+    from litert_lsp.compat.probes.torch_spec import Recipe
 
     variants = [_variant(f"v{i}") for i in range(len(statuses))]
     recipe = Recipe("torch.thing", "function", None, variants)
@@ -124,3 +124,31 @@ def test_crash_outcome_maps_to_the_stage_it_died_in(tmp_path: Path, monkeypatch:
     assert result["status"] == "runtime_fails"
     assert "crashed (SIGSEGV) while in runtime" in result["error"]
     assert torch_suite.outcome_result(ProbeOutcome("torch.y::0", {"recipe_error": "bad"}, None, 1.0)) is None
+
+
+@pytest.mark.slow
+def test_regeneration_command_end_to_end(tmp_path: Path) -> None:
+    """The one command, on two ops, into a scratch folder: real probes, real statuses."""
+    import subprocess
+    import sys
+
+    outcomes = tmp_path / "outcomes.json"
+    command = [sys.executable, "-m", "litert_lsp.compat.probes", "--framework", "torch", "--only", "torch.abs",
+               "torch.unique", "--data-dir", str(tmp_path), "--save-outcomes", str(outcomes)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "regeneration took" in done.stdout
+    document = json.loads((tmp_path / "torch.json").read_text())
+    by_name = {e["name"]: e for e in document["entries"]}
+    assert sorted(by_name) == ["torch.abs", "torch.unique"]
+    assert by_name["torch.abs"]["status"] == "supported"
+    assert "ABS" in by_name["torch.abs"]["tflite_ops"]
+    assert by_name["torch.unique"]["status"] == "no_lowering"
+    assert "aten._unique2" in by_name["torch.unique"]["reason"]
+    # Rebuilding from the saved outcomes probes nothing and gives the same entries.
+    rebuilt_dir = tmp_path / "rebuilt"
+    again = subprocess.run([*command[:-4], "--data-dir", str(rebuilt_dir), "--rebuild", str(outcomes)],
+                           capture_output=True, text=True, timeout=120, check=False)
+    assert again.returncode == 0, again.stderr[-2000:]
+    rebuilt = json.loads((rebuilt_dir / "torch.json").read_text())
+    assert [e["status"] for e in rebuilt["entries"]] == [e["status"] for e in document["entries"]]

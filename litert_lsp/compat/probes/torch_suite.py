@@ -238,7 +238,7 @@ def _tensor_args(args: Sequence[Any], ins: Sequence[Any], cs: Sequence[Any]) -> 
     """The tensors among a variant's arguments, in order (the rewrite's x, y, z)."""
     out: list[Any] = []
     counters = {"i": 0, "c": 0}
-    from litert_lsp.compat.probes.torch_recipes import T
+    from litert_lsp.compat.probes.torch_spec import T
 
     def walk(value: Any) -> None:
         if isinstance(value, T):
@@ -279,7 +279,7 @@ def _literal(value: Any) -> Any:
 
 
 def _args_words(variant: Any) -> str:
-    from litert_lsp.compat.probes.torch_recipes import T
+    from litert_lsp.compat.probes.torch_spec import T
 
     def word(value: Any) -> str:
         if isinstance(value, T):
@@ -301,7 +301,7 @@ def _args_words(variant: Any) -> str:
 
 
 def _first_tensor(variant: Any) -> Any:
-    from litert_lsp.compat.probes.torch_recipes import T
+    from litert_lsp.compat.probes.torch_spec import T
 
     for arg in variant.args:
         items = arg if isinstance(arg, (list, tuple)) else [arg]

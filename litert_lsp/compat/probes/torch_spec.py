@@ -1,0 +1,37 @@
+"""The shapes of a PyTorch probe recipe, free of torch so the parent and tests can read them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class T:
+    """A tensor argument: module input (default) or a constant baked in as a weight."""
+
+    shape: tuple[int, ...]
+    dtype: str = "float32"
+    domain: str = "normal"  # normal | pos | unit | prob | int | idx:N | bool | nonzero | spd
+    const: bool = False
+
+    def words(self) -> str:
+        kind = "const " if self.const else ""
+        return f"{kind}{self.dtype}[{','.join(map(str, self.shape))}]"
+
+
+@dataclass
+class Variant:
+    label: str
+    args: tuple[Any, ...] = ()
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    ctor: tuple[Any, ...] = ()  # layer constructor arguments
+    ctor_kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Recipe:
+    name: str  # qualified public name
+    kind: str  # function | method | layer
+    target: Any  # the object
+    variants: list[Variant]

@@ -140,8 +140,8 @@ def _within_one_block(source: str, start: int, end: int, line: int, old: Block,
         if offset >= first and tail <= new_length - first and source.startswith(old.text[offset:], end - tail):
             last = min(last, offset)
     stop = end - (len(old.text) - last)
-    if stop < start + first:
-        return None
+    if stop < start + first or source[start + first : start + first + 1] not in (" ", "\t"):
+        return None  # the stretch must start inside the class body (a dedent may cut it)
     middle, clean = _scan(source, start + first, stop, 0)
     if not clean or len(middle) > 1:
         return None

@@ -93,7 +93,10 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
           return undefined;
         }
         // From the command palette there are no arguments: use the model class at the cursor.
-        return next(command, args.length > 0 ? args : await argumentsFromEditor(command));
+        if (args.length === 0 && TRUSTED_COMMANDS.has(command)) {
+          return next(command, await argumentsFromEditor(command));
+        }
+        return next(command, args);
       },
       provideCodeLenses: async (document, token, next) => {
         const lenses = (await next(document, token)) ?? [];

@@ -141,3 +141,15 @@ async def test_constructor_args_from_config_and_cancel_via_progress(tmp_path: Pa
         lenses = await asyncio.wait_for(client.text_document_code_lens_async(
             types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=uri))), 5)
         assert lenses
+
+
+async def test_commands_not_offered_without_the_export_stack(tmp_path: Path) -> None:
+    (tmp_path / "tiny.py").write_text(TINY)
+    uri = (tmp_path / "tiny.py").as_uri()
+    async with running_server(tmp_path, initialization_options={"litert": {"python": str(tmp_path / "no-python")}}) as client:
+        commands = client.initialize_result.capabilities.execute_command_provider.commands
+        assert "litert.export" not in commands and "litert.checkWorkspace" in commands
+        client.open(uri, TINY)
+        lenses = await client.text_document_code_lens_async(
+            types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=uri)))
+        assert not lenses

@@ -139,7 +139,8 @@ def load_user_module(source: Path, roots: list[Path]) -> types.ModuleType:
     edits since the last export are seen), under its own name so pickles referring to it work."""
     for name, loaded in list(sys.modules.items()):
         file = getattr(loaded, "__file__", None)
-        if file and is_user_file(file, roots):
+        # Never our own modules, even when the workspace is a checkout of litert-lsp.
+        if file and not name.startswith("litert_lsp") and is_user_file(file, roots):
             del sys.modules[name]
     _ensure_path([source.parent, *roots])
     name = source.stem if source.stem.isidentifier() and source.stem not in sys.modules else f"_litert_user_{abs(hash(source))}"

@@ -288,6 +288,7 @@ def test_vscode_extension_end_to_end(code_server: CodeServer, artifacts: Path, t
         "hoverText": UNSUPPORTED_OP,
         "exportLens": r"Export TinyNet with tiny_net\.pt",
         "exportResult": r"exported TinyNet to .*\.tflite",
+        "paletteCheck": {"line": "class TinyNet", "result": r"TinyNet converts and verifies"},
         "artifacts": str(shots),
         "profile": str(tmp_path / "chromium-profile"),
         "timeoutMs": 90000,
@@ -322,6 +323,8 @@ def test_vscode_extension_end_to_end(code_server: CodeServer, artifacts: Path, t
     assert written[0].stat().st_size > 1000
     assert written[0].read_bytes()[4:8] == b"TFL3"  # the flatbuffer identifier of a LiteRT model
     assert any(".tflite" in n for n in seen["notifications"]), seen["notifications"]
+    # The palette's "Check conversion" found the class under the cursor by itself.
+    assert any("TinyNet converts and verifies" in n for n in seen["notifications"]), seen["notifications"]
     # While it ran, the status bar item counted it (from the server's $/progress).
     assert "LiteRT: 1 job" in (seen.get("statusDuringExport") or ""), seen.get("statusDuringExport")
     assert checkpoint.is_file()

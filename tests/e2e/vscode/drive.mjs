@@ -190,4 +190,20 @@ async function trustedSession(page, squiggle) {
     await page.waitForTimeout(300);
     await shot(page, 'vscode-export');
   }
+
+  if (options.paletteCheck) {
+    // The palette command acts on the model class under the cursor.
+    await page.locator('.monaco-editor .view-line', { hasText: options.paletteCheck.line }).first().click();
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor();
+    await input.fill('>LiteRT: Check conversion');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Check conversion' }).first().waitFor();
+    await page.keyboard.press('Enter');
+    step('palette check started');
+    const pattern = new RegExp(options.paletteCheck.result, 'i');
+    await page.locator('.notifications-toasts .notification-toast', { hasText: pattern }).first()
+      .waitFor({ timeout: options.exportTimeoutMs ?? 240000 });
+    step('palette check result shown');
+  }
 }

@@ -24,7 +24,11 @@ RTOL = 1e-3
 
 def first_line(error: BaseException) -> str:
     lines = [line.strip() for line in str(error).strip().splitlines() if line.strip()]
-    text = f"{type(error).__name__}: {lines[0] if lines else ''}"
+    head = lines[0] if lines else ""
+    if head.endswith(":"):  # "Failed to export flatbuffer:" - the cause is on a later line
+        detail = next((line for line in lines[1:] if "error" in line.lower()), lines[1] if len(lines) > 1 else "")
+        head = f"{head} {detail}"
+    text = f"{type(error).__name__}: {head}"
     # Paths of this machine say nothing about the op: keep the file name only.
     return re.sub(r"(?:/[\w.+-]+)+/([\w.+-]+\.py)", r"\1", text)[:400]
 

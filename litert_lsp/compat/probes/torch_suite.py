@@ -311,6 +311,27 @@ def _first_tensor(variant: Any) -> Any:
     return None
 
 
+# Error texts seen from this toolchain, said in plain words (matched before the generic rules).
+_KNOWN_CAUSES = [
+    (r"unexpected keyword argument '(\w+)'", "the lowering does not take this keyword argument"),
+    (r"comparator block argument .* 'tensor<i64>'", "the sort lowering mixes int32 and int64 indices"),
+    (r"operations are currently supported for stablehlo\.scatter",
+     "the LiteRT scatter kernel does not take this update (only replace, add, multiply, max, min)"),
+    (r"Number of input tokens \(\d+\) does not match output tokens",
+     "the linalg lowering emits a custom call the converter cannot take"),
+    (r"DataDependentOutputException|DynamicOutputShapeException|PendingUnbackedSymbol|GuardOnDataDependent",
+     "data-dependent value or output size"),
+    (r"Failed to export flatbuffer", "the converted model cannot be written as a flatbuffer"),
+    (r"MLIRError: Verification failed", "the lowered MLIR fails verification"),
+]
+_PROBE_LOCATION = re.compile(r"\b[\w.-]+\.py:\d+:\d+: ")
+
+
+def clean_error(error: str | None) -> str | None:
+    """The real error without our probe module's source location (it says nothing about the op)."""
+    return _PROBE_LOCATION.sub("", error) if error else error
+
+
 def reason_for(status: str, error: str | None) -> str | None:
     """A short plain-words cause, derived from the real error text."""
     if status == "supported":
@@ -325,6 +346,9 @@ def reason_for(status: str, error: str | None) -> str | None:
     match = re.search(r"failed to legalize operation '([\w.]+)'", text)
     if match:
         return f"the converter cannot legalize {match.group(1)}"
+    for pattern, words in _KNOWN_CAUSES:
+        if re.search(pattern, text):
+            return words
     lowered = text.lower()
     if "timed out" in lowered:
         return "the probe hung (timed out)"
@@ -344,6 +368,9 @@ def reason_for(status: str, error: str | None) -> str | None:
         return "float64 dtype"
     if status == "wrong_numbers":
         return "LiteRT output differs from PyTorch"
+    match = re.search(r"error: (.+)", text) or re.search(r"NotImplementedError: (.+)", text)
+    if match:  # the converter's own words are the most precise cause we have
+        return match.group(1).strip().rstrip(".")[:100]
     return {"export_fails": "torch.export cannot capture it", "no_lowering": "no lowering",
             "lowering_fails": "the lowering fails", "runtime_fails": "the LiteRT runtime rejects it"}.get(status)
 
@@ -383,7 +410,7 @@ def _variant_record(variant: Any, result: dict[str, Any]) -> dict[str, Any]:
         "rank": len(tensor.shape) if tensor else None,
         "dtype": tensor.dtype if tensor else None,
         "status": result["status"],
-        "error": result.get("error"),
+        "error": clean_error(result.get("error")),
         "aten_ops": result.get("aten_ops") or [],
         "tflite_ops": result.get("tflite_ops") or [],
         "max_abs_error": result.get("max_abs_error"),

@@ -181,7 +181,20 @@ def _decide_variant(entry: compat.Entry, call: ast.Call | None, method: bool) ->
         if same:
             candidates = same
     statuses = {v["status"] for v in candidates}
-    return statuses.pop() if len(statuses) == 1 else None
+    if len(statuses) == 1:
+        return statuses.pop()
+    # Variants that differ only by an integer/bool dtype (`int32 ** 2` fails, float works):
+    # model code computes in floating point, so without a sign of an integer tensor the
+    # floating-point verdict is the one that applies (else every `x.pow(2)` would warn).
+    floating = [v for v in candidates if str(v.get("dtype") or "").startswith(_FLOAT_DTYPES)]
+    if floating and len(floating) < len(candidates):
+        float_statuses = {v["status"] for v in floating}
+        if len(float_statuses) == 1:
+            return float_statuses.pop()
+    return None
+
+
+_FLOAT_DTYPES = ("float", "bfloat", "half", "double")
 
 
 def _argument_count(args: object) -> int | None:

@@ -515,3 +515,11 @@ def test_flags_passed_along_stay_flags():
                 return self._attend(x, output_attentions=output_attentions, scale=x.std())
         """
     assert codes(source) == [(8, "LRT201")]
+
+
+def test_integer_only_failures_do_not_warn_on_model_code():
+    entry = compat.lookup("torch.Tensor.pow", "torch")
+    if entry is None or entry.status != "conditional" or not any(
+            not str(v.get("dtype", "")).startswith("float") for v in entry.variants):
+        pytest.skip("the knowledge base has no dtype-conditional pow")
+    assert analyze(model("return x.pow(2).mean(-1)")) == []

@@ -62,6 +62,12 @@ class WithExamples(nn.Module):
 class NoHint(nn.Module):
     def forward(self, x):
         return x * 2
+
+
+class PoolIndices(nn.Module):
+    def forward(self, x):
+        values, indices = torch.nn.functional.max_pool2d(x, 2, return_indices=True)
+        return indices.float()
 '''
 
 # A second file that builds Wide with a literal argument: where the planner finds `width`.

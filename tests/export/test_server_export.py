@@ -26,7 +26,8 @@ FIXED = TINY.replace("torch.linalg.svdvals(y)", "torch.tanh(y)")
 
 
 def make_project(root: Path) -> Path:
-    (root / "pyproject.toml").write_text('[tool.litert-lsp.models.Wide]\nkwargs = { width = 3 }\n')
+    (root / "pyproject.toml").write_text('[tool.litert-lsp.models.Wide]\nkwargs = { width = 3 }\n'
+                                         '[tool.litert-lsp.models.PoolIndices]\ninput-shape = [1, 2, 8, 8]\n')
     (root / "tiny.py").write_text(TINY)
     (root / "ckpt").mkdir()
     code = (
@@ -124,6 +125,13 @@ async def test_constructor_args_from_config_and_cancel_via_progress(tmp_path: Pa
         result = await asyncio.wait_for(client.command("litert.checkConversion", {"uri": uri, "model": "Wide"}), 240)
         assert result["ok"], result["message"]
         assert result["outputs"][0]["shape"] == [1, 3]
+
+        # Converts and runs, but the numbers are wrong: LRT902 on the class line.
+        wrong = await asyncio.wait_for(client.command("litert.checkConversion", {"uri": uri, "model": "PoolIndices"}), 240)
+        assert not wrong["ok"] and wrong["stage"] == "verify"
+        class_line = next(i for i, t in enumerate(TINY.splitlines()) if t.startswith("class PoolIndices"))
+        found = await client.until(lambda: [d for d in client.diagnostics.get(uri, []) if d.code == "LRT902"])
+        assert [d.range.start.line for d in found] == [class_line]
 
         # Cancel from the progress UI as soon as the job reports a stage.
         job = asyncio.ensure_future(client.command("litert.export", {"uri": uri, "model": "TinyNet"}))

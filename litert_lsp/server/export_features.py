@@ -14,7 +14,6 @@ interpreter can import the export stack (checked once with importlib.util.find_s
 from __future__ import annotations
 
 import asyncio
-import subprocess
 import sys
 import threading
 import time
@@ -27,7 +26,7 @@ from lsprotocol import types
 from pygls.uris import from_fs_path
 
 from litert_lsp.analysis.findings import Finding, Severity
-from litert_lsp.export.client import STACKS, WorkerClient
+from litert_lsp.export.client import STACKS, WorkerClient, probe_stacks
 from litert_lsp.export.job import ExportRequest, ExportResult
 from litert_lsp.export.script import render, script_path
 from litert_lsp.models.checkpoints import Checkpoint, find_checkpoints
@@ -47,24 +46,6 @@ CHECKPOINT_CACHE_SECONDS = 10.0
 USABLE_KINDS = ("state_dict", "safetensors")  # what can be restored into a model class
 
 
-def probe(python: str) -> dict[str, bool]:
-    """Which export stacks `python` has (find_spec there: nothing heavy is imported)."""
-    modules = sorted({m for mods in STACKS.values() for m in mods} | {"litert_lsp"})
-    code = (
-        "import importlib.util as u, json, sys\n"
-        "print(json.dumps({m: u.find_spec(m) is not None for m in sys.argv[1:]}))"
-    )
-    try:
-        done = subprocess.run([python, "-c", code, *modules], capture_output=True, text=True, timeout=30,
-                              check=False)
-        import json
-
-        found = json.loads(done.stdout or "{}")
-    except (OSError, subprocess.SubprocessError, ValueError):
-        return {name: False for name in STACKS}
-    return {n: bool(found.get("litert_lsp")) and all(found.get(m) for m in mods) for n, mods in STACKS.items()}
-
-
 class ExportFeatures:
     def __init__(self, server: LitertServer) -> None:
         self.server = server
@@ -80,13 +61,13 @@ class ExportFeatures:
         self._probe_thread.start()
 
     def _probe_default(self) -> None:
-        self.stacks[self._default] = probe(self._default)
+        self.stacks[self._default] = probe_stacks(self._default)
 
     def stack_for(self, python: str) -> dict[str, bool]:
         if python == self._default:
             self._probe_thread.join(35)
         if python not in self.stacks:
-            self.stacks[python] = probe(python)
+            self.stacks[python] = probe_stacks(python)
         return self.stacks[python]
 
     def python_for(self, uri: str) -> str:

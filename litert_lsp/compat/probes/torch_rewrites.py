@@ -98,8 +98,60 @@ CANDIDATES: dict[str, tuple[str, str]] = {
     "square": ("x times x", "x * x"),
     "rad2deg": ("multiply by 180 / pi", "x * 57.29577951308232"),
     "deg2rad": ("multiply by pi / 180", "x * 0.017453292519943295"),
+    "angle": ("pi where negative, else zero (real input)",
+              "torch.where(x < 0, torch.full_like(x, 3.141592653589793), torch.zeros_like(x))"),
+    "dist": ("sqrt of the summed squared difference", "torch.sqrt(torch.sum((x - y) ** 2))"),
+    "erfc": ("one minus erf", "1 - torch.erf(x)"),
+    "fmax": ("maximum that ignores NaN",
+             "torch.where(torch.isnan(y), x, torch.where(torch.isnan(x), y, torch.maximum(x, y)))"),
+    "fmin": ("minimum that ignores NaN",
+             "torch.where(torch.isnan(y), x, torch.where(torch.isnan(x), y, torch.minimum(x, y)))"),
+    "signbit": ("comparison with zero", "x < 0"),
+    "logaddexp2": ("logaddexp in base 2 through natural log and exp",
+                   ("torch.maximum(x, y) + torch.log(1 + torch.exp(-torch.abs(x - y) * 0.6931471805599453))"
+                    " / 0.6931471805599453")),
+    "logcumsumexp": ("log of the cumulative sum of exp", "torch.log(torch.cumsum(torch.exp(x), 1))"),
+    "ldexp": ("multiply by 2 to the exponent", "x * torch.exp(y.float() * 0.6931471805599453)"),
+    "one_hot": ("compare with a constant range", "(x.unsqueeze(-1) == torch.arange(5)).long()"),
+    "rrelu": ("in evaluation it is leaky_relu with the mean slope", "F.leaky_relu(x, (1.0 / 8 + 1.0 / 3) / 2)"),
+    "RReLU": ("in evaluation it is leaky_relu with the mean slope", "F.leaky_relu(x, (1.0 / 8 + 1.0 / 3) / 2)"),
+    "bilinear": ("einsum over both inputs and the weight", "torch.einsum('bi,oij,bj->bo', x, z, y)"),
+    "adaptive_max_pool1d": ("max_pool1d with kernel = stride = input / output", "F.max_pool1d(x, 4)"),
+    "AdaptiveMaxPool1d": ("max_pool1d with kernel = stride = input / output", "F.max_pool1d(x, 4)"),
+    "adaptive_max_pool3d": ("max_pool3d with kernel = stride = input / output", "F.max_pool3d(x, 2)"),
+    "AdaptiveMaxPool3d": ("max_pool3d with kernel = stride = input / output", "F.max_pool3d(x, 2)"),
+    "log_ndtr": ("log of the normal CDF through erf", "torch.log(0.5 * (1 + torch.erf(x * 0.7071067811865476)))"),
+    "scatter_add": ("one-hot comparison and a sum instead of a scatter",
+                    "x + ((y.unsqueeze(-1) == torch.arange(8)).to(x.dtype) * z.unsqueeze(-1)).sum(-2)"),
+    "index_add": ("one-hot matmul instead of a scatter",
+                  "x + torch.einsum('bkhw,kc->bchw', z, (y.unsqueeze(-1) == torch.arange(3)).to(x.dtype))"),
+    "msort": ("topk along the first dimension", "torch.topk(x, x.shape[0], dim=0, largest=False).values"),
+    "kthvalue": ("the last of the k smallest from topk",
+                 ("(torch.topk(x, 3, dim=-1, largest=False).values[..., -1], "
+                  "torch.topk(x, 3, dim=-1, largest=False).indices[..., -1])")),
+    "median": ("the lower middle of topk over all elements",
+               "torch.topk(x.flatten(), (x.numel() + 1) // 2, largest=False).values[-1]"),
+    "vander": ("stack of decreasing powers", "torch.stack([x * x * x, x * x, x, torch.ones_like(x)], -1)"),
+    "torch.linalg.vander": ("stack of increasing powers",
+                            "torch.stack([torch.ones_like(x), x, x * x, x * x * x, x * x * x * x], -1)"),
+    "logical_xor": ("inequality of booleans", "x != y"),
+    "gaussian_nll_loss": ("the loss formula with the default eps",
+                          ("torch.mean(0.5 * (torch.log(torch.clamp(z, min=1e-6)) + (x - y) ** 2 "
+                           "/ torch.clamp(z, min=1e-6)))")),
+    "cov": ("centred rows times their transpose",
+            ("torch.matmul(x - x.mean(1, keepdim=True), (x - x.mean(1, keepdim=True)).t()) "
+             "/ (x.shape[1] - 1)")),
+    "hinge_embedding_loss": ("the loss formula with margin 1",
+                             ("torch.mean(torch.where(y != 1, torch.clamp(1 - x, min=0), torch.zeros_like(x)) "
+                              "+ torch.where(y != -1, x, torch.zeros_like(x)))")),
 }
 
 
 def candidate_for(name: str) -> tuple[str, str] | None:
-    return CANDIDATES.get(name.rsplit(".", 1)[-1])
+    """A qualified key wins over a short one (torch.linalg.vander is not torch.vander)."""
+    if name in CANDIDATES:
+        return CANDIDATES[name]
+    short = name.rsplit(".", 1)[-1]
+    if name.startswith("torch.linalg.") and f"torch.{short}" in CANDIDATES:
+        return None
+    return CANDIDATES.get(short)

@@ -321,6 +321,8 @@ _KNOWN_CAUSES = [
      "the linalg lowering emits a custom call the converter cannot take"),
     (r"DataDependentOutputException|DynamicOutputShapeException|PendingUnbackedSymbol|GuardOnDataDependent",
      "data-dependent value or output size"),
+    (r"not supported by the native TFLite runtime",
+     "becomes ops the builtin LiteRT runtime lacks (only TF Select could run them)"),
     (r"Failed to export flatbuffer", "the converted model cannot be written as a flatbuffer"),
     (r"MLIRError: Verification failed", "the lowered MLIR fails verification"),
 ]

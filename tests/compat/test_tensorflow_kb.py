@@ -36,7 +36,7 @@ ENTRY_SCHEMA = {
     "properties": {
         "framework": {"const": "tensorflow"},
         "name": {"type": "string", "pattern": r"^(tf|keras)\.[\w.]+$"},
-        "kind": {"enum": ["function", "layer"]},
+        "kind": {"enum": ["function", "method", "layer"]},
         "aliases": {"type": "array", "items": {"type": "string"}},
         "params": {"type": "array", "items": {"type": "string"}},
         "status": {"enum": list(compat.TF_STATUSES)},

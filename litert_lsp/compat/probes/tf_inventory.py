@@ -16,7 +16,7 @@ import sys
 from typing import Any
 
 # Namespaces probed, most specific first: the first one that exports an object names it.
-NAMESPACES = ("math", "linalg", "signal", "image", "strings", "nn", "")
+NAMESPACES = ("math", "linalg", "signal", "image", "strings", "nn", "random", "ragged", "")
 
 # Public callables that are not ops a model calls (tracing machinery, I/O, debugging, Python
 # escapes handled by dedicated analyzer rules). Calling them with probe tensors is pointless
@@ -31,8 +31,19 @@ NOT_OPS = frozenset({
     "assert_rank", "debugging", "make_ndarray", "make_tensor_proto", "group", "tuple",
     "autograph", "py_func", "no_op", "timestamp", "as_dtype", "check_pinned", "import_graph_def",
     "type_spec_from_value", "variable_creator_scope", "nondifferentiable_batch_function",
-    "broadcast_static_shape",
+    "broadcast_static_shape", "set_seed", "get_global_generator", "set_global_generator", "create_rng_state",
 })
+
+# What a model does with a `tf.RaggedTensor`: its constructors (classmethods) and the methods
+# that move between ragged and dense. Pure accessors of Python-side structure (`to_list`,
+# `numpy`, `get_shape`) are not graph ops.
+RAGGED_METHODS = (
+    "from_row_lengths", "from_row_splits", "from_row_starts", "from_row_limits", "from_value_rowids",
+    "from_uniform_row_length", "from_nested_row_lengths", "from_nested_row_splits", "from_nested_value_rowids",
+    "from_tensor", "from_sparse", "to_tensor", "to_sparse", "merge_dims", "bounding_shape", "row_lengths",
+    "nested_row_lengths", "value_rowids", "row_starts", "row_limits", "nrows", "with_values",
+    "with_flat_values", "with_row_splits_dtype",
+)
 
 
 def function_table() -> list[dict[str, Any]]:
@@ -90,8 +101,24 @@ def layer_table() -> list[dict[str, Any]]:
     return table
 
 
+def method_table() -> list[dict[str, Any]]:
+    """[{name, aliases, kind: "method", params}] for the `tf.RaggedTensor` methods a model uses."""
+    import tensorflow as tf
+
+    table = []
+    for attr in RAGGED_METHODS:
+        obj = getattr(tf.RaggedTensor, attr, None)
+        if obj is None:
+            continue
+        params = _params(obj)
+        if params and params[0] in ("self", "cls"):
+            params = params[1:]  # the analyzer sees `tf.RaggedTensor.from_x(a, b)` or `rt.to_tensor(a)`
+        table.append({"name": f"tf.RaggedTensor.{attr}", "aliases": [], "kind": "method", "params": params})
+    return table
+
+
 def inventory() -> list[dict[str, Any]]:
-    return function_table() + layer_table()
+    return function_table() + method_table() + layer_table()
 
 
 def resolve(name: str) -> Any:

@@ -98,6 +98,13 @@ def make_value(spec: T, rng: np.random.Generator) -> np.ndarray:
             values = np.sort(values, axis=-1)
             values[..., 0] = 0
         return values.astype(spec.dtype)
+    if fill.startswith(("lengths:", "splits:")):
+        # Row partitions of a ragged tensor over N values: lengths sum to N, splits run 0..N.
+        total = int(fill.split(":")[1])
+        rows = shape[0] if fill.startswith("lengths") else shape[0] - 1
+        cuts = np.sort(rng.integers(0, total + 1, size=rows - 1))
+        splits = np.concatenate([[0], cuts, [total]])
+        return (np.diff(splits) if fill.startswith("lengths") else splits).astype(spec.dtype)
     if fill == "int":
         return rng.integers(1, 6, size=shape).astype(spec.dtype)
     if fill == "codepoint":
@@ -290,6 +297,7 @@ def _layer_call(keras: Any, name: str, recipe: L) -> tuple[Any, list[np.ndarray]
     else:
         eager = layer(tensors[0], training=False, **recipe.call_kwargs)
     expected = [np.asarray(t) for t in _outputs(eager)]
+    _reset_state(layer)
     inputs = [keras.Input(shape=s.shape[1:], batch_size=s.shape[0], dtype=s.dtype, name=f"in{i}")
               for i, s in enumerate(recipe.inputs)]
     if recipe.as_list:
@@ -300,6 +308,15 @@ def _layer_call(keras: Any, name: str, recipe: L) -> tuple[Any, list[np.ndarray]
         symbolic = layer(inputs[0], **recipe.call_kwargs)
     model = keras.Model(inputs, symbolic)
     return model, values, expected
+
+
+def _reset_state(layer: Any) -> None:
+    """A stateful RNN keeps the state its eager call ended with, and the converter freezes that
+    state into the model; start the converted model from the zero state the eager call had."""
+    if getattr(layer, "stateful", False):
+        reset = getattr(layer, "reset_state", None) or getattr(layer, "reset_states", None)
+        if reset is not None:
+            reset()
 
 
 def _layer_accepts(keras: Any, name: str, recipe: L) -> bool:
@@ -317,7 +334,7 @@ def _probe_layer(name: str) -> list[dict[str, Any]]:
     results = []
     for recipe in _layer_variants(name):
         record: dict[str, Any] = {"label": recipe.label, "args": [s.describe() for s in recipe.inputs],
-                                  "kwargs": {}, "rank": len(recipe.inputs[0].shape),
+                                  "kwargs": _literal_options(recipe), "rank": len(recipe.inputs[0].shape),
                                   "dtype": recipe.inputs[0].dtype}
         try:
             model, values, expected = _layer_call(keras, name, recipe)
@@ -332,6 +349,13 @@ def _probe_layer(name: str) -> list[dict[str, Any]]:
                                          random=not _same(expected, again)))
         results.append(record)
     return results
+
+
+def _literal_options(recipe: L) -> dict[str, Any]:
+    """The constructor keywords this build varies, as JSON literals (tuples become lists)."""
+    options = getattr(recipe.make, "options", None) or {}
+    return {k: list(w) if isinstance(w, tuple) else w for k, w in options.items()
+            if isinstance(w, (int, float, str, bool, type(None), list, tuple))}
 
 
 def _keras_converter(model: Any, flex: bool) -> Any:

@@ -53,12 +53,21 @@ class V:
     def describe(self) -> str:
         if self.label:
             return self.label
-        parts = [a.describe() if isinstance(a, T) else repr(a) for a in self.args]
-        parts += [f"{k}={v.describe() if isinstance(v, T) else repr(v)}" for k, v in self.kwargs.items()]
+        parts = [_show(a) for a in self.args]
+        parts += [f"{k}={_show(v)}" for k, v in self.kwargs.items()]
         return ", ".join(parts)
 
     def literal_kwargs(self) -> dict[str, Any]:
         return {k: v for k, v in self.kwargs.items() if not isinstance(v, T) and _jsonable(v)}
+
+
+def _show(value: Any) -> str:
+    """A probe argument in words: tensors by dtype and shape, lists of them item by item."""
+    if isinstance(value, T):
+        return value.describe()
+    if isinstance(value, list):
+        return "[" + ", ".join(_show(item) for item in value) + "]"
+    return repr(value)
 
 
 def v(*args: Any, **kwargs: Any) -> V:
@@ -158,7 +167,99 @@ def _constant(op: Any, x: Any) -> Any:
     return x + op([0.5, 1.5, 2.5, 3.5])
 
 
+def _noise(*extra: Any, **keywords: Any) -> Callable[..., Any]:
+    """A random op called with a shape taken from the input, as models draw noise like x."""
+    def call(op: Any, x: Any) -> Any:
+        import tensorflow as tf
+
+        return op(tf.shape(x), *extra, **keywords)
+
+    return call
+
+
+def _on_ragged(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Calls `method(op, rt)` on a ragged tensor built from (values, row lengths) inputs."""
+    def call(op: Any, values: Any, lengths: Any) -> Any:
+        import tensorflow as tf
+
+        return method(op, tf.RaggedTensor.from_row_lengths(values, lengths))
+
+    return call
+
+
+# Ragged inputs: 6 rows of 4 values split into 3 ragged rows (lengths sum to 6).
+RV = T((6, 4))
+LENGTHS = T((3,), "int64", "lengths:6")
+SPLITS = T((4,), "int64", "splits:6")
+ROWIDS = T((6,), "int64", "sorted_index:3")
+_RAGGED = "rt = tf.RaggedTensor.from_row_lengths(values, lengths)"
+
+
+def _rag(method: Callable[..., Any], label: str) -> V:
+    return vc(_on_ragged(method), RV, LENGTHS, label=f"{_RAGGED}; {label}")
+
+
 FUNCTIONS: dict[str, list[V]] = {
+    # random ops (their outputs are not compared; whether they convert and run is measured)
+    "tf.random.uniform": [vc(_noise(), F, label="shape=tf.shape(x)"),
+                          vc(_noise(maxval=10, dtype="int32"), F, label="shape=tf.shape(x), maxval=10, int32")],
+    "tf.random.normal": [vc(_noise(), F, label="shape=tf.shape(x)")],
+    "tf.random.truncated_normal": [vc(_noise(), F, label="shape=tf.shape(x)")],
+    "tf.random.gamma": [vc(_noise(2.0), F, label="shape=tf.shape(x), alpha=2.0")],
+    "tf.random.poisson": [vc(_noise(3.0), F, label="shape=tf.shape(x), lam=3.0")],
+    "tf.random.categorical": [v(T((2, 5)), 3)],
+    "tf.random.shuffle": [v(F)],
+    "tf.random.stateless_uniform": [vc(_noise([1, 2]), F, label="shape=tf.shape(x), seed=[1, 2]")],
+    "tf.random.stateless_normal": [vc(_noise([1, 2]), F, label="shape=tf.shape(x), seed=[1, 2]")],
+    "tf.random.stateless_truncated_normal": [vc(_noise([1, 2]), F, label="shape=tf.shape(x), seed=[1, 2]")],
+    "tf.random.stateless_gamma": [vc(_noise([1, 2], 2.0), F, label="shape=tf.shape(x), seed=[1, 2], alpha=2.0")],
+    "tf.random.stateless_poisson": [vc(_noise([1, 2], 3.0), F, label="shape=tf.shape(x), seed=[1, 2], lam=3.0")],
+    "tf.random.stateless_binomial": [vc(_noise([1, 2], 5.0, 0.5), F, label="shape=tf.shape(x), seed, 5, 0.5")],
+    "tf.random.stateless_parameterized_truncated_normal": [vc(_noise([1, 2]), F, label="shape=tf.shape(x), seed")],
+    "tf.random.stateless_categorical": [v(T((2, 5)), 3, [1, 2])],
+    "tf.random.fold_in": [v(T((2,), "int64", "int"), 3)],
+    "tf.random.split": [v(T((2,), "int64", "int"), 2)],
+    # ragged tensors: built from dense inputs inside the model, as a model gets them
+    "tf.RaggedTensor.from_row_lengths": [v(RV, LENGTHS), v(RV, LENGTHS, validate=False)],
+    "tf.RaggedTensor.from_row_splits": [v(RV, SPLITS), v(RV, SPLITS, validate=False)],
+    "tf.RaggedTensor.from_row_starts": [vc(lambda op, x, s: op(x, s[:-1]), RV, SPLITS, label="row_starts")],
+    "tf.RaggedTensor.from_row_limits": [vc(lambda op, x, s: op(x, s[1:]), RV, SPLITS, label="row_limits")],
+    "tf.RaggedTensor.from_value_rowids": [v(RV, ROWIDS), v(RV, ROWIDS, 3)],
+    "tf.RaggedTensor.from_uniform_row_length": [v(RV, 2)],
+    "tf.RaggedTensor.from_nested_row_lengths": [v(RV, [T((2,), "int64", "lengths:3"), LENGTHS])],
+    "tf.RaggedTensor.from_nested_row_splits": [v(RV, [T((3,), "int64", "splits:3"), SPLITS])],
+    "tf.RaggedTensor.from_nested_value_rowids": [v(RV, [T((3,), "int64", "sorted_index:2"), ROWIDS])],
+    "tf.RaggedTensor.from_tensor": [v(F2), v(F2, lengths=T((3,), "int64", "index:5")), v(F2, padding=0.5)],
+    "tf.RaggedTensor.from_sparse": [vc(lambda op, x: op(__import__("tensorflow").sparse.from_dense(x)), F2,
+                                       label="tf.sparse.from_dense(x)")],
+    "tf.RaggedTensor.to_tensor": [_rag(lambda op, rt: op(rt), "rt.to_tensor()"),
+                                  _rag(lambda op, rt: op(rt, default_value=-1.0), "rt.to_tensor(default_value=-1.0)"),
+                                  _rag(lambda op, rt: op(rt, shape=[3, 5, 4]), "rt.to_tensor(shape=[3, 5, 4])")],
+    "tf.RaggedTensor.to_sparse": [_rag(lambda op, rt: op(rt), "rt.to_sparse()")],
+    "tf.RaggedTensor.merge_dims": [_rag(lambda op, rt: op(rt, 0, 1), "rt.merge_dims(0, 1)")],
+    "tf.RaggedTensor.bounding_shape": [_rag(lambda op, rt: op(rt), "rt.bounding_shape()")],
+    "tf.RaggedTensor.row_lengths": [_rag(lambda op, rt: op(rt), "rt.row_lengths()")],
+    "tf.RaggedTensor.nested_row_lengths": [_rag(lambda op, rt: op(rt), "rt.nested_row_lengths()")],
+    "tf.RaggedTensor.value_rowids": [_rag(lambda op, rt: op(rt), "rt.value_rowids()")],
+    "tf.RaggedTensor.row_starts": [_rag(lambda op, rt: op(rt), "rt.row_starts()")],
+    "tf.RaggedTensor.row_limits": [_rag(lambda op, rt: op(rt), "rt.row_limits()")],
+    "tf.RaggedTensor.nrows": [_rag(lambda op, rt: op(rt), "rt.nrows()")],
+    "tf.RaggedTensor.with_values": [_rag(lambda op, rt: op(rt, rt.values * 2.0), "rt.with_values(rt.values * 2)")],
+    "tf.RaggedTensor.with_flat_values": [_rag(lambda op, rt: op(rt, rt.flat_values * 2.0),
+                                              "rt.with_flat_values(rt.flat_values * 2)")],
+    "tf.RaggedTensor.with_row_splits_dtype": [_rag(lambda op, rt: op(rt, "int32"), "rt.with_row_splits_dtype(int32)")],
+    "tf.ragged.constant": [vc(lambda op, x: op([[0.5, 1.5], [2.5]]).to_tensor() * x, T((2, 2)),
+                              label="tf.ragged.constant([[0.5, 1.5], [2.5]]).to_tensor() * x")],
+    "tf.ragged.range": [v(T((3,), "int32", "index:2"), T((3,), "int32", "int"))],
+    "tf.ragged.boolean_mask": [v(F2, T((3, 4), "bool", "bool"))],
+    "tf.ragged.stack": [_rag(lambda op, rt: op([rt, rt], axis=0), "tf.ragged.stack([rt, rt], axis=0)")],
+    "tf.ragged.map_flat_values": [_rag(lambda op, rt: op(lambda t: t * 2.0 + 1.0, rt),
+                                       "tf.ragged.map_flat_values(lambda t: t * 2 + 1, rt)")],
+    "tf.ragged.cross": [v([T((2, 2), "int64", "int"), T((2, 3), "int64", "int")])],
+    "tf.ragged.cross_hashed": [v([T((2, 2), "int64", "int"), T((2, 3), "int64", "int")], 10)],
+    "tf.ragged.row_splits_to_segment_ids": [v(SPLITS)],
+    "tf.ragged.segment_ids_to_row_splits": [v(ROWIDS)],
+    "tf.ragged.stack_dynamic_partitions": [v(T((6,)), T((6,), "int32", "index:3"), 3)],
     # tensor construction and layout
     "tf.reshape": [v(F, [6, 4]), v(F, [-1])],
     "tf.transpose": [v(F, [0, 2, 1]), v(I, [2, 1, 0])],
@@ -533,6 +634,9 @@ def _sig(name: str, *args: Any, **kwargs: Any) -> Callable[[Any], Any]:
         return getattr(keras.layers, name)(*args, **kwargs)
 
     make.__qualname__ = f"{name}({', '.join([*map(repr, args), *(f'{k}={w!r}' for k, w in kwargs.items())])})"
+    # The literal keyword arguments are recorded in the variant, so the analyzer can match a
+    # user's `Resizing(..., interpolation="area")` to the verdict measured for that option.
+    make.options = dict(kwargs)  # type: ignore[attr-defined]
     return make
 
 
@@ -664,3 +768,142 @@ LAYER_CTORS: list[tuple[tuple[Any, ...], dict[str, Any]]] = [((), {}), ((4,), {}
                                                               ((0.5,), {}), ((1,), {})]
 LAYER_INPUTS: list[tuple[tuple[T, ...], bool]] = [((IMG3,), False), ((SEQ3,), False), ((V2,), False),
                                                   ((VOL,), False), ((V2, V2), True), ((IMG3, IMG3), True)]
+
+
+# ---- Keras layer options ----------------------------------------------------------------------
+# Constructor options that plausibly change whether a layer converts. Each layer gets its plain
+# build first (the entry's verdict), then one build per option with everything else unchanged,
+# so each variant's verdict belongs to its option alone. An option is a dict of keywords, or
+# (positional args, keywords) or (args, keywords, inputs) when it needs other sizes to be legal.
+Option = dict[str, Any] | tuple[Any, ...]
+
+_IMAGE_METHODS = ("bilinear", "nearest", "bicubic", "area", "lanczos3", "lanczos5", "gaussian", "mitchellcubic")
+_RNN_OPTIONS: list[Option] = [{"return_sequences": True}, {"return_state": True}, {"stateful": True},
+                              {"go_backwards": True}, {"unroll": True}, {"use_bias": False},
+                              {"activation": "relu"}]
+_CONV_OPTIONS: list[Option] = [{"padding": "same"}, {"strides": 2}, {"dilation_rate": 2}]
+_SEPARABLE_OPTIONS: list[Option] = [*_CONV_OPTIONS, {"depth_multiplier": 2}]
+_POOL_OPTIONS: list[Option] = [{"padding": "same"}, {"strides": 1}]
+_ACTIVATIONS = ("gelu", "silu", "selu", "elu", "softplus", "softsign", "hard_sigmoid", "hard_silu", "mish",
+                "log_softmax", "relu6", "leaky_relu", "tanh", "sigmoid", "softmax", "exponential", "celu",
+                "sparse_plus", "squareplus", "soft_shrink", "hard_shrink", "tanh_shrink", "hard_tanh",
+                "log_sigmoid", "sparsemax", "glu")
+IMG4 = T((2, 4, 4, 4))
+CONV1D_SEQ = T((2, 3, 8, 2))
+CONV2D_SEQ = T((1, 3, 6, 6, 2))
+CONV3D_SEQ = T((1, 2, 4, 4, 4, 2))
+
+# name -> (plain positional args, inputs, options, inputs are a list)
+LAYER_OPTIONS: dict[str, tuple[tuple[Any, ...], tuple[T, ...], list[Option], bool]] = {
+    "keras.layers.Resizing": ((6, 4), (IMG3,), [{"interpolation": m} for m in _IMAGE_METHODS[1:]]
+                              + [{"crop_to_aspect_ratio": True}, {"pad_to_aspect_ratio": True},
+                                 {"antialias": True}], False),
+    "keras.layers.UpSampling2D": ((2,), (IMG3,), [{"interpolation": m} for m in _IMAGE_METHODS], False),
+    "keras.layers.Conv1D": ((4, 3), (SEQ3,), [*_CONV_OPTIONS, {"padding": "causal"},
+                                             ((6, 3), {"groups": 3})], False),
+    "keras.layers.Conv2D": ((4, 3), (IMG3,), [*_CONV_OPTIONS, ((6, 3), {"groups": 3})], False),
+    "keras.layers.Conv3D": ((4, 2), (VOL,), [*_CONV_OPTIONS, {"groups": 2}], False),
+    "keras.layers.Conv1DTranspose": ((4, 3), (SEQ3,), _CONV_OPTIONS, False),
+    "keras.layers.Conv2DTranspose": ((4, 3), (IMG3,), _CONV_OPTIONS, False),
+    "keras.layers.Conv3DTranspose": ((4, 2), (VOL,), _CONV_OPTIONS, False),
+    "keras.layers.DepthwiseConv1D": ((3,), (SEQ3,), _SEPARABLE_OPTIONS, False),
+    "keras.layers.DepthwiseConv2D": ((3,), (IMG3,), _SEPARABLE_OPTIONS, False),
+    "keras.layers.SeparableConv1D": ((4, 3), (SEQ3,), _SEPARABLE_OPTIONS, False),
+    "keras.layers.SeparableConv2D": ((4, 3), (IMG3,), _SEPARABLE_OPTIONS, False),
+    "keras.layers.LSTM": ((4,), (SEQ3,), _RNN_OPTIONS, False),
+    "keras.layers.GRU": ((4,), (SEQ3,), [*_RNN_OPTIONS, {"reset_after": False}], False),
+    "keras.layers.SimpleRNN": ((4,), (SEQ3,), _RNN_OPTIONS, False),
+    "keras.layers.ConvLSTM1D": ((4, 3), (CONV1D_SEQ,), [{"return_sequences": True}, {"padding": "same"},
+                                                       {"go_backwards": True}, {"return_state": True},
+                                                       {"dilation_rate": 2}, {"stateful": True}], False),
+    "keras.layers.ConvLSTM2D": ((4, 3), (CONV2D_SEQ,), [{"return_sequences": True}, {"padding": "same"},
+                                                       {"go_backwards": True}, {"dilation_rate": 2}], False),
+    "keras.layers.ConvLSTM3D": ((2, 2), (CONV3D_SEQ,), [{"return_sequences": True}, {"padding": "same"}], False),
+    "keras.layers.MaxPooling1D": ((2,), (SEQ3,), _POOL_OPTIONS, False),
+    "keras.layers.MaxPooling2D": ((2,), (IMG3,), _POOL_OPTIONS, False),
+    "keras.layers.MaxPooling3D": ((2,), (VOL,), _POOL_OPTIONS, False),
+    "keras.layers.AveragePooling1D": ((2,), (SEQ3,), _POOL_OPTIONS, False),
+    "keras.layers.AveragePooling2D": ((2,), (IMG3,), _POOL_OPTIONS, False),
+    "keras.layers.AveragePooling3D": ((2,), (VOL,), _POOL_OPTIONS, False),
+    "keras.layers.GlobalAveragePooling1D": ((), (SEQ3,), [{"keepdims": True}], False),
+    "keras.layers.GlobalAveragePooling2D": ((), (IMG3,), [{"keepdims": True}], False),
+    "keras.layers.GlobalAveragePooling3D": ((), (VOL,), [{"keepdims": True}], False),
+    "keras.layers.GlobalMaxPooling1D": ((), (SEQ3,), [{"keepdims": True}], False),
+    "keras.layers.GlobalMaxPooling2D": ((), (IMG3,), [{"keepdims": True}], False),
+    "keras.layers.GlobalMaxPooling3D": ((), (VOL,), [{"keepdims": True}], False),
+    "keras.layers.BatchNormalization": ((), (IMG3,), [((), {"axis": 1}, (SEQ3,)), {"center": False},
+                                                      {"scale": False}, {"renorm": True}], False),
+    "keras.layers.LayerNormalization": ((), (SEQ3,), [{"axis": [1, 2]}, {"rms_scaling": True}, {"center": False},
+                                                      {"scale": False}], False),
+    "keras.layers.GroupNormalization": ((2,), (IMG4,), [{"center": False}, {"scale": False},
+                                                         ((), {"groups": -1})], False),
+    "keras.layers.UnitNormalization": ((), (IMG3,), [{"axis": [1, 2]}], False),
+    "keras.layers.Attention": ((), (SEQ3, SEQ3), [{"use_scale": True}, {"score_mode": "concat"}], True),
+    "keras.layers.AdditiveAttention": ((), (SEQ3, SEQ3), [{"use_scale": False}], True),
+    "keras.layers.MultiHeadAttention": ((2, 4), (SEQ3, SEQ3), [{"attention_axes": [1]}, {"use_bias": False},
+                                                               {"value_dim": 3}, {"output_shape": 5}], False),
+    "keras.layers.Activation": ((), (V2,), [{"activation": a} for a in _ACTIVATIONS], False),
+    "keras.layers.ReLU": ((), (IMG3,), [{"max_value": 6.0}, {"negative_slope": 0.1}, {"threshold": 0.5}], False),
+    "keras.layers.Softmax": ((), (IMG3,), [{"axis": 1}], False),
+    "keras.layers.Dot": ((), (V2, V2), [{"normalize": True}], True),
+    "keras.layers.CategoryEncoding": ((10,), (T((2,), "int32", "index:10"),),
+                                      [((10,), {"output_mode": "one_hot"}),
+                                       ((10,), {"output_mode": "multi_hot"}, (T((2, 3), "int32", "index:10"),)),
+                                       ((10,), {"output_mode": "count"}, (T((2, 3), "int32", "index:10"),))],
+                                      False),
+    "keras.layers.MelSpectrogram": ((), (T((2, 256)),), [{"power_to_db": False}], False),
+    "keras.layers.STFTSpectrogram": ((), (T((2, 128, 1)),), [{"mode": m} for m in ("real", "imag", "angle", "log")],
+                                     False),
+    "keras.layers.Bidirectional": ((), (SEQ3,), [{"merge_mode": m} for m in ("sum", "mul", "ave", None)], False),
+}
+# Keyword arguments every build of a layer needs (they are not options, so not recorded).
+_REQUIRED: dict[str, dict[str, Any]] = {
+    "keras.layers.Activation": {"activation": "relu"},
+    "keras.layers.Dot": {"axes": 1},
+    "keras.layers.MelSpectrogram": {"fft_length": 64, "sequence_stride": 16, "num_mel_bins": 8},
+    "keras.layers.STFTSpectrogram": {"frame_length": 32, "frame_step": 16},
+}
+
+
+def _build(name: str, args: tuple[Any, ...], required: dict[str, Any], options: dict[str, Any]) -> Callable[[Any], Any]:
+    """A factory for keras.layers.<name>(*args, **required, **options) that records only `options`."""
+    short = name.rsplit(".", 1)[1]
+    if short == "Bidirectional":
+        def make(keras: Any) -> Any:
+            inner = keras.layers.LSTM(4, return_sequences=True)
+            return keras.layers.Bidirectional(inner, **options)
+    else:
+        def make(keras: Any) -> Any:
+            return getattr(keras.layers, short)(*args, **required, **options)
+
+    make.options = dict(options)  # type: ignore[attr-defined]
+    return make
+
+
+def _option_label(short: str, args: tuple[Any, ...], options: dict[str, Any], inputs: tuple[T, ...]) -> str:
+    words = [*map(repr, args), *(f"{k}={w!r}" for k, w in options.items())]
+    if short == "Activation" and not options:
+        words = ["'relu'"]
+    if short == "Bidirectional":
+        words = ["LSTM(4, return_sequences=True)", *words[len(args):]]
+    return f"{short}({', '.join(words)}) on {' + '.join(s.describe() for s in inputs)}"
+
+
+def _option_recipes(name: str) -> list[L]:
+    args, inputs, options, as_list = LAYER_OPTIONS[name]
+    required = _REQUIRED.get(name, {})
+    short = name.rsplit(".", 1)[1]
+    recipes = [L(_build(name, args, required, {}), inputs, _option_label(short, args, {}, inputs), as_list)]
+    for option in options:
+        if isinstance(option, dict):
+            option_args, keywords, option_inputs = args, option, inputs
+        else:
+            option_args, keywords = option[0], option[1]
+            option_inputs = option[2] if len(option) > 2 else inputs
+        needed = {k: w for k, w in required.items() if k not in keywords}
+        recipes.append(L(_build(name, option_args, needed, keywords), option_inputs,
+                         _option_label(short, option_args, keywords, option_inputs), as_list))
+    return recipes
+
+
+LAYERS.update({name: _option_recipes(name) for name in LAYER_OPTIONS})

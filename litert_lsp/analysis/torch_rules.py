@@ -130,8 +130,13 @@ class _Walker:
         params = list(zip(positional, defaults)) + list(zip(arguments.kwonlyargs, arguments.kw_defaults))
         if self.class_name is not None and positional and not _is_static(function):
             params = params[1:]
-        for arg, default in params:
-            self.env[arg.arg] = self._param_kind(arg, default, root, tensor_params)
+        for index, (arg, default) in enumerate(params):
+            kind = self._param_kind(arg, default, root, tensor_params)
+            if root and index == 0 and kind == MAYBE and default is None and arg.annotation is None:
+                # forward(self, x): the first input of a model is its input tensor, so
+                # `if x > 0:` is a tensor test; later bare inputs may be flags.
+                kind = TENSOR
+            self.env[arg.arg] = kind
         if arguments.vararg is not None and (root or "*" in tensor_params):
             self.env[arguments.vararg.arg] = SEQ
         self.statements(function.body)

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from litert_lsp.analysis.findings import Finding
 from litert_lsp.analysis.names import ImportTable
 from litert_lsp.analysis.tf_ops import PY_FUNCTIONS, make, op_findings
+from litert_lsp.analysis.tf_ragged import ragged_method, ragged_names
 from litert_lsp.analysis.tf_scope import (
     BUILDER,
     NESTED,
@@ -103,6 +104,7 @@ class ScopeChecker:
                                    callee=lambda call, values: returns_tensor(index, context.scope, call, values),
                                    symbolic=context.kind == BUILDER)
         self.result = ScopeResult()
+        self.ragged = ragged_names(walk_own(body_of(context.scope)), self.imports)
 
     def run(self) -> ScopeResult:
         body = body_of(self.context.scope)
@@ -133,6 +135,9 @@ class ScopeChecker:
             if name not in PY_FUNCTIONS:  # their callbacks run in Python at run time, untraced
                 self._function_arguments(call)
             return
+        method = ragged_method(call, self.ragged) if kind != SETUP else None
+        if method is not None:
+            self.result.findings.extend(op_findings(call, method))
         if kind == TRACED:
             self._value_call(call, None)
         if kind != SETUP:

@@ -143,7 +143,8 @@ def op_findings(call: ast.Call, name: str, autocheck_gpu: bool = True) -> list[F
         options = ", ".join(_source_option(n) for n in nodes)
         findings.extend(_status_findings(chosen["status"], name, entry, nodes[0] if nodes else call.func,
                                          layer, family, chosen, options))
-        if status != "builtin":
+        if status != "builtin" and chosen["status"] != "builtin":
+            # An option measured to convert (CategoryEncoding(output_mode="one_hot")) clears the entry's verdict.
             findings.extend(_status_findings(status, name, entry, call.func, layer, family, None, None))
         return findings
     findings.extend(_status_findings(status, name, entry, call.func, layer, family, None, None))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import textwrap
 
 import pytest
@@ -122,7 +123,9 @@ async def test_rewrite_quick_fix_when_the_knowledge_base_has_one(tmp_path):
         pytest.skip("no verified rewrite in the knowledge base yet (render_rewrite is unit-tested)")
     entry = rewritable[0]
     function = entry.name.split(".", 1)[1]
-    slots = sum(1 for s in ("x", "y", "z") if s in entry.rewrite["code"])
+    # Operand slots are the template's *names* x, y, z (not letters: `zeros_like` has a z).
+    names = {n.id for n in ast.walk(ast.parse(entry.rewrite["code"], mode="eval")) if isinstance(n, ast.Name)}
+    slots = sum(1 for s in ("x", "y", "z") if s in names)
     args = ", ".join(["a", "b", "c"][:slots])
     source = f"import torch\nfrom torch import nn\n\n\nclass Net(nn.Module):\n    def forward(self, a, b, c):\n" \
              f"        return torch.{function}({args})\n"

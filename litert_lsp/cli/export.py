@@ -16,7 +16,14 @@ from pathlib import Path
 from litert_lsp.config import find_project_root, load_settings
 from litert_lsp.export.client import WorkerClient
 from litert_lsp.export.job import ExportResult
-from litert_lsp.models.plan import PlanError, parse_shapes, plan_export
+from litert_lsp.models.plan import (
+    DTYPES,
+    PlanError,
+    parse_dtypes,
+    parse_names,
+    parse_shapes,
+    plan_export,
+)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -27,6 +34,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--checkpoint", metavar="PATH", help="weights to restore into the model")
     parser.add_argument("--input-shape", metavar="SHAPE",
                         help="example input shape, e.g. 1,3,224,224 (several inputs: 1,16;1,16)")
+    parser.add_argument("--input-dtype", metavar="DTYPE",
+                        help=f"dtype of the example inputs, one or one per --input-shape: {', '.join(DTYPES)}")
+    parser.add_argument("--signature", metavar="KEY",
+                        help="SavedModel: the signature to convert (default: serving_default or the only one)")
+    parser.add_argument("--input-names", metavar="NAMES",
+                        help="TF1 .ckpt.meta: placeholders to take as inputs, e.g. x or x,labels")
+    parser.add_argument("--output-names", metavar="NAMES",
+                        help="TF1 .ckpt.meta: tensors to take as outputs, e.g. logits")
     parser.add_argument("--output", "-o", metavar="PATH", help="where to write the .tflite")
     parser.add_argument("--quantize", choices=("int8", "float16"), help="dynamic-range int8 or float16 weights")
     parser.add_argument("--allow-select-tf-ops", action="store_true", default=None,
@@ -54,12 +69,20 @@ def run(args: argparse.Namespace) -> int:
             source, settings, root,
             model=args.model, checkpoint=args.checkpoint,
             input_shapes=parse_shapes(args.input_shape) if args.input_shape else None,
+            input_dtypes=parse_dtypes(args.input_dtype) if args.input_dtype else None,
+            input_names=parse_names(args.input_names) if args.input_names else None,
+            output_names=parse_names(args.output_names) if args.output_names else None,
+            signature=args.signature,
             output=args.output, quantize=args.quantize,
             allow_select_tf_ops=args.allow_select_tf_ops, allow_pickle=args.allow_pickle,
             write_output=not args.check_only,
         )
     except PlanError as error:
         print(f"litert-lsp export: {error}", file=sys.stderr)
+        return 2
+    if args.input_dtype and not choice.request.input_shapes:
+        print("litert-lsp export: --input-dtype gives the dtype of the example inputs: give their shapes with "
+              "--input-shape too", file=sys.stderr)
         return 2
     for note in choice.notes:
         print(f"litert-lsp export: {note}", file=sys.stderr)

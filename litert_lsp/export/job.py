@@ -34,6 +34,7 @@ class ExportRequest:
     constructor_kwargs: dict[str, Any] = field(default_factory=dict)
     input_names: list[str] | None = None  # TF1 graphs: placeholders to use as inputs
     output_names: list[str] | None = None  # TF1 graphs: ops to use as outputs
+    signature: str | None = None  # SavedModel: the signature to convert (else `model`, else the only one)
     workspace: str | None = None
 
     @classmethod

@@ -10,9 +10,9 @@ import statistics
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Sequence
 
 import numpy as np
 from ai_edge_litert.interpreter import Interpreter, OpResolverType
@@ -143,7 +143,7 @@ def profile(
         run(content, inputs, interpreter)
         timings.append((time.perf_counter() - start) * 1000.0)
     timings.sort()
-    p90 = timings[min(len(timings) - 1, int(round(0.9 * (len(timings) - 1))))]
+    p90 = timings[min(len(timings) - 1, round(0.9 * (len(timings) - 1)))]
     return Profile(
         size_bytes=len(content),
         op_histogram=histogram,

@@ -7,6 +7,8 @@ import os
 from pathlib import Path
 
 from litert_lsp.export.job import ExportRequest
+from litert_lsp.export.tf_script import render_tensorflow
+from litert_lsp.export.worker import is_tensorflow
 
 _TEMPLATE = '''\
 """Export {model} to LiteRT (.tflite) and check that the result agrees with PyTorch.
@@ -131,7 +133,10 @@ def script_path(request: ExportRequest) -> Path:
 
 
 def render(request: ExportRequest, target: Path) -> str:
-    """The script text for `request`, with paths relative to the script's folder."""
+    """The script text for `request`, with paths relative to the script's folder (a TensorFlow
+    script for Keras model code; ValueError for a source the script cannot start from)."""
+    if is_tensorflow(request):
+        return render_tensorflow(request, target)
     folder = target.parent
     source = Path(request.source)
     checkpoint = "None"

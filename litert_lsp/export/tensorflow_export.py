@@ -210,6 +210,9 @@ def _pin_shapes(loaded: Any, signature: Any, order: list[str], request: ExportRe
         if not spec.shape.is_compatible_with(wanted):
             raise ExportError("export", f"input {name} has shape {_shape_text(spec.shape)}; "
                               f"{list(wanted.as_list())} does not fit it.")
+        if request.input_dtypes and tf.as_dtype(request.input_dtypes[len(specs)]) != spec.dtype:
+            raise ExportError("export", f"input {name} is declared {spec.dtype.name} in the model; "
+                              f"{request.input_dtypes[len(specs)]} was given (a saved graph's dtypes are fixed).")
         specs.append(tf.TensorSpec(wanted, spec.dtype, name=name))
 
     @tf.function(input_signature=specs)

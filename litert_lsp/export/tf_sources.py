@@ -61,7 +61,7 @@ def prepare(request: ExportRequest, workdir: Path, progress: Progress) -> Prepar
     kind = source_kind(source)
     if kind == "saved_model":
         progress("restore", f"reading SavedModel {source.name}", 20.0)
-        return Prepared(source, choose_signature(source, request.model), kind, user_files=_roots(request, source),
+        return Prepared(source, choose_signature(source, request.signature or request.model), kind, user_files=_roots(request, source),
                         details={"checkpoint": str(source / "variables"), "checkpoint_format": "SavedModel variables"})
     if kind == "keras":
         progress("restore", f"loading {source.name}", 20.0)
@@ -153,7 +153,7 @@ def choose_signature(saved_model: Path, requested: str | None) -> str:
     if not keys:
         raise ExportError("restore", f"{saved_model.name} has no signatures: save it with signatures=... "
                           "(tf.saved_model.save) or model.export().")
-    raise ExportError("restore", f"the SavedModel has several signatures ({', '.join(keys)}); choose one with --model.")
+    raise ExportError("restore", f"the SavedModel has several signatures ({', '.join(keys)}); choose one with --signature.")
 
 
 def _from_keras(

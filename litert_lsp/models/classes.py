@@ -162,3 +162,102 @@ def find_call_sites(root: Path, class_name: str, max_files: int = 2000) -> list[
                 sites.append(CallSite(str(path), node.lineno, args, kwargs))
     sites.sort(key=lambda s: -(len(s.args) + len(s.kwargs)))
     return sites
+
+
+# Keras model bases in the knowledge base's spelling (canonical_name maps tf.keras./tf_keras.).
+_KERAS_MODEL_BASES = frozenset({
+    "keras.Model", "keras.models.Model", "keras.Sequential", "keras.models.Sequential", "keras.Functional",
+})
+_KERAS_MODEL_CALLS = _KERAS_MODEL_BASES | {"keras.models.clone_model", "keras.models.load_model"}
+
+
+def find_keras_models(source: str) -> list[ModelClass]:
+    """keras.Model subclasses and model-building functions of `source`, in source order.
+
+    A builder is a module-level function that returns `keras.Model(...)` / `keras.Sequential(...)`
+    (directly, or through a local name assigned from one) or an instance of a model class of the
+    file. Found statically: the user's code is never imported. [] when it does not parse."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return []
+    imports = ImportTable.from_tree(tree)
+    classes = {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
+    models: dict[str, ast.ClassDef] = {}
+    changed = True
+    while changed:  # subclasses of subclasses, in any order of definition
+        changed = False
+        for name, node in classes.items():
+            if name not in models and any(
+                imports.resolve_canonical(base) in _KERAS_MODEL_BASES
+                or (isinstance(base, ast.Name) and base.id in models) for base in node.bases
+            ):
+                models[name] = node
+                changed = True
+    module_level_example = any(
+        isinstance(node, (ast.FunctionDef, ast.Assign)) and _defines(node, "example_inputs") for node in tree.body
+    )
+    result = [
+        ModelClass(name, node.lineno, node.col_offset, node.end_lineno or node.lineno, _init_parameters(node),
+                   module_level_example or any(_defines(item, "example_inputs") for item in node.body))
+        for name, node in models.items()
+    ]
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and not node.name.startswith("_") and _builds_model(node, imports, models):
+            result.append(ModelClass(node.name, node.lineno, node.col_offset, node.end_lineno or node.lineno,
+                                     _function_parameters(node), module_level_example))
+    names = {m.name for m in result}
+    for model in result:
+        source_node = models.get(model.name)
+        if source_node is None:
+            continue
+        for node in ast.walk(source_node):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in names \
+                    and node.func.id != model.name:
+                other = next(m for m in result if m.name == node.func.id)
+                if model.name not in other.used_by:
+                    other.used_by.append(model.name)
+    result.sort(key=lambda m: m.line)
+    return result
+
+
+def _own_nodes(function: ast.FunctionDef) -> list[ast.AST]:
+    """The function's nodes, without those of nested functions/classes (their returns are not its)."""
+    found: list[ast.AST] = []
+    stack: list[ast.AST] = list(function.body)
+    while stack:
+        node = stack.pop()
+        found.append(node)
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            stack.extend(ast.iter_child_nodes(node))
+    return found
+
+
+def _builds_model(function: ast.FunctionDef, imports: ImportTable, classes: dict[str, ast.ClassDef]) -> bool:
+    def is_model_call(node: ast.AST | None) -> bool:
+        if not isinstance(node, ast.Call):
+            return False
+        if isinstance(node.func, ast.Name) and node.func.id in classes:
+            return True
+        return imports.resolve_canonical(node.func) in _KERAS_MODEL_CALLS
+
+    nodes = _own_nodes(function)
+    assigned = {
+        target.id for node in nodes if isinstance(node, ast.Assign) and is_model_call(node.value)
+        for target in node.targets if isinstance(target, ast.Name)
+    }
+    for node in nodes:
+        if isinstance(node, ast.Return) and (
+            is_model_call(node.value) or (isinstance(node.value, ast.Name) and node.value.id in assigned)
+        ):
+            return True
+    return False
+
+
+def _function_parameters(node: ast.FunctionDef) -> list[Parameter]:
+    args = node.args
+    positional = [*args.posonlyargs, *args.args]
+    defaults: list[Any] = [_MISSING] * (len(positional) - len(args.defaults)) + list(args.defaults)
+    params = [_parameter(a.arg, d) for a, d in zip(positional, defaults)]
+    params += [_parameter(a.arg, d if d is not None else _MISSING) for a, d in zip(args.kwonlyargs, args.kw_defaults)]
+    return params

@@ -16,11 +16,15 @@ from litert_lsp.config import Settings
 from litert_lsp.export.job import ExportRequest
 from litert_lsp.models.checkpoints import classify
 from litert_lsp.models.classes import (
+    ModelClass,
     find_call_sites,
+    find_keras_models,
     find_model_classes,
     top_level_models,
 )
 
+# Input dtypes a user may name (numpy spellings, which TensorFlow and torch both understand here).
+DTYPES = ("float32", "float16", "float64", "bfloat16", "int8", "int16", "int32", "int64", "uint8", "bool")
 SELF_CONTAINED_SUFFIXES = (".pt2", ".pt", ".pth", ".keras", ".h5", ".hdf5", ".meta", ".tar", ".ckpt", ".bin")
 
 
@@ -62,6 +66,28 @@ def parse_shapes(text: str) -> list[list[int]]:
     return shapes
 
 
+def parse_dtypes(text: str) -> list[str]:
+    """`int32` or `int32,float32` (one per input, in --input-shape order)."""
+    dtypes = [d for d in text.replace(" ", "").replace(";", ",").split(",") if d]
+    unknown = [d for d in dtypes if d not in DTYPES]
+    if not dtypes or unknown:
+        raise PlanError(f"input dtype {', '.join(unknown) or repr(text)} is not one of {', '.join(DTYPES)}")
+    return dtypes
+
+
+def parse_names(text: str) -> list[str]:
+    """`x,labels` -> ["x", "labels"] (TF1 tensor or op names; `name:0` is kept as written)."""
+    names = [n for n in text.replace(" ", "").split(",") if n]
+    if not names:
+        raise PlanError("empty name list: give tensor names like x,labels")
+    return names
+
+
+def checkpoint_exists(path: Path) -> bool:
+    """A file or folder, or a TF2 checkpoint prefix (`ckpt/ckpt-3` has `ckpt-3.index` beside it)."""
+    return path.exists() or Path(f"{path}.index").is_file()
+
+
 def plan_export(
     source: Path,
     settings: Settings,
@@ -75,6 +101,10 @@ def plan_export(
     allow_select_tf_ops: bool | None = None,
     allow_pickle: bool | None = None,
     write_output: bool = True,
+    input_dtypes: list[str] | None = None,
+    input_names: list[str] | None = None,
+    output_names: list[str] | None = None,
+    signature: str | None = None,
 ) -> Choice:
     source = source.resolve()
     if not source.exists():
@@ -94,9 +124,14 @@ def plan_export(
         atol=export.atol,
         rtol=export.rtol,
         workspace=str(workspace),
+        input_dtypes=input_dtypes,
+        input_names=input_names,
+        output_names=output_names,
+        signature=signature,
     )
-    if request.checkpoint and not Path(request.checkpoint).exists():
+    if request.checkpoint and not checkpoint_exists(Path(request.checkpoint)):
         raise PlanError(f"the checkpoint {request.checkpoint} does not exist")
+    _check_source_options(source, request)
     if source.suffix == ".py":
         _plan_python(source, settings, workspace, request, notes)
     elif source.is_file() and classify(source) is None and not source.name.endswith(SELF_CONTAINED_SUFFIXES):
@@ -104,10 +139,37 @@ def plan_export(
             f"{source.name} is neither Python model code nor a model file litert-lsp knows "
             "(.pt2, whole-model .pt, SavedModel folder, .keras, .h5, .ckpt.meta)"
         )
+    _check_dtypes(request)
     if write_output:
         stem = request.model or (source.stem if source.is_file() else source.name)
         request.output = str(Path(output).resolve()) if output else str(source.parent / f"{stem}.tflite")
     return Choice(request, notes)
+
+
+def _check_source_options(source: Path, request: ExportRequest) -> None:
+    """Options that only one kind of source understands: refuse them elsewhere rather than
+    silently ignoring them."""
+    if (request.input_names or request.output_names) and not source.name.endswith(".meta"):
+        raise PlanError("--input-names/--output-names choose tensors of a TF1 graph: SOURCE must be a .ckpt.meta file")
+    if request.signature and not (source.is_dir() and classify(source) is not None):
+        raise PlanError("--signature chooses a signature of a SavedModel: SOURCE must be a SavedModel folder "
+                        "(for Python code, name the class or builder with --model)")
+
+
+def _check_dtypes(request: ExportRequest) -> None:
+    """One dtype per example input: the dtypes describe the --input-shape inputs."""
+    dtypes, shapes = request.input_dtypes, request.input_shapes
+    if not dtypes or not shapes:
+        return  # without shapes the inputs come from the model itself, dtypes included
+    if len(dtypes) not in (1, len(shapes)):
+        raise PlanError(f"{len(dtypes)} input dtypes for {len(shapes)} input shapes: give one dtype, or one per shape")
+    request.input_dtypes = list(dtypes) * len(shapes) if len(dtypes) == 1 else list(dtypes)
+
+
+def find_models(text: str) -> list[ModelClass]:
+    """The exportable models of a file: PyTorch classes if it has any, else Keras models
+    (keras.Model subclasses and builder functions)."""
+    return find_model_classes(text) or find_keras_models(text)
 
 
 def _plan_python(source: Path, settings: Settings, workspace: Path, request: ExportRequest, notes: list[str]) -> None:
@@ -115,7 +177,7 @@ def _plan_python(source: Path, settings: Settings, workspace: Path, request: Exp
         text = source.read_text(encoding="utf-8", errors="replace")
     except OSError as error:
         raise PlanError(f"cannot read {source}: {error.strerror or error}") from error
-    classes = find_model_classes(text)
+    classes = find_models(text)
     if request.model is None and classes:
         top = top_level_models(classes)
         if len(top) > 1:
@@ -149,7 +211,7 @@ def _plan_python(source: Path, settings: Settings, workspace: Path, request: Exp
             request.input_shapes = [[int(d) for d in s] for s in shapes]
             notes.append(f"input shape from [tool.litert-lsp.models.{request.model}]")
     dtype = config.get("input_dtype") or config.get("input_dtypes")
-    if dtype:
+    if dtype and not request.input_dtypes:
         request.input_dtypes = [dtype] * len(request.input_shapes or [1]) if isinstance(dtype, str) else list(dtype)
     if request.checkpoint is None and config.get("checkpoint"):
         path = Path(str(config["checkpoint"]))

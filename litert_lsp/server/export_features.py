@@ -29,9 +29,17 @@ from litert_lsp.analysis.findings import Finding, Severity
 from litert_lsp.export.client import STACKS, WorkerClient, probe_stacks
 from litert_lsp.export.job import ExportRequest, ExportResult
 from litert_lsp.export.script import render, script_path
+from litert_lsp.export.worker import (
+    is_tensorflow,  # light: ast and file checks, no framework
+)
 from litert_lsp.models.checkpoints import Checkpoint, find_checkpoints
-from litert_lsp.models.classes import find_model_classes, top_level_models
-from litert_lsp.models.plan import PlanError, plan_export
+from litert_lsp.models.classes import (
+    ModelClass,
+    find_keras_models,
+    find_model_classes,
+    top_level_models,
+)
+from litert_lsp.models.plan import PlanError, find_models, plan_export
 from litert_lsp.server.app import (  # pygls resolves handler type hints
     LitertServer,
     uri_to_path,
@@ -44,6 +52,9 @@ COMMANDS = (EXPORT, CHECK, SCRIPT)
 LENS_CHECKPOINTS = 3  # checkpoints offered per class, nearest first
 CHECKPOINT_CACHE_SECONDS = 10.0
 USABLE_KINDS = ("state_dict", "safetensors")  # what can be restored into a model class
+# What can be restored into a Keras model built by the user's code: TF2 checkpoints and Keras
+# weights files (a whole-model .h5/.keras carries its own graph; it is exported from the CLI).
+TF_USABLE_KINDS = ("tf_checkpoint", "h5")
 
 
 class ExportFeatures:
@@ -117,8 +128,8 @@ class ExportFeatures:
             server.show_error(f"litert-lsp: {error}")
             return {"ok": False, "message": str(error)}
         python = self.python_for(uri)
-        framework = "torch" if not request.source.endswith((".keras", ".h5")) else "tensorflow"
-        if not any(self.stack_for(python).values()):
+        framework = "tensorflow" if is_tensorflow(request) else "torch"
+        if not self.stack_for(python).get(framework):
             message = (f"litert-lsp: {python} cannot import the export stack ({', '.join(STACKS[framework])}); "
                        "install litert-lsp[frameworks] there or set litert.python")
             server.show_error(message)
@@ -207,7 +218,12 @@ class ExportFeatures:
             return {"ok": False, "message": f"{target} exists", "path": str(target)}
         from litert_lsp.export.runtime_text import write_text_atomically
 
-        write_text_atomically(render(request, target), target)
+        try:
+            text = render(request, target)
+        except ValueError as error:
+            self.server.show_error(f"litert-lsp: {error}")
+            return {"ok": False, "message": str(error)}
+        write_text_atomically(text, target)
         self.server.show_info(f"litert-lsp: wrote {target}")
         uri = from_fs_path(str(target))
         if uri:
@@ -223,11 +239,11 @@ class ExportFeatures:
         text = server.document_text(uri)
         if path is None or text is None or path.suffix != ".py":
             return []
-        models = top_level_models(find_model_classes(text))
+        models, framework = self.models_in(server, uri, text)
         if not models:
             return []
         root = server.workspace_root_for(uri) or path.parent
-        checkpoints = [c for c in self.checkpoints_near(path) if c.kind in USABLE_KINDS][:LENS_CHECKPOINTS]
+        checkpoints = [c for c in self.checkpoints_near(path) if _usable(c, framework)][:LENS_CHECKPOINTS]
         lenses = []
         for model in models:
             line = model.line - 1
@@ -235,9 +251,11 @@ class ExportFeatures:
                                 end=types.Position(line=line, character=0))
             lenses.append(_lens(where, f"Export {model.name}", EXPORT, {"uri": uri, "model": model.name}))
             for checkpoint in checkpoints:
-                label = _relative(checkpoint.path, root)
+                # A TF2 checkpoint is named by its prefix (ckpt/ckpt-3), as tf.train names it.
+                target = _prefix(checkpoint.path) if checkpoint.kind == "tf_checkpoint" else checkpoint.path
+                label = _relative(target, root)
                 lenses.append(_lens(where, f"Export {model.name} with {label}", EXPORT,
-                                    {"uri": uri, "model": model.name, "checkpoint": str(checkpoint.path)}))
+                                    {"uri": uri, "model": model.name, "checkpoint": str(target)}))
             lenses.append(_lens(where, "Check conversion", CHECK, {"uri": uri, "model": model.name}))
         return lenses
 
@@ -250,7 +268,7 @@ class ExportFeatures:
             return []
         first, last = params.range.start.line + 1, params.range.end.line + 1
         actions = []
-        for model in top_level_models(find_model_classes(text)):
+        for model in self.models_in(server, uri, text)[0]:
             if model.line > last or model.end_line < first:
                 continue
             arguments = {"uri": uri, "model": model.name}
@@ -265,12 +283,35 @@ class ExportFeatures:
                 ))
         return actions
 
+    def models_in(self, server: LitertServer, uri: str, text: str) -> tuple[list[ModelClass], str]:
+        """The models a lens/action is offered for, and their framework: PyTorch classes, else
+        Keras models (subclasses and builder functions), each only when the configured
+        interpreter can run that framework's export."""
+        models = top_level_models(find_model_classes(text))
+        framework = "torch"
+        if not models:
+            models, framework = top_level_models(find_keras_models(text)), "tensorflow"
+        if not models or not self.stack_for(self.python_for(uri)).get(framework):
+            return [], framework
+        return models, framework
+
     async def shutdown(self) -> None:
         for client in self.clients.values():
             await client.close()
 
 
 # ---- helpers ---------------------------------------------------------------------------------
+
+
+def _usable(checkpoint: Checkpoint, framework: str) -> bool:
+    if framework == "torch":
+        return checkpoint.kind in USABLE_KINDS
+    # Only weights files: a full-model .h5 already holds its own graph.
+    return checkpoint.kind == "tf_checkpoint" or (checkpoint.kind == "h5" and checkpoint.path.name.endswith(".weights.h5"))
+
+
+def _prefix(index: Path) -> Path:
+    return index.with_name(index.name.removesuffix(".index"))
 
 
 def _lens(where: types.Range, title: str, command: str, arguments: dict[str, Any]) -> types.CodeLens:
@@ -315,7 +356,7 @@ def _finding(server: LitertServer, uri: str, line: int, code: str, message: str,
 
 def _class_line(server: LitertServer, uri: str, model: str | None) -> int:
     text = server.document_text(uri) or ""
-    for found in find_model_classes(text):
+    for found in find_models(text):
         if found.name == model:
             return found.line
     return 1

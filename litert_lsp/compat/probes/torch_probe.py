@@ -22,15 +22,45 @@ ATOL = 1e-3
 RTOL = 1e-3
 
 
+_MLIR_LOCATION = re.compile(r'error: "[^\n]*?\)\): ')  # error: "module;"("fn"("file.py":1:0)): ...
+_WHILE_EXECUTING = re.compile(r"While executing .*?target=(?:torch\.ops\.)?(aten\.[\w.]+)")
+
+
 def first_line(error: BaseException) -> str:
-    lines = [line.strip() for line in str(error).strip().splitlines() if line.strip()]
+    """The error's first informative line: converters often lead with a bare heading
+    ("Failed to export flatbuffer:", "Verification failed:") or a lone key ("torch.complex64")
+    and give the cause on a later line; that cause is what a user can act on."""
+    text = _MLIR_LOCATION.sub("error: ", str(error).strip())
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
     head = lines[0] if lines else ""
-    if head.endswith(":"):  # "Failed to export flatbuffer:" - the cause is on a later line
-        detail = next((line for line in lines[1:] if "error" in line.lower()), lines[1] if len(lines) > 1 else "")
-        head = f"{head} {detail}"
-    text = f"{type(error).__name__}: {head}"
+    rest = lines[1:]
+    if head.endswith(":"):
+        detail = next((line for line in rest if line.lower().startswith("error:") or " error: " in line), None)
+        detail = detail or next((line for line in rest if not line.startswith("While executing")), "")
+        head = f"{head} {detail}".strip()
+    select = next((line for line in rest if re.match(r"(TF Select|Flex|Custom) ops?:", line)), None)
+    if select and select not in head:
+        head = f"{head.rstrip('. ')}. {select}"
+    executing = _WHILE_EXECUTING.search(text)
+    if executing and len(head) < 40 and executing.group(1) not in head:  # a lone key or type name: say which ATen op raised it
+        head = f"{head} (while lowering {executing.group(1)})"
+    result = f"{type(error).__name__}: {head}"
     # Paths of this machine say nothing about the op: keep the file name only.
-    return re.sub(r"(?:/[\w.+-]+)+/([\w.+-]+\.py)", r"\1", text)[:400]
+    return re.sub(r"(?:/[\w.+-]+)+/([\w.+-]+\.py)", r"\1", result)[:400]
+
+
+def unconverted_ops(converted: Any) -> list[str]:
+    """Ops of a converted-but-unwritable model that are not LiteRT (tfl) ops: when flatbuffer
+    export fails without a message, these are what it could not write. Reads litert-torch's
+    private exporter, so any surprise there yields no names rather than an error."""
+    try:
+        text = str(converted._exporter.module)
+    except Exception:  # noqa: BLE001 - best-effort detail for an error message
+        return []
+    names = set(re.findall(r"=\s*\"?([a-z_]+\.[\w.]+)\"?[ (]", text))
+    # After a failed export the module may be in its serialized (VHLO) form: say the StableHLO name.
+    names = {re.sub(r"^vhlo\.(\w+?)_v\d+$", r"stablehlo.\1", n) for n in names}
+    return sorted(n for n in names if not n.startswith(("tfl.", "func.", "arith.constant", "vhlo.func", "vhlo.return")))
 
 
 def flatten(value: Any) -> list[torch.Tensor]:
@@ -85,7 +115,7 @@ def probe_module(call: Callable[..., Any], inputs: Sequence[torch.Tensor],
     module = _Probe(call, consts, submodule).eval()
     inputs = tuple(inputs)
     result: dict[str, Any] = {"status": None, "layer": None, "error": None, "aten_ops": [],
-                              "tflite_ops": [], "max_abs_error": None, "max_rel_error": None}
+                              "tflite_ops": [], "max_abs_error": None, "max_rel_error": None, "input_narrowing": None}
     with torch.no_grad():
         expected = [t.detach().clone() for t in module(*inputs)]
     if not expected:
@@ -104,17 +134,26 @@ def probe_module(call: Callable[..., Any], inputs: Sequence[torch.Tensor],
             finally:
                 if seen:  # the graph the lowerings were given, after litert-torch's decompositions
                     result["aten_ops"] = aten_ops(seen[-1].graph)
+    except Exception as error:  # noqa: BLE001 - any failure here is the measurement
+        status = "no_lowering" if "Lowering not found" in str(error) else "lowering_fails"
+        return {**result, "status": status, "layer": "lowering", "error": first_line(error)}
+    try:
         with tempfile.TemporaryDirectory() as folder:
             path = os.path.join(folder, "probe.tflite")
             converted.export(path)
             with open(path, "rb") as handle:
                 content = handle.read()
     except Exception as error:  # noqa: BLE001 - any failure here is the measurement
-        status = "no_lowering" if "Lowering not found" in str(error) else "lowering_fails"
-        return {**result, "status": status, "layer": "lowering", "error": first_line(error)}
+        message = first_line(error)
+        if message.rstrip().endswith(":"):  # no cause given: name the ops left unconverted
+            left = unconverted_ops(converted)
+            if left:
+                message = f"{message.rstrip()} (ops left unconverted: {', '.join(left)})"
+        return {**result, "status": "lowering_fails", "layer": "lowering", "error": message}
     on_stage("runtime")
     try:
         result["tflite_ops"] = sorted(op_histogram(content))
+        result["input_narrowing"] = input_narrowing(content, [t.detach().numpy() for t in inputs])
         actual = _run(content, [t.detach().numpy() for t in inputs])
     except Exception as error:  # noqa: BLE001 - any failure here is the measurement
         return {**result, "status": "runtime_fails", "layer": "runtime", "error": first_line(error)}
@@ -157,6 +196,34 @@ def _numpy(tensor: torch.Tensor) -> np.ndarray:
 
 def _finite(value: float) -> float | None:
     return float(value) if math.isfinite(value) else None
+
+
+def input_narrowing(content: bytes, inputs: list[np.ndarray]) -> str | None:
+    """When the .tflite declares a narrower input dtype than the module was given (litert-torch
+    turns int64 inputs into int32), what the LiteRT runtime says when fed the original values.
+    The probe then feeds the declared dtype, so the verdict is the op's; this records what an
+    app feeding int64 would meet. None when every input keeps its dtype (or int64 is accepted)."""
+    from litert_lsp.export.runtime import load_interpreter
+
+    interpreter = load_interpreter(content)
+    signatures = interpreter.get_signature_list()
+    key = next(iter(signatures))
+    runner = interpreter.get_signature_runner(key)
+    names = signatures[key]["inputs"]
+    details = runner.get_input_details()
+    if len(names) != len(inputs):
+        return None
+    narrowed = [(name, value) for name, value in zip(names, inputs)
+                if value.dtype == np.int64 and details[name]["dtype"] != np.int64]
+    if not narrowed:
+        return None
+    feed = {name: np.ascontiguousarray(value if value.dtype == np.int64 else value.astype(details[name]["dtype"]))
+            for name, value in zip(names, inputs)}
+    try:
+        runner(**feed)
+    except Exception as error:  # noqa: BLE001 - the runtime's refusal is the measurement
+        return first_line(error)
+    return None
 
 
 def _run(content: bytes, inputs: list[np.ndarray]) -> list[np.ndarray]:

@@ -318,11 +318,54 @@ add("torch.linalg.solve_triangular", [V("upper 4x4", (T((4, 4), domain="spd"), T
 
 # ---- FFT ----------------------------------------------------------------------------------
 
-many("torch.fft", "fft ifft rfft hfft", lambda: [V("last dim 2-D", (X2,))])
-many("torch.fft", "irfft ihfft", lambda: [V("last dim 2-D", (X2,))])
-many("torch.fft", "fft2 ifft2 rfft2 irfft2 fftn ifftn rfftn irfftn", lambda: [V("4-D", (X4,))])
+# LiteRT's RFFT2D kernel takes only power-of-two lengths, and litert-torch lowers only a 1-D
+# FFT over the last dimension: each 1-D transform is probed on a power-of-two and on another
+# length, over the last and over another dimension, with `n=` padding/cropping to either kind
+# of length, and with each normalization, so the analyzer can match literal `dim`/`n`/`norm`.
+
+
+# Transforms that take a complex spectrum in real models (irfft(rfft(x)), ifft(...)): a module
+# input cannot be complex, so the probe feeds them `torch.fft.rfft(x)` of its real input (over
+# the last dim, which converts for power-of-two lengths) and the labels say so.
+COMPLEX_INPUT = {f"torch.fft.{short}" for short in ["ifft", "irfft", "hfft", "ifft2", "irfft2", "ifftn", "irfftn"]}
+
+
+def _fft_1d(spectrum: bool = False) -> list[Variant]:
+    of = " (input: rfft of a real tensor)" if spectrum else ""
+    return [
+        V(f"length 16 (power of two){of}", (T((4, 16)),)),
+        V(f"length 12 (not a power of two){of}", (T((4, 12)),)),
+        V(f"dim=-1, length 16{of}", (T((4, 16)),), {"dim": -1}),
+        V(f"dim=-1, length 12{of}", (T((4, 12)),), {"dim": -1}),
+        V(f"dim=0 (not the last){of}", (T((16, 16)),), {"dim": 0}),
+        V(f"dim=1 of 3-D (not the last){of}", (T((2, 16, 16)),), {"dim": 1}),
+        V(f"n=16 on length 12{of}", (T((4, 12)),), {"n": 16}),
+        V(f"n=12 on length 16{of}", (T((4, 16)),), {"n": 12}),
+        V(f"norm=ortho{of}", (T((4, 16)),), {"norm": "ortho"}),
+        V(f"norm=forward{of}", (T((4, 16)),), {"norm": "forward"}),
+    ]
+
+
+def _fft_nd(spectrum: bool = False) -> list[Variant]:
+    of = " (input: rfft of a real tensor)" if spectrum else ""
+    return [
+        V(f"last two dims, 16x16{of}", (T((2, 16, 16)),)),
+        V(f"last two dims, 12x12{of}", (T((2, 12, 12)),)),
+        V(f"dim=(-1,), length 16{of}", (T((2, 16, 16)),), {"dim": [-1]}),
+        V(f"dim=(-1,), length 12{of}", (T((2, 12, 12)),), {"dim": [-1]}),
+    ]
+
+
+for _short in ["fft", "ifft", "rfft", "irfft", "hfft", "ihfft"]:
+    add(f"torch.fft.{_short}", _fft_1d(f"torch.fft.{_short}" in COMPLEX_INPUT))
+for _short in ["fft2", "ifft2", "rfft2", "irfft2", "fftn", "ifftn", "rfftn", "irfftn"]:
+    add(f"torch.fft.{_short}", _fft_nd(f"torch.fft.{_short}" in COMPLEX_INPUT))
 many("torch.fft", "fftshift ifftshift", lambda: [V("2-D", (X2,))])
-add("torch.stft", [V("n_fft=8 return_complex", (T((2, 64)), 8), {"return_complex": True})])
+add("torch.stft", [
+    V("n_fft=16 (power of two) return_complex", (T((2, 64)), 16), {"return_complex": True}),
+    V("n_fft=12 (not a power of two) return_complex", (T((2, 64)), 12), {"return_complex": True}),
+    V("n_fft=16 center=False", (T((2, 64)), 16), {"return_complex": True, "center": False}),
+])
 
 # ---- torch.special ---------------------------------------------------------------------------
 
@@ -419,7 +462,8 @@ add(f"{F}.pixel_unshuffle", [V("factor 2", (X4, 2))])
 add(f"{F}.channel_shuffle", [V("2 groups", (T((2, 4, 4, 4)), 2))])
 add(f"{F}.unfold", [V("kernel 3 (im2col)", (X4, 3))])
 add(f"{F}.fold", [V("kernel 2 to 4x4", (T((2, 12, 9)), (4, 4), 2))])
-add(f"{F}.embedding", [V("int64 ids, const table", (T((2, 5), "int64", "idx:10"), T((10, 4), const=True)))])
+add(f"{F}.embedding", [V("int64 ids, const table", (T((2, 5), "int64", "idx:10"), T((10, 4), const=True))),
+                       V("int32 ids, const table", (T((2, 5), "int32", "idx:10"), T((10, 4), const=True)))])
 add(f"{F}.embedding_bag", [V("mean, offsets", (T((8,), "int64", "idx:10"), T((10, 4), const=True),
                                               T((2,), "int64", "idx:1", const=True)))])
 add(f"{F}.one_hot", [V("num_classes=5", (T((2, 5), "int64", "idx:5"),), {"num_classes": 5})])
@@ -534,7 +578,8 @@ add(f"{NN}.PixelUnshuffle", [V("factor 2", (X4,), ctor=(2,))])
 add(f"{NN}.ChannelShuffle", [V("2 groups", (T((2, 4, 4, 4)),), ctor=(2,))])
 add(f"{NN}.Unfold", [V("kernel 3", (X4,), ctor=(3,))])
 add(f"{NN}.Fold", [V("kernel 2 to 4x4", (T((2, 12, 9)),), ctor=((4, 4), 2))])
-add(f"{NN}.Embedding", [V("10 x 4", (T((2, 5), "int64", "idx:10"),), ctor=(10, 4))])
+add(f"{NN}.Embedding", [V("10 x 4", (T((2, 5), "int64", "idx:10"),), ctor=(10, 4)),
+                        V("10 x 4, int32 ids", (T((2, 5), "int32", "idx:10"),), ctor=(10, 4))])
 add(f"{NN}.EmbeddingBag", [V("mean bags of 4", (T((2, 4), "int64", "idx:10"),), ctor=(10, 4))])
 add(f"{NN}.CosineSimilarity", [V("dim=1", (X4, X4))])
 add(f"{NN}.PairwiseDistance", [V("2-D", (X2, X2))])

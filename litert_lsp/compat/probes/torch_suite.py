@@ -130,7 +130,7 @@ def _prepare(recipe: Any, variant: Any) -> tuple[Any, list, list, Any]:
     """(call(sub, inputs, consts), inputs, consts, submodule) for one variant."""
     import torch
 
-    from litert_lsp.compat.probes.torch_recipes import CREATION
+    from litert_lsp.compat.probes.torch_recipes import COMPLEX_INPUT, CREATION
 
     generator = torch.Generator().manual_seed(20240611)
     inputs: list = []
@@ -155,6 +155,11 @@ def _prepare(recipe: Any, variant: Any) -> tuple[Any, list, list, Any]:
         def call(sub: Any, ins: Sequence[Any], cs: Sequence[Any]) -> Any:
             resolved = _resolve(args, ins, cs)
             return target(*resolved[:-1], **kwargs) + resolved[-1]
+    elif recipe.name in COMPLEX_INPUT:
+
+        def call(sub: Any, ins: Sequence[Any], cs: Sequence[Any]) -> Any:
+            first, *rest = _resolve(args, ins, cs)
+            return target(torch.fft.rfft(first), *rest, **kwargs)
     else:
 
         def call(sub: Any, ins: Sequence[Any], cs: Sequence[Any]) -> Any:
@@ -313,6 +318,15 @@ def _first_tensor(variant: Any) -> Any:
 
 # Error texts seen from this toolchain, said in plain words (matched before the generic rules).
 _KNOWN_CAUSES = [
+    (r"IsPowerOfTwo", "the LiteRT RFFT2D kernel takes only power-of-two FFT lengths"),
+    (r"Only 1D FFT on the last dimension",
+     "litert-torch lowers only a 1-D FFT over the last dimension"),
+    (r"FFT normalization != 0",
+     "litert-torch lowers no FFT with a scale factor (norm='ortho', 'forward' on rfft, the inverse's default)"),
+    (r"'stablehlo\.fft' op inferred type",
+     "the FFT lowering builds an invalid stablehlo.fft (only rfft of a real input is lowered)"),
+    (r"Unsupported ir element type: complex|torch\.complex64|complex<f32>",
+     "complex tensors cannot be lowered (only rfft of a real input produces one)"),
     (r"unexpected keyword argument '(\w+)'", "the lowering does not take this keyword argument"),
     (r"comparator block argument .* 'tensor<i64>'", "the sort lowering mixes int32 and int64 indices"),
     (r"operations are currently supported for stablehlo\.scatter",
@@ -348,6 +362,13 @@ def reason_for(status: str, error: str | None) -> str | None:
     match = re.search(r"failed to legalize operation '([\w.]+)'", text)
     if match:
         return f"the converter cannot legalize {match.group(1)}"
+    match = re.search(r"TF Select ops?: ([\w, ]+)", text)
+    if match:
+        ops = ", ".join(f"tf.{op.strip()}" for op in match.group(1).split(",") if op.strip())
+        return f"becomes {ops}, which only the TF Select (Flex) runtime has, not the builtin LiteRT runtime"
+    match = re.search(r"ops left unconverted: ([\w., ]+)", text)
+    if match:
+        return f"the converter has no LiteRT op for {match.group(1).strip()}, so no .tflite can be written"
     for pattern, words in _KNOWN_CAUSES:
         if re.search(pattern, text):
             return words
@@ -418,6 +439,7 @@ def _variant_record(variant: Any, result: dict[str, Any]) -> dict[str, Any]:
         "max_abs_error": result.get("max_abs_error"),
         "max_rel_error": result.get("max_rel_error"),
         "seconds": result.get("seconds"),
+        "input_narrowing": result.get("input_narrowing"),
     }
 
 
@@ -438,6 +460,21 @@ def outcome_result(outcome: Any) -> dict[str, Any] | None:
     return result
 
 
+def _failing_words(failing: list[dict[str, Any]]) -> str:
+    """The failing variants of a conditional entry grouped by cause, each group as
+    "LABEL (status): cause" or "[LABEL; LABEL] (status): cause"."""
+    groups: dict[tuple[str, str | None], list[str]] = {}
+    for variant in failing:
+        key = (variant["status"], reason_for(variant["status"], variant["error"]))
+        groups.setdefault(key, []).append(variant["label"])
+    parts = []
+    for (status, cause), labels in groups.items():
+        which = labels[0] if len(labels) == 1 else "[" + "; ".join(labels) + "]"
+        words = f"{which} ({status.replace('_', ' ')})"
+        parts.append(f"{words}: {cause}" if cause else words)
+    return "; ".join(parts)
+
+
 def entry_status(statuses: Sequence[str]) -> str:
     """All variants agree: their status. Some work: conditional. None works: the first's."""
     if all(s == "supported" for s in statuses):
@@ -456,8 +493,13 @@ def build_entry(recipe: Any, measured: list[tuple[Any, dict[str, Any]]], params:
     condition = None
     if status == "conditional":
         works = "; ".join(v["label"] for v in variants if v["status"] == "supported")
-        fails = "; ".join(f"{v['label']} ({v['status'].replace('_', ' ')})" for v in failing)
+        fails = _failing_words(failing)
         condition = f"fails for {fails}; works for {works}"
+    narrowing = next((v["input_narrowing"] for v in variants if v.get("input_narrowing")), None)
+    if narrowing:  # measured: the .tflite takes int32 where the module took int64
+        note = ("the .tflite takes int32 where the PyTorch module takes int64, and the LiteRT runtime "
+                f"rejects int64 values ({narrowing}): feed int32")
+        condition = f"{condition}. Also: {note}" if condition else note
     first_fail = failing[0] if failing else None
     errors = [v[k] for v in variants for k in ("max_abs_error",) if v[k] is not None]
     rel_errors = [v["max_rel_error"] for v in variants if v["max_rel_error"] is not None]

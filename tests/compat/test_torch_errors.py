@@ -53,6 +53,12 @@ def test_first_line_takes_the_cause_from_a_later_line() -> None:
          "TFLite runtime. TF Select ops: BitwiseOr, BitwiseAnd"), "tf.BitwiseOr, tf.BitwiseAnd"),
         ("lowering_fails", "ValueError: Failed to export flatbuffer: (ops left unconverted: stablehlo.xor)",
          "no LiteRT op for stablehlo.xor"),
+        ("lowering_fails", ("ValueError: Failed to run converter passes: error: failed to legalize operation "
+                            "'tfl.pow' that was explicitly marked illegal: %2 = \"tfl.pow\"(%1, %0) : "
+                            "(tensor<2x3x8x8xf64>, tensor<f64>) -> tensor<2x3x8x8xf64>"),
+         "cannot legalize tfl.pow on float64"),
+        ("wrong_numbers", "output 1: max abs error 63, max rel error 1 (tolerance atol=0.001, rtol=0.001)",
+         "output 1 differs from PyTorch (max abs error 63)"),
     ],
 )
 def test_reasons_name_the_cause(status: str, error: str, words: str) -> None:

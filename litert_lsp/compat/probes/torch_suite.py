@@ -340,6 +340,7 @@ _KNOWN_CAUSES = [
     (r"Failed to export flatbuffer", "the converted model cannot be written as a flatbuffer"),
     (r"MLIRError: Verification failed", "the lowered MLIR fails verification"),
 ]
+_DTYPE_WORDS = {"f64": "float64", "i64": "int64", "complex<f32>": "complex64"}
 _PROBE_LOCATION = re.compile(r"\b[\w.-]+\.py:\d+:\d+: ")
 
 
@@ -361,7 +362,10 @@ def reason_for(status: str, error: str | None) -> str | None:
         return f"the LiteRT runtime has no kernel for {match.group(1)}"
     match = re.search(r"failed to legalize operation '([\w.]+)'", text)
     if match:
-        return f"the converter cannot legalize {match.group(1)}"
+        # The operand types say why, when they are a dtype LiteRT lacks (pow of int32 is computed in f64).
+        wide = sorted(set(re.findall(r"tensor<(?:[\dx?]*x)?(f64|i64|complex<f32>)>", text)))
+        on = f" on {' and '.join(_DTYPE_WORDS.get(t, t) for t in wide)}" if wide else ""
+        return f"the converter cannot legalize {match.group(1)}{on}"
     match = re.search(r"TF Select ops?: ([\w, ]+)", text)
     if match:
         ops = ", ".join(f"tf.{op.strip()}" for op in match.group(1).split(",") if op.strip())
@@ -390,6 +394,9 @@ def reason_for(status: str, error: str | None) -> str | None:
     if "float64" in lowered or "f64" in lowered:
         return "float64 dtype"
     if status == "wrong_numbers":
+        match = re.search(r"output (\d+): max abs error ([\w.+-]+)", text)
+        if match:
+            return f"LiteRT's output {match.group(1)} differs from PyTorch (max abs error {match.group(2)})"
         return "LiteRT output differs from PyTorch"
     match = re.search(r"error: (.+)", text) or re.search(r"NotImplementedError: (.+)", text)
     if match:  # the converter's own words are the most precise cause we have

@@ -152,3 +152,13 @@ def test_real_probes_of_fft_lengths_and_an_unwritable_op(tmp_path, monkeypatch) 
     assert results["torch.fft.rfft::4"]["status"] == "lowering_fails"
     assert "last dimension" in results["torch.fft.rfft::4"]["error"]
     assert "ops left unconverted: stablehlo.xor" in results["torch.logical_xor::0"]["error"]
+
+
+def test_each_failing_variant_says_its_own_cause(entries: dict[str, dict]) -> None:
+    for entry in entries.values():
+        for variant in entry["variants"]:
+            assert (variant["reason"] is None) == (variant["status"] == "supported"), (entry["name"], variant["label"])
+    by_label = {v["label"]: v for v in entries["torch.fft.rfft"]["variants"]}
+    assert "scale factor" in by_label["norm=ortho"]["reason"]
+    assert "last dimension" in by_label["dim=1 of 3-D (not the last)"]["reason"]
+    assert by_label["dim=1 of 2-D (the last), length 16"]["status"] == "supported"

@@ -339,6 +339,10 @@ def _fft_1d(spectrum: bool = False) -> list[Variant]:
         V(f"dim=-1, length 12{of}", (T((4, 12)),), {"dim": -1}),
         V(f"dim=0 (not the last){of}", (T((16, 16)),), {"dim": 0}),
         V(f"dim=1 of 3-D (not the last){of}", (T((2, 16, 16)),), {"dim": 1}),
+        # The same literal dim is the last one on a lower rank: measured, so the analyzer does
+        # not call `dim=1` wrong when the input may be 2-D.
+        V(f"dim=1 of 2-D (the last), length 16{of}", (T((4, 16)),), {"dim": 1}),
+        V(f"dim=0 of 1-D (the last), length 16{of}", (T((16,)),), {"dim": 0}),
         V(f"n=16 on length 12{of}", (T((4, 12)),), {"n": 16}),
         V(f"n=12 on length 16{of}", (T((4, 16)),), {"n": 12}),
         V(f"norm=ortho{of}", (T((4, 16)),), {"norm": "ortho"}),

@@ -441,6 +441,7 @@ def _variant_record(variant: Any, result: dict[str, Any]) -> dict[str, Any]:
         "dtype": tensor.dtype if tensor else None,
         "status": result["status"],
         "error": clean_error(result.get("error")),
+        "reason": reason_for(result["status"], clean_error(result.get("error"))),
         "aten_ops": result.get("aten_ops") or [],
         "tflite_ops": result.get("tflite_ops") or [],
         "max_abs_error": result.get("max_abs_error"),

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import fnmatch
 import sys
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from litert_lsp.analysis.findings import Finding, Severity
 
@@ -52,7 +53,7 @@ class Settings:
 
     # ---- building -------------------------------------------------------------------
 
-    def merged(self, mapping: Mapping[str, Any] | None) -> tuple["Settings", list[str]]:
+    def merged(self, mapping: Mapping[str, Any] | None) -> tuple[Settings, list[str]]:
         """These settings overridden by `mapping`; returns problems found in it as text."""
         if not mapping:
             return self, []

@@ -9,9 +9,9 @@ from __future__ import annotations
 import io
 import os
 import tokenize
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
 
 from litert_lsp.config import ALWAYS_EXCLUDED, Settings
 
@@ -46,8 +46,7 @@ def read_source(path: Path) -> SourceText:
     except (UnicodeDecodeError, LookupError):
         # Keep going with the undecodable bytes replaced: positions stay meaningful.
         text = data.decode("utf-8", errors="replace")
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    text = text.removeprefix("\ufeff")
     return SourceText(path, text)
 
 

@@ -25,7 +25,7 @@ class Severity(enum.IntEnum):
         return self.name.lower()
 
     @classmethod
-    def parse(cls, text: str) -> "Severity":
+    def parse(cls, text: str) -> Severity:
         """Accept `error`, `Warning`, `info`, `information`, `hint`."""
         key = text.strip().upper()
         if key == "INFO":
@@ -57,10 +57,10 @@ class Finding:
     # Extra facts for quick fixes and hovers (e.g. a verified rewrite); JSON-serialisable.
     data: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
-    def with_severity(self, severity: Severity) -> "Finding":
+    def with_severity(self, severity: Severity) -> Finding:
         return replace(self, severity=severity)
 
-    def shifted(self, lines: int) -> "Finding":
+    def shifted(self, lines: int) -> Finding:
         """The same finding moved down by `lines` (used when a block is analyzed alone)."""
         if lines == 0:
             return self

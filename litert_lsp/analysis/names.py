@@ -12,8 +12,8 @@ Pure `ast`; no framework is imported.
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 # Public spellings that name the same namespace; the knowledge base uses the right side.
 _CANONICAL_PREFIXES = (
@@ -41,7 +41,7 @@ class ImportTable:
     names: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_tree(cls, tree: ast.AST) -> "ImportTable":
+    def from_tree(cls, tree: ast.AST) -> ImportTable:
         table = cls()
         table.add_imports(ast.walk(tree))
         table.add_module_aliases(getattr(tree, "body", []))

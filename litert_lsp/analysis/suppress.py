@@ -15,7 +15,7 @@ import re
 
 from litert_lsp.analysis.findings import Finding
 
-_DIRECTIVE = re.compile(r"#\s*litert:\s*ignore(?P<file>-file)?\b(?:\[(?P<codes>[^\]]*)\])?", re.I)
+_DIRECTIVE = re.compile(r"#\s*litert:\s*ignore(?P<file>-file)?\b(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE)
 
 # None in the map means "every code".
 Suppressions = dict[int, "frozenset[str] | None"]

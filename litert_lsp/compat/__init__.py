@@ -47,10 +47,11 @@ ENTRY (keys not listed may be absent; readers must tolerate extra keys):
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from importlib import resources
-from typing import Any, Iterable
+from typing import Any
 
 FRAMEWORKS = ("torch", "tensorflow")
 
@@ -104,7 +105,7 @@ class Entry:
         return rewrite if rewrite and rewrite.get("verified") else None
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load(framework: str) -> tuple[dict[str, Any], dict[str, Entry]]:
     """Read one data file and index it by name and alias."""
     if framework not in FRAMEWORKS:

@@ -41,7 +41,7 @@ def cli():
     def run(*args: str, cwd: Path) -> Run:
         done = subprocess.run(
             [sys.executable, "-m", "litert_lsp", *args],
-            cwd=cwd, capture_output=True, text=True, timeout=120,
+            check=False, cwd=cwd, capture_output=True, text=True, timeout=120,
         )
         return Run(done.returncode, done.stdout, done.stderr)
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from litert_lsp.analysis import analyze
 from litert_lsp import compat
+from litert_lsp.analysis import analyze
 from litert_lsp.analysis.codes import CODES, TORCH_STATUS_CODES
 from litert_lsp.analysis.findings import Severity
 from litert_lsp.compat import docs as ops_docs
@@ -30,14 +30,14 @@ CONVERSION_CODES = {"LRT901", "LRT902"}
 
 def _sections() -> dict[str, str]:
     text = DIAGNOSTICS.read_text(encoding="utf-8")
-    parts = re.split(r"^## (LRT\d{3})\b.*$", text, flags=re.M)
+    parts = re.split(r"^## (LRT\d{3})\b.*$", text, flags=re.MULTILINE)
     return {parts[i]: parts[i + 1] for i in range(1, len(parts) - 1, 2)}
 
 
 def _examples() -> list[tuple[str, int, str]]:
     found = []
     for code, body in _sections().items():
-        for number, block in enumerate(re.findall(r"```python\n(.*?)```", body, flags=re.S)):
+        for number, block in enumerate(re.findall(r"```python\n(.*?)```", body, flags=re.DOTALL)):
             found.append((code, number, block))
     return found
 
@@ -97,6 +97,6 @@ def test_readme_commands_are_the_dev_commands_and_ci_runs_the_test_one():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "./dev example" in readme and "./dev test" in readme
     dev = (ROOT / "dev").read_text(encoding="utf-8")
-    assert re.search(r"^\s*example\)", dev, flags=re.M) and re.search(r"^\s*test\)", dev, flags=re.M)
+    assert re.search(r"^\s*example\)", dev, flags=re.MULTILINE) and re.search(r"^\s*test\)", dev, flags=re.MULTILINE)
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    assert re.search(r"^exec \./dev test\s*$", ci, flags=re.M)
+    assert re.search(r"^exec \./dev test\s*$", ci, flags=re.MULTILINE)

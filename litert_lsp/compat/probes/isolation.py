@@ -18,8 +18,9 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 
 
 @dataclass
@@ -50,7 +51,7 @@ def run_isolated(
         pending.put(job)
     outcomes: dict[str, ProbeOutcome] = {}
     lock = threading.Lock()
-    log = open(log_path, "ab") if log_path else subprocess.DEVNULL
+    log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115 - closed after every slot ends
 
     def slot() -> None:
         worker: _Worker | None = None

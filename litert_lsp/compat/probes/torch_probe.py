@@ -42,7 +42,7 @@ def first_line(error: BaseException) -> str:
     if select and select not in head:
         head = f"{head.rstrip('. ')}. {select}"
     executing = _WHILE_EXECUTING.search(text)
-    if executing and len(head) < 40 and executing.group(1) not in head:  # a lone key or type name: say which ATen op raised it
+    if executing and len(head) < 60 and executing.group(1) not in head:  # a lone key or type name: say which ATen op raised it
         head = f"{head} (while lowering {executing.group(1)})"
     result = f"{type(error).__name__}: {head}"
     # Paths of this machine say nothing about the op: keep the file name only.

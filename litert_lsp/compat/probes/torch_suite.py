@@ -375,6 +375,9 @@ def reason_for(status: str, error: str | None) -> str | None:
         return f"the converter has no LiteRT op for {match.group(1).strip()}, so no .tflite can be written"
     for pattern, words in _KNOWN_CAUSES:
         if re.search(pattern, text):
+            if words.startswith("complex tensors"):  # say which ATen op met the complex tensor
+                where = re.search(r"\(while lowering (aten\.[\w.]+)\)", text)
+                return f"{words}; here {where.group(1)} gets one" if where else words
             return words
     lowered = text.lower()
     if "timed out" in lowered:

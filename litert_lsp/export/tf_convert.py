@@ -3,7 +3,6 @@ optional quantization, converter errors mapped to the user's lines. Worker-only.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import tensorflow as tf
 from tensorflow.lite.python.convert_phase import ConverterError
 
 from litert_lsp.export.job import ExportError, ExportRequest, SourceFailure
+from litert_lsp.export.locate import is_user_file
 
 # What choosing Select TF ops costs, told to the user whenever it is used or offered.
 FLEX_COST = (
@@ -18,7 +18,6 @@ FLEX_COST = (
     "(several MB more binary size), those ops run outside LiteRT's optimised kernels, and GPU/NPU "
     "delegates cannot take them"
 )
-_LIBRARY_MARKERS = (f"{os.sep}site-packages{os.sep}", f"{os.sep}dist-packages{os.sep}")
 
 
 @dataclass
@@ -104,19 +103,9 @@ def _user_location(record: object, roots: list[Path]) -> tuple[str, int] | None:
     location = getattr(record, "location", None)
     for call in getattr(location, "call", []):
         path = call.source.filename
-        if path and call.source.line and _is_user_file(path, roots):
+        if path and call.source.line and is_user_file(path, roots):
             found = (str(Path(path).resolve()), int(call.source.line))
     return found
-
-
-def _is_user_file(path: str, roots: list[Path]) -> bool:
-    if any(marker in path for marker in _LIBRARY_MARKERS) or path.startswith("<"):
-        return False
-    try:
-        resolved = Path(path).resolve()
-    except OSError:
-        return False
-    return any(resolved == root or root in resolved.parents for root in roots)
 
 
 def _failures(problems: list[_Problem]) -> list[SourceFailure]:

@@ -17,7 +17,6 @@ import asyncio
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -44,6 +43,7 @@ from litert_lsp.server.app import (  # pygls resolves handler type hints
     LitertServer,
     uri_to_path,
 )
+from litert_lsp.server.progress import Progress
 
 EXPORT = "litert.export"
 CHECK = "litert.checkConversion"
@@ -136,7 +136,7 @@ class ExportFeatures:
             return {"ok": False, "message": message}
         what = request.model or Path(request.source).name
         title = f"LiteRT: {'exporting' if write else 'checking'} {what}"
-        progress = await _Progress.start(server, arguments.get("workDoneToken"), title)
+        progress = await Progress.start(server, title, token=arguments.get("workDoneToken"), prefix="litert-export")
         client = self.client_for(python)
         watcher = asyncio.ensure_future(self._watch_cancel(progress, client))
 
@@ -153,7 +153,7 @@ class ExportFeatures:
         self.report(request, result, write)
         return result.to_json()
 
-    async def _watch_cancel(self, progress: _Progress, client: WorkerClient) -> None:
+    async def _watch_cancel(self, progress: Progress, client: WorkerClient) -> None:
         while True:
             await asyncio.sleep(0.1)
             if progress.cancelled():
@@ -360,46 +360,6 @@ def _class_line(server: LitertServer, uri: str, model: str | None) -> int:
         if found.name == model:
             return found.line
     return 1
-
-
-class _Progress:
-    """$/progress for one job; cancellable from the editor's progress UI."""
-
-    def __init__(self, server: LitertServer, token: Any) -> None:
-        self.server = server
-        self.token = token
-
-    @classmethod
-    async def start(cls, server: LitertServer, token: Any, title: str) -> _Progress:
-        window = server.client_capabilities.window
-        if token is None:
-            if not (window and window.work_done_progress):
-                return cls(server, None)
-            token = f"litert-export-{uuid.uuid4().hex[:12]}"
-            try:
-                await server.work_done_progress.create_async(token)
-            except Exception as error:  # noqa: BLE001 - progress is optional
-                server.log.warning("no progress bar for the export: %s", error)
-                return cls(server, None)
-        server.work_done_progress.begin(token, types.WorkDoneProgressBegin(title=title, cancellable=True,
-                                                                           percentage=0))
-        return cls(server, token)
-
-    def report(self, message: str, percent: float | None) -> None:
-        if self.token is not None:
-            self.server.work_done_progress.report(self.token, types.WorkDoneProgressReport(
-                message=message, percentage=None if percent is None else int(percent)))
-
-    def cancelled(self) -> bool:
-        if self.token is None:
-            return False
-        future = self.server.work_done_progress.tokens.get(self.token)
-        return bool(future is not None and future.cancelled())
-
-    def end(self, message: str) -> None:
-        if self.token is not None:
-            self.server.work_done_progress.end(self.token, types.WorkDoneProgressEnd(message=message))
-            self.server.work_done_progress.tokens.pop(self.token, None)
 
 
 def register(server: LitertServer) -> None:

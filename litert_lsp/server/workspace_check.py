@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +20,7 @@ from pygls.uris import from_fs_path
 # Imported at run time: pygls reads command handlers' annotations with get_type_hints.
 from litert_lsp.server.app import LitertServer
 from litert_lsp.server.diagnostics import to_diagnostic
+from litert_lsp.server.progress import Progress
 from litert_lsp.server.text import split_lines
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ class WorkspaceChecker:
         if not folders:
             server.show_warning("litert-lsp: open a folder to check a workspace.")
             return summary
-        progress = await _Progress.start(server)
+        progress = await Progress.start(server, TITLE, prefix="litert-check")
         started = time.monotonic()
         try:
             # Settings lookups touch the server's state: resolve them on the loop, walk on the pool.
@@ -169,47 +169,6 @@ def _path(uri: str) -> str | None:
 
     path = uri_to_path(uri)
     return str(path) if path else None
-
-
-class _Progress:
-    """Work-done progress if the client shows it; quiet otherwise."""
-
-    def __init__(self, server: LitertServer, token: str | None) -> None:
-        self.server = server
-        self.token = token
-
-    @classmethod
-    async def start(cls, server: LitertServer) -> _Progress:
-        window = server.client_capabilities.window
-        if not (window and window.work_done_progress):
-            return cls(server, None)
-        token = f"litert-check-{uuid.uuid4().hex[:12]}"
-        try:
-            await server.work_done_progress.create_async(token)
-        except Exception as error:  # noqa: BLE001 - progress is optional
-            server.log.warning("no progress bar for the workspace check: %s", error)
-            return cls(server, None)
-        server.work_done_progress.begin(
-            token, types.WorkDoneProgressBegin(title=TITLE, cancellable=True, percentage=0)
-        )
-        return cls(server, token)
-
-    def report(self, message: str, percentage: int) -> None:
-        if self.token is not None:
-            self.server.work_done_progress.report(
-                self.token, types.WorkDoneProgressReport(message=message, percentage=percentage)
-            )
-
-    def cancelled(self) -> bool:
-        if self.token is None:
-            return False
-        future = self.server.work_done_progress.tokens.get(self.token)
-        return bool(future is not None and future.cancelled())
-
-    def end(self, message: str) -> None:
-        if self.token is not None:
-            self.server.work_done_progress.end(self.token, types.WorkDoneProgressEnd(message=message))
-            self.server.work_done_progress.tokens.pop(self.token, None)
 
 
 def register(server: LitertServer) -> None:

@@ -90,11 +90,11 @@ def verdict(entry: compat.Entry, op: str, call: ast.Call | None, method: bool) -
     if status == "supported" or status not in TORCH_STATUS_CODES:
         return None
     if status == "conditional":
-        decided = _decide_variant(entry, call, method)
+        decided, chosen = _decide_variant(entry, call, method)
         if decided == "supported":
             return None
         if decided in TORCH_STATUS_CODES and decided != "conditional":
-            return _failing(entry, op, decided, chosen_by_arguments=True)
+            return _failing_variant(entry, op, decided, chosen)
         condition = entry.get("condition") or "the arguments, shapes or dtypes"
         message = (
             f"`{op}` converts for some arguments and fails for others: {condition}. "
@@ -102,19 +102,35 @@ def verdict(entry: compat.Entry, op: str, call: ast.Call | None, method: bool) -
             f"{_depends_on(entry)}). {_advice(entry, op)}"
         )
         return Verdict("LRT106", default_severity("LRT106"), message, status, _data(entry))
-    return _failing(entry, op, status, chosen_by_arguments=False)
+    return _failing(entry, op, status)
 
 
-def _failing(entry: compat.Entry, op: str, status: str, chosen_by_arguments: bool) -> Verdict:
+def _failing(entry: compat.Entry, op: str, status: str) -> Verdict:
     code = TORCH_STATUS_CODES[status]
     layer = _STATUS_LAYER.get(status) or entry.get("layer") or "lowering"
-    reason = entry.get("reason") if not chosen_by_arguments or entry.status == status else None
-    if chosen_by_arguments and not reason:
-        reason = entry.get("condition")
+    reason = entry.get("reason")
     text = f"`{op}` fails at {_LAYER_WORDS.get(layer, layer)}"
     if reason:
         text += f": {reason}"
     text += f". {_advice(entry, op)}"
+    return Verdict(code, default_severity(code), text, status, _data(entry))
+
+
+def _failing_variant(entry: compat.Entry, op: str, status: str, chosen: list[dict[str, Any]]) -> Verdict:
+    """The call's literal arguments pick measured variants that all fail the same way: say
+    that variant's own cause, and which measured cases work instead."""
+    code = TORCH_STATUS_CODES[status]
+    layer = _STATUS_LAYER.get(status) or entry.get("layer") or "lowering"
+    reasons = list(dict.fromkeys(v["reason"] for v in chosen if v.get("reason")))
+    reason = "; ".join(reasons) or entry.get("condition")
+    text = f"`{op}` with these arguments fails at {_LAYER_WORDS.get(layer, layer)}"
+    if reason:
+        text += f": {reason}"
+    working = [str(v.get("label")) for v in entry.variants if v.get("status") == "supported" and v.get("label")]
+    if entry.rewrite or not working:
+        text += f". {_advice(entry, op)}"
+    else:
+        text += f". Instead: use a measured working case ({'; '.join(working[:4])})."
     return Verdict(code, default_severity(code), text, status, _data(entry))
 
 
@@ -144,14 +160,16 @@ def _depends_on(entry: compat.Entry) -> str:
     return " and ".join(aspects) or "values known only at run time"
 
 
-def _decide_variant(entry: compat.Entry, call: ast.Call | None, method: bool) -> str | None:
-    """The status shared by every variant this call may be, or None if they disagree."""
+def _decide_variant(entry: compat.Entry, call: ast.Call | None,
+                    method: bool) -> tuple[str | None, list[dict[str, Any]]]:
+    """The status shared by every variant this call may be (None if they disagree), and
+    those variants."""
     variants = [v for v in entry.variants if v.get("status")]
     if not variants or call is None:
-        return None
+        return None, []
     passed = call_arguments(call, entry.get("params"), method)
     if passed is None:
-        return None
+        return None, []
     keys = {k for v in variants for k in (v.get("kwargs") or {})}
     candidates = []
     for variant in variants:
@@ -182,7 +200,7 @@ def _decide_variant(entry: compat.Entry, call: ast.Call | None, method: bool) ->
             candidates = same
     statuses = {v["status"] for v in candidates}
     if len(statuses) == 1:
-        return statuses.pop()
+        return statuses.pop(), candidates
     # Variants that differ only by an integer/bool dtype (`int32 ** 2` fails, float works):
     # model code computes in floating point, so without a sign of an integer tensor the
     # floating-point verdict is the one that applies (else every `x.pow(2)` would warn).
@@ -190,8 +208,8 @@ def _decide_variant(entry: compat.Entry, call: ast.Call | None, method: bool) ->
     if floating and len(floating) < len(candidates):
         float_statuses = {v["status"] for v in floating}
         if len(float_statuses) == 1:
-            return float_statuses.pop()
-    return None
+            return float_statuses.pop(), floating
+    return None, candidates
 
 
 _FLOAT_DTYPES = ("float", "bfloat", "half", "double")

@@ -37,8 +37,14 @@ ENTRY (keys not listed may be absent; readers must tolerate extra keys):
     gpu_compatible  tensorflow: whether the GPU delegate takes it (null: unknown)
     max_abs_error, max_rel_error   measured against the framework (null when not run)
     variants      [{"label", "args" (shapes/dtypes probed, in words), "kwargs" (literal
-                   keyword arguments of this variant), "rank", "dtype", "status", "error",
-                   "aten_ops", "tflite_ops", "max_abs_error", "max_rel_error"}]
+                   keyword arguments of this variant), "rank", "dtype", "status", "layer",
+                   "reason" (this variant's own cause), "error", "aten_ops", "tflite_ops",
+                   "max_abs_error", "max_rel_error", "seconds"; torch: "input_narrowing"
+                   (inputs the converter narrowed, e.g. int64 -> int32); tensorflow:
+                   "tf_ops", "error_codes", "missing_ops", "random" (outputs not compared)}]
+    tf_ops, error_codes, tflite_op_counts, gpu_check   tensorflow: the TF graph ops, the
+                  converter's structured error codes, LiteRT op counts, how GPU was judged
+    probe_seconds time the probe took
     rewrite       {"description", "code", "verified": bool, "max_abs_error"} or null:
                   a supported formulation, itself probed
     versions      toolchain versions the entry was measured with

@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import pickletools
 import struct
 import zipfile
 from dataclasses import dataclass
@@ -108,6 +107,8 @@ def _classify_zip(path: Path) -> Checkpoint | None:
 def _classify_legacy_pickle(path: Path) -> Checkpoint | None:
     """torch.save(..., _use_new_zipfile_serialization=False): magic number, protocol and
     system-info pickles, then the object's pickle."""
+    import pickletools  # 25 ms to import: only when a legacy pickle is met, not at server start
+
     try:
         with path.open("rb") as handle:
             for _ in range(3):
@@ -121,6 +122,8 @@ def _classify_legacy_pickle(path: Path) -> Checkpoint | None:
 
 def _foreign_global(stream: io.BufferedIOBase | io.BytesIO) -> str | None:
     """The first class referenced by the pickle outside torch/collections/builtins, if any."""
+    import pickletools
+
     strings: list[str] = []
     memo: dict[int, str] = {}
     last: str | None = None

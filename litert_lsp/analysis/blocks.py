@@ -294,6 +294,17 @@ def _pieces(text: str, cuts: list[int], first_line: int) -> list[tuple[int, str]
     return pieces
 
 
+def piece_offsets(pieces: list[tuple[int, str]] | None) -> list[int] | None:
+    """Where each piece after the first starts in its block's text (clean points to rescan from)."""
+    if not pieces:
+        return None
+    offsets, position = [], 0
+    for _line, piece in pieces[:-1]:
+        position += len(piece)
+        offsets.append(position)
+    return offsets
+
+
 def body_indent(members: list[tuple[int, str]]) -> str:
     """The indentation of a class body, from its first method piece."""
     first = members[1][1] if len(members) > 1 else ""

@@ -10,6 +10,7 @@ from litert_lsp.analysis.blocks import (
     Block,
     body_indent,
     normalize_newlines,
+    piece_offsets,
     split_blocks,
     split_blocks_reusing,
     split_members,
@@ -123,14 +124,7 @@ class DocumentAnalyzer:
 
     def _method_offsets(self, text: str) -> list[int] | None:
         """Where the methods of a known class block start (clean points to rescan from)."""
-        pieces = self._members.get(text)
-        if not pieces:
-            return None
-        offsets, position = [], 0
-        for _line, piece in pieces[:-1]:
-            position += len(piece)
-            offsets.append(position)
-        return offsets
+        return piece_offsets(self._members.get(text))
 
     def _split_members(self, text: str) -> list[tuple[int, str]] | None:
         """A class block's method pieces: cached, or re-split from the previous version of

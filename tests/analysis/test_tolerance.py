@@ -246,17 +246,10 @@ def test_incremental_equals_fresh_when_editing_methods(changes):
 @given(st.lists(st.tuples(st.floats(0.25, 1), st.integers(0, 30), st.sampled_from(SNIPPETS) | st.text(max_size=8)),
                 min_size=1, max_size=6))
 def test_block_split_reuse_inside_a_class_equals_a_fresh_split(changes):
-    from litert_lsp.analysis.blocks import split_blocks_reusing, split_members
+    from litert_lsp.analysis.blocks import piece_offsets, split_blocks_reusing, split_members
 
     def inner_cuts(block_text):
-        pieces = split_members(block_text)
-        if not pieces:
-            return None
-        offsets, position = [], 0
-        for _line, piece in pieces[:-1]:
-            position += len(piece)
-            offsets.append(position)
-        return offsets
+        return piece_offsets(split_members(block_text))
 
     text = "import torch\n\n\n" + BIG_CLASS + "\n\ndef tail():\n    return 1\n"
     previous = split_blocks(text)

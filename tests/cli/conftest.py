@@ -4,29 +4,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-MODEL_WITH_ITEM = textwrap.dedent(
-    """\
-    import torch
-    from torch import nn
-
-
-    class Net(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.fc = nn.Linear(4, 2)
-
-        def forward(self, x):
-            scale = x.mean().item()
-            return self.fc(x) * scale
-    """
-)
-ITEM_LINE = 11  # the `.item()` call above
+from tests.samples import ITEM_LINE, MODEL_WITH_ITEM  # noqa: F401 - re-exported to the CLI tests
 
 
 @dataclass

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import textwrap
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -17,25 +16,13 @@ from pygls.protocol import default_converter
 from pytest_lsp import client_capabilities
 from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, LanguageClient
 
+from tests.samples import ITEM_LINE as SAMPLE_ITEM_LINE
+from tests.samples import MODEL_WITH_ITEM
+
 SERVER = [sys.executable, "-m", "litert_lsp", "serve", "--log-level", "info"]
 
-MODEL = textwrap.dedent(
-    """\
-    import torch
-    from torch import nn
-
-
-    class Net(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.fc = nn.Linear(4, 2)
-
-        def forward(self, x):
-            scale = x.mean().item()
-            return self.fc(x) * scale
-    """
-)
-ITEM_LINE = 10  # 0-based line of `.item()` in MODEL
+MODEL = MODEL_WITH_ITEM
+ITEM_LINE = SAMPLE_ITEM_LINE - 1  # 0-based, as LSP counts lines
 
 
 class Client(LanguageClient):

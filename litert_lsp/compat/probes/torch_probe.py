@@ -198,18 +198,25 @@ def _finite(value: float) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
-def input_narrowing(content: bytes, inputs: list[np.ndarray]) -> str | None:
-    """When the .tflite declares a narrower input dtype than the module was given (litert-torch
-    turns int64 inputs into int32), what the LiteRT runtime says when fed the original values.
-    The probe then feeds the declared dtype, so the verdict is the op's; this records what an
-    app feeding int64 would meet. None when every input keeps its dtype (or int64 is accepted)."""
+def _default_signature(content: bytes) -> tuple[Any, list[str], list[str]]:
+    """A fresh interpreter's default signature runner, its input names and output names.
+
+    Each caller gets its own interpreter, so a feed the runtime refuses cannot leave state
+    behind for the measured run."""
     from litert_lsp.export.runtime import load_interpreter
 
     interpreter = load_interpreter(content)
     signatures = interpreter.get_signature_list()
     key = next(iter(signatures))
-    runner = interpreter.get_signature_runner(key)
-    names = signatures[key]["inputs"]
+    return interpreter.get_signature_runner(key), signatures[key]["inputs"], signatures[key]["outputs"]
+
+
+def input_narrowing(content: bytes, inputs: list[np.ndarray]) -> str | None:
+    """When the .tflite declares a narrower input dtype than the module was given (litert-torch
+    turns int64 inputs into int32), what the LiteRT runtime says when fed the original values.
+    The probe then feeds the declared dtype, so the verdict is the op's; this records what an
+    app feeding int64 would meet. None when every input keeps its dtype (or int64 is accepted)."""
+    runner, names, _outputs = _default_signature(content)
     details = runner.get_input_details()
     if len(names) != len(inputs):
         return None
@@ -229,19 +236,13 @@ def input_narrowing(content: bytes, inputs: list[np.ndarray]) -> str | None:
 def _run(content: bytes, inputs: list[np.ndarray]) -> list[np.ndarray]:
     """Run the default signature, casting inputs to the dtypes the .tflite declares
     (litert-torch may narrow int64 to int32)."""
-    from litert_lsp.export.runtime import load_interpreter
-
-    interpreter = load_interpreter(content)
-    signatures = interpreter.get_signature_list()
-    key = next(iter(signatures))
-    runner = interpreter.get_signature_runner(key)
-    names = signatures[key]["inputs"]
+    runner, names, outputs = _default_signature(content)
     details = runner.get_input_details()
     if len(names) != len(inputs):
         raise ValueError(f"the .tflite takes {len(names)} inputs, the module {len(inputs)}")
     feed = {name: np.ascontiguousarray(value.astype(details[name]["dtype"]))
             for name, value in zip(names, inputs)}
     output = runner(**feed)
-    values = [np.asarray(output[name]) for name in signatures[key]["outputs"]]
+    values = [np.asarray(output[name]) for name in outputs]
     # Complex outputs are compared as (real, imag) pairs, like the eager side.
     return [np.stack([v.real, v.imag], -1) if np.iscomplexobj(v) else v for v in values]

@@ -28,6 +28,14 @@ ALWAYS_EXCLUDED = (".venv", "venv", ".git", "__pycache__", "node_modules", ".tox
 
 OFF = "off"
 
+# Export settings that make the worker run more than the user's model code: unpickling runs
+# arbitrary code; Select TF ops ship a different runtime. With `python`, a workspace file may
+# name them only once the workspace is trusted.
+RISKY_EXPORT_KEYS = ("allow_pickle", "allow_select_tf_ops")
+
+_TRUE_WORDS = ("true", "yes", "on", "1")
+_FALSE_WORDS = ("false", "no", "off", "0", "")
+
 
 @dataclass(frozen=True)
 class ExportSettings:
@@ -50,11 +58,21 @@ class Settings:
     python: str | None = None
     models: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     export: ExportSettings = field(default_factory=ExportSettings)
+    # Risky keys ("python", "export.allow_pickle", ...) whose value came from a workspace file.
+    # Provenance, not a setting (no key sets it): `metadata` says so to the manifest test.
+    workspace_named: frozenset[str] = field(default=frozenset(), metadata={"provenance": True})
 
     # ---- building -------------------------------------------------------------------
 
-    def merged(self, mapping: Mapping[str, Any] | None) -> tuple[Settings, list[str]]:
-        """These settings overridden by `mapping`; returns problems found in it as text."""
+    def merged(
+        self, mapping: Mapping[str, Any] | None, base: Path | None = None, origin: str | None = None
+    ) -> tuple[Settings, list[str]]:
+        """These settings overridden by `mapping`; returns problems found in it as text.
+
+        A relative `python` is resolved against `base` (the project root). With `origin`
+        (e.g. "pyproject.toml"), the risky keys `mapping` sets are remembered in
+        `workspace_named`, so that a server can refuse them until the workspace is trusted.
+        """
         if not mapping:
             return self, []
         problems: list[str] = []
@@ -70,17 +88,54 @@ class Settings:
             if severity is not None:
                 changes["severity"] = {**self.severity, **severity}
         if "gpu_compatibility" in values and values["gpu_compatibility"] is not None:
-            changes["gpu_compatibility"] = bool(values["gpu_compatibility"])
+            flag = strict_bool(values["gpu_compatibility"], "gpu-compatibility", problems)
+            if flag is not None:
+                changes["gpu_compatibility"] = flag
         if values.get("python"):
             if isinstance(values["python"], str):
-                changes["python"] = values["python"]
+                changes["python"] = resolve_interpreter(values["python"], base)
             else:
                 problems.append("`python` must be a path to an interpreter")
         if isinstance(values.get("models"), Mapping):
             changes["models"] = {**self.models, **values["models"]}
         if isinstance(values.get("export"), Mapping):
             changes["export"] = _export_settings(self.export, values["export"], problems)
+        # Track where each risky value came from: a workspace file names it, a later source
+        # (the editor's own settings, the command line) takes it back.
+        named = set(self.workspace_named)
+        export_values = _normalise_keys(values["export"]) if isinstance(values.get("export"), Mapping) else {}
+        set_here = {"python"} & changes.keys() | {
+            f"export.{k}" for k in RISKY_EXPORT_KEYS if isinstance(export_values.get(k), bool)
+        }
+        if origin is None:
+            named -= set_here
+        else:
+            named |= {key for key in set_here if key == "python" or getattr(changes["export"], key[7:])}
+        changes["workspace_named"] = frozenset(named)
         return replace(self, **changes), problems
+
+    def without_workspace_risks(self) -> Settings:
+        """These settings with every risky value a workspace file named put back to its
+        default: what an untrusted workspace gets (its interpreter is never run, nothing is
+        unpickled, no Select TF ops)."""
+        if not self.workspace_named:
+            return self
+        export = self.export
+        for key in RISKY_EXPORT_KEYS:
+            if f"export.{key}" in self.workspace_named:
+                export = replace(export, **{key: False})
+        python = None if "python" in self.workspace_named else self.python
+        return replace(self, python=python, export=export, workspace_named=frozenset())
+
+    def describe_workspace_named(self) -> str:
+        """The risky settings a workspace file named, as `key = value` text."""
+        parts = []
+        for key in sorted(self.workspace_named):
+            if key == "python":
+                parts.append(f"python = {self.python}")
+            else:
+                parts.append(f"{key.replace('_', '-')} = {str(getattr(self.export, key.split('.', 1)[1])).lower()}")
+        return ", ".join(parts)
 
     # ---- using ----------------------------------------------------------------------
 
@@ -160,10 +215,11 @@ def read_pyproject(root: Path | None) -> tuple[dict[str, Any], list[str]]:
 
 def load_settings(start: Path, overrides: Mapping[str, Any] | None = None) -> tuple[Settings, list[str]]:
     """Defaults < pyproject.toml found from `start` < `overrides`, with problems as text."""
-    table, problems = read_pyproject(find_project_root(start))
-    settings, more = Settings().merged(table)
+    root = find_project_root(start)
+    table, problems = read_pyproject(root)
+    settings, more = Settings().merged(table, base=root, origin="pyproject.toml")
     problems.extend(f"[tool.litert-lsp]: {p}" for p in more)
-    settings, more = settings.merged(overrides)
+    settings, more = settings.merged(overrides, base=root)
     problems.extend(more)
     return settings, problems
 
@@ -213,9 +269,11 @@ def _severity_map(value: Any, problems: list[str]) -> dict[str, Severity | str] 
 def _export_settings(base: ExportSettings, value: Mapping[str, Any], problems: list[str]) -> ExportSettings:
     values = _normalise_keys(value)
     changes: dict[str, Any] = {}
-    for key in ("allow_select_tf_ops", "allow_pickle"):
+    for key in RISKY_EXPORT_KEYS:
         if key in values:
-            changes[key] = bool(values[key])
+            flag = strict_bool(values[key], f"export.{key.replace('_', '-')}", problems)
+            if flag is not None:
+                changes[key] = flag
     if "quantize" in values:
         q = values["quantize"]
         if q in (None, "", "none"):
@@ -226,8 +284,38 @@ def _export_settings(base: ExportSettings, value: Mapping[str, Any], problems: l
             problems.append("`export.quantize` must be int8, float16 or none")
     for key in ("atol", "rtol", "timeout_seconds"):
         if key in values:
-            try:
-                changes[key] = float(values[key])
-            except (TypeError, ValueError):
-                problems.append(f"`export.{key}` must be a number")
+            number = values[key]
+            name = f"export.{key.replace('_', '-')}"
+            if isinstance(number, bool) or not isinstance(number, (int, float)):
+                problems.append(f"`{name}` must be a number, not {number!r}; keeping {getattr(base, key)}")
+            elif not 0 < number < float("inf"):  # also refuses NaN
+                problems.append(f"`{name}` must be a positive number, not {number!r}; keeping {getattr(base, key)}")
+            else:
+                changes[key] = float(number)
     return replace(base, **changes)
+
+
+def strict_bool(value: Any, key: str, problems: list[str]) -> bool | None:
+    """`value` if it is a real boolean; otherwise None and a sentence in `problems`.
+
+    Only a TOML/JSON boolean counts: the string "false" must never switch anything on (nor
+    "true" anything off), so a string is refused with the spelling that would work.
+    """
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _TRUE_WORDS + _FALSE_WORDS:
+        word = "true" if value.strip().lower() in _TRUE_WORDS else "false"
+        problems.append(f"`{key}` must be a boolean: write {key} = {word} without quotes (got the string "
+                        f"{value!r}); ignoring it")
+    else:
+        problems.append(f"`{key}` must be true or false, not {value!r}; ignoring it")
+    return None
+
+
+def resolve_interpreter(value: str, base: Path | None) -> str:
+    """A configured interpreter: a bare command name (`python3`) stays a PATH lookup; a
+    relative path is resolved against the project root, never the server's working folder."""
+    path = Path(value).expanduser()
+    if path.is_absolute() or base is None or ("/" not in value and "\\" not in value):
+        return str(path) if path.is_absolute() else value
+    return str((base / path).resolve())

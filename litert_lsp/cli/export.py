@@ -64,6 +64,11 @@ def run(args: argparse.Namespace) -> int:
     settings, problems = load_settings(root or source.resolve().parent)
     for problem in problems:
         print(f"litert-lsp export: {problem}", file=sys.stderr)
+    if settings.workspace_named:
+        # The CLI is the user's own invocation, so it trusts the project's settings, but
+        # says which risky ones it takes from there.
+        print(f"litert-lsp export: using from {root / 'pyproject.toml' if root else 'pyproject.toml'}: "
+              f"{settings.describe_workspace_named()}", file=sys.stderr)
     try:
         choice = plan_export(
             source, settings, root,

@@ -18,6 +18,7 @@ from pygls.uris import to_fs_path
 
 from litert_lsp import __version__
 from litert_lsp.server.text import apply_change
+from litert_lsp.server.trust import WorkspaceTrust
 
 if TYPE_CHECKING:
     from pygls.workspace import TextDocument
@@ -86,6 +87,7 @@ class LitertServer(LanguageServer):
         # Set by the feature modules in register().
         self.diagnostics: DiagnosticsEngine | None = None
         self.settings_store: SettingsStore | None = None
+        self.trust = WorkspaceTrust(self)
         # Set by the stdio transport: whether more client messages are already waiting.
         self.input_pending: Callable[[], bool] = lambda: False
         self.idle_callbacks: list[Callable[[], None]] = []
@@ -98,6 +100,7 @@ class LitertServer(LanguageServer):
     def _register_lifecycle(self) -> None:
         @self.feature(types.INITIALIZE)
         def on_initialize(ls: LitertServer, params: types.InitializeParams) -> None:
+            ls.trust.read_initialize(params.initialization_options)
             for hook in list(ls.initialize_hooks):
                 try:
                     hook(params)
@@ -119,6 +122,15 @@ class LitertServer(LanguageServer):
     # ---- hooks ---------------------------------------------------------------------------
 
     def settings_for(self, uri: str) -> Settings:
+        """The settings for `uri` as the workspace's trust allows (see `server.trust`)."""
+        settings = self.all_settings_for(uri)
+        if not settings.workspace_named:
+            return settings
+        return self.trust.view(settings, self.workspace_root_for(uri))
+
+    def all_settings_for(self, uri: str) -> Settings:
+        """Every setting for `uri`, including risky ones a workspace file named that trust has
+        not yet allowed: only for saying what would be used, or for `trust.ensure`."""
         if self.settings_store is None:
             from litert_lsp.config import Settings
 

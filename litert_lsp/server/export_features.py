@@ -122,6 +122,10 @@ class ExportFeatures:
     async def run(self, arguments: Mapping[str, Any], write: bool) -> dict[str, Any]:
         server = self.server
         uri = str(arguments.get("uri") or "")
+        named = server.all_settings_for(uri)
+        if named.workspace_named and not await server.trust.ensure(named, server.workspace_root_for(uri)):
+            server.show_warning(f"litert-lsp: this workspace is not trusted, so its pyproject.toml settings "
+                                f"{named.describe_workspace_named()} are not used")
         try:
             request = self.plan(arguments, write)
         except PlanError as error:
@@ -369,9 +373,12 @@ def register(server: LitertServer) -> None:
     def on_initialize(params: types.InitializeParams) -> None:
         # Runs before the capabilities are computed: register (advertise) the commands only
         # when the configured interpreter can run exports.
+        # Never runs an interpreter a workspace file names: that waits for trust (see trust.py)
+        # and for an export that needs it; such a workspace gets the commands, checked then.
         root = params.root_uri or (from_fs_path(params.root_path) if params.root_path else None)
-        python = server.settings_for(f"{root.rstrip('/')}/_.py" if root else "").python or sys.executable
-        features.available = any(features.stack_for(python).values())
+        settings = server.all_settings_for(f"{root.rstrip('/')}/_.py" if root else "")
+        python = settings.without_workspace_risks().python or sys.executable
+        features.available = any(features.stack_for(python).values()) or "python" in settings.workspace_named
         if not features.available:
             server.log.info("export commands not offered: %s cannot import the export stack", python)
             return

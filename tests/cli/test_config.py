@@ -66,3 +66,59 @@ def test_excludes(tmp_path: Path):
     assert settings.is_excluded(root / "legacy" / "old.py", root)
     assert settings.is_excluded(root / "a" / ".venv" / "x.py", root)
     assert not settings.is_excluded(root / "src" / "legacy.py", root)
+
+
+# ---- strict booleans and workspace-named risky settings -----------------------------------
+
+
+def test_a_string_false_never_enables_anything(tmp_path: Path):
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.litert-lsp]\ngpu-compatibility = "false"\n'
+        '[tool.litert-lsp.export]\nallow-pickle = "false"\nallow-select-tf-ops = "no"\n'
+    )
+    settings, problems = load_settings(tmp_path)
+    assert settings.export.allow_pickle is False and settings.export.allow_select_tf_ops is False
+    assert settings.gpu_compatibility is False
+    assert len(problems) == 3
+    assert any("allow-pickle = false without quotes" in p for p in problems), problems
+
+
+def test_a_string_true_does_not_enable_either(tmp_path: Path):
+    settings, problems = Settings().merged({"export": {"allowPickle": "true"}, "gpuCompatibility": 1})
+    assert settings.export.allow_pickle is False and settings.gpu_compatibility is False
+    assert len(problems) == 2
+
+
+def test_numbers_must_be_positive_numbers():
+    settings, problems = Settings().merged({"export": {"timeoutSeconds": -5, "atol": "0.1", "rtol": True}})
+    assert settings.export == Settings().export
+    assert len(problems) == 3 and any("positive" in p for p in problems)
+
+
+def test_relative_interpreter_resolves_against_the_project_root(tmp_path: Path):
+    (tmp_path / "pyproject.toml").write_text('[tool.litert-lsp]\npython = "tools/py"\n')
+    sub = tmp_path / "src" / "pkg"
+    sub.mkdir(parents=True)
+    settings, _ = load_settings(sub)
+    assert settings.python == str((tmp_path / "tools" / "py").resolve())
+    bare, _ = Settings().merged({"python": "python3"}, base=tmp_path)
+    assert bare.python == "python3"  # a command name stays a PATH lookup
+
+
+def test_risky_values_from_pyproject_are_marked_and_can_be_withheld(tmp_path: Path):
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.litert-lsp]\npython = "/opt/py"\n[tool.litert-lsp.export]\nallow-pickle = true\natol = 0.5\n'
+    )
+    settings, _ = load_settings(tmp_path)
+    assert settings.workspace_named == {"python", "export.allow_pickle"}
+    assert "python = /opt/py" in settings.describe_workspace_named()
+    safe = settings.without_workspace_risks()
+    assert safe.python is None and safe.export.allow_pickle is False
+    assert safe.export.atol == 0.5  # harmless settings still apply
+    # The editor's own value is the user's choice, not the workspace's.
+    edited, _ = load_settings(tmp_path, {"python": "/usr/bin/python3"})
+    assert edited.workspace_named == {"export.allow_pickle"}
+    assert edited.without_workspace_risks().python == "/usr/bin/python3"
+    # An invalid editor value does not launder the workspace's.
+    still, _ = load_settings(tmp_path, {"export": {"allowPickle": "false"}})
+    assert "export.allow_pickle" in still.workspace_named

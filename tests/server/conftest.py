@@ -37,6 +37,16 @@ class Client(LanguageClient):
                 self.feature(method)(handler)
 
         self.registrations: list[types.Registration] = []
+        # window/showMessageRequest: every request is kept; answered with the action titled
+        # `self.answer` (None: dismissed).
+        self.asked: list[types.ShowMessageRequestParams] = []
+        self.answer: str | None = None
+
+        @self.feature(types.WINDOW_SHOW_MESSAGE_REQUEST)
+        def on_message_request(client: Client, params: types.ShowMessageRequestParams):
+            client.asked.append(params)
+            client.arrived.set()
+            return next((a for a in params.actions or [] if a.title == client.answer), None)
 
         @self.feature(types.CLIENT_REGISTER_CAPABILITY)
         def on_register(client: Client, params: types.RegistrationParams) -> None:

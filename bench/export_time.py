@@ -77,8 +77,8 @@ def timed(command: list[str], cwd: Path) -> float:
 
 
 async def warm_pair(folder: Path) -> tuple[float, float]:
-    from litert_lsp.export.client import WorkerClient
-    from litert_lsp.export.job import ExportRequest
+    from litert_lsp.jobs.client import WorkerClient
+    from litert_lsp.jobs.job import ExportRequest
 
     client = WorkerClient()
     request = ExportRequest(source=str(folder / "tinynet.py"), model="TinyNet", checkpoint=str(folder / "ckpt.pth"),

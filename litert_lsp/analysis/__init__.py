@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from litert_lsp.analysis.findings import Finding, Severity
+from litert_lsp.core.findings import Finding, Severity
 
 if TYPE_CHECKING:
     from litert_lsp.analysis.document import DocumentAnalyzer, analyze

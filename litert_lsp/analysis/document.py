@@ -16,7 +16,6 @@ from litert_lsp.analysis.blocks import (
     split_members,
     split_members_reusing,
 )
-from litert_lsp.analysis.findings import Finding, Severity
 from litert_lsp.analysis.module_index import (
     BlockInfo,
     Unit,
@@ -27,6 +26,7 @@ from litert_lsp.analysis.module_index import (
 )
 from litert_lsp.analysis.names import ImportTable
 from litert_lsp.analysis.suppress import apply_suppressions
+from litert_lsp.core.findings import Finding, Severity
 
 _TF_TOP_LEVELS = ("tensorflow", "tf", "keras", "tf_keras")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from litert_lsp.analysis.findings import Finding
+from litert_lsp.core.findings import Finding
 
 _DIRECTIVE = re.compile(r"#\s*litert:\s*ignore(?P<file>-file)?\b(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE)
 

@@ -23,7 +23,6 @@ import ast
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from litert_lsp.analysis.findings import Finding
 from litert_lsp.analysis.names import ImportTable
 from litert_lsp.analysis.tf_ops import PY_FUNCTIONS, make, op_findings
 from litert_lsp.analysis.tf_ragged import ragged_method, ragged_names
@@ -43,6 +42,7 @@ from litert_lsp.analysis.tf_scope import (
     walk_own,
 )
 from litert_lsp.analysis.tf_values import TensorValues
+from litert_lsp.core.findings import Finding
 
 _LAMBDA_LAYERS = frozenset({"keras.layers.Lambda", "keras.layers.core.Lambda"})
 _VALUE_BUILTINS = frozenset({"bool", "int", "float", "complex"})

@@ -13,9 +13,9 @@ import ast
 from functools import lru_cache
 from typing import Any
 
-from litert_lsp import compat
-from litert_lsp.analysis.codes import default_severity
-from litert_lsp.analysis.findings import Finding
+from litert_lsp import kb
+from litert_lsp.core.codes import default_severity
+from litert_lsp.core.findings import Finding
 
 # Ops that call back into Python at run time: nothing in LiteRT can run them (measured:
 # EagerPyFunc / PyFunc fail with builtins and with Select TF ops).
@@ -81,7 +81,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _matching_variant(entry: compat.Entry, call: ast.Call) -> tuple[dict[str, Any], list[ast.AST]] | None:
+def _matching_variant(entry: kb.Entry, call: ast.Call) -> tuple[dict[str, Any], list[ast.AST]] | None:
     """The most specific variant whose literal kwargs all appear in the call, with their nodes.
 
     Variants with the same kwargs may differ in input dtype or rank, which the source does not
@@ -117,7 +117,7 @@ def op_findings(call: ast.Call, name: str, autocheck_gpu: bool = True) -> list[F
                      f"`{name}` runs Python code when the model runs; a LiteRT graph cannot hold it "
                      "(conversion fails with builtins and with Select TF ops). Write it with TensorFlow ops.",
                      op=name)]
-    entry = compat.lookup(name, "tensorflow")
+    entry = kb.lookup(name, "tensorflow")
     if entry is None and name in STRING_FORMATTERS:
         return [make(call.func, "LRT306",
                      f"`{name}` formats a string in the graph (StringFormat, PrintV2), which converts only "
@@ -157,16 +157,16 @@ def op_findings(call: ast.Call, name: str, autocheck_gpu: bool = True) -> list[F
     return findings
 
 
-def raw_op_entry(op: str) -> compat.Entry | None:
+def raw_op_entry(op: str) -> kb.Entry | None:
     """The measured entry for a raw TensorFlow op (`tf.raw_ops.Svd`): the public functions
     whose probe graph held exactly that one op, when they all agree on the verdict."""
     return _raw_op_index().get(op)
 
 
 @lru_cache(maxsize=1)
-def _raw_op_index() -> dict[str, compat.Entry]:
-    by_op: dict[str, list[compat.Entry]] = {}
-    for entry in compat.entries("tensorflow"):
+def _raw_op_index() -> dict[str, kb.Entry]:
+    by_op: dict[str, list[kb.Entry]] = {}
+    for entry in kb.entries("tensorflow"):
         ops = entry.get("tf_ops") or []
         if len(ops) == 1:
             by_op.setdefault(ops[0], []).append(entry)
@@ -179,7 +179,7 @@ def _source_option(node: ast.AST) -> str:
     return ast.unparse(node)
 
 
-def _status_findings(status: str, name: str, entry: compat.Entry, node: ast.AST, layer: bool, family: bool,
+def _status_findings(status: str, name: str, entry: kb.Entry, node: ast.AST, layer: bool, family: bool,
                      variant: dict[str, Any] | None, options: str | None) -> list[Finding]:
     error = (variant or {}).get("error") or entry.get("error")
     reason = (variant or {}).get("reason") or entry.get("reason")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable
 
-from litert_lsp import compat
+from litert_lsp import kb
 from litert_lsp.analysis.names import ImportTable
 
 _MAKERS = ("tf.RaggedTensor.from_", "tf.ragged.")
@@ -50,4 +50,4 @@ def ragged_method(call: ast.Call, ragged: frozenset[str]) -> str | None:
     if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in ragged):
         return None
     name = f"tf.RaggedTensor.{func.attr}"
-    return name if compat.lookup(name, "tensorflow") is not None else None
+    return name if kb.lookup(name, "tensorflow") is not None else None

@@ -14,10 +14,10 @@ import ast
 import re
 from dataclasses import replace
 
-from litert_lsp.analysis.findings import Finding
 from litert_lsp.analysis.names import ImportTable
 from litert_lsp.analysis.tf_checks import ScopeChecker
 from litert_lsp.analysis.tf_scope import Context, ModuleIndex, RootFinder
+from litert_lsp.core.findings import Finding
 
 # A file with more distinct (scope, assumptions) pairs than this is cut short rather than slow.
 _MAX_CONTEXTS = 2000

@@ -1,6 +1,6 @@
 """From a measured knowledge-base entry and one call's literal arguments to a verdict.
 
-The knowledge base (`litert_lsp.compat`) says, per op, whether litert-torch converts it and
+The knowledge base (`litert_lsp.kb`) says, per op, whether litert-torch converts it and
 the LiteRT runtime runs it with matching numbers; for `conditional` ops its `variants` say
 which literal keyword arguments, ranks and dtypes were probed with which outcome. This
 module decides, for one call, whether its arguments pick out a failing variant, a working
@@ -13,9 +13,9 @@ import ast
 from dataclasses import dataclass
 from typing import Any
 
-from litert_lsp import compat
-from litert_lsp.analysis.codes import TORCH_STATUS_CODES, default_severity
-from litert_lsp.analysis.findings import Severity
+from litert_lsp import kb
+from litert_lsp.core.codes import TORCH_STATUS_CODES, default_severity
+from litert_lsp.core.findings import Severity
 
 _LAYER_WORDS = {
     "export": "torch.export (the model cannot be traced)",
@@ -43,10 +43,10 @@ class Verdict:
     data: dict[str, Any]
 
 
-def lookup(name: str) -> compat.Entry | None:
+def lookup(name: str) -> kb.Entry | None:
     """The entry for a qualified torch name; never raises (a broken data file = no data)."""
     try:
-        return compat.lookup(name, "torch")
+        return kb.lookup(name, "torch")
     except Exception:  # noqa: BLE001 - a corrupt knowledge base must not break diagnostics
         return None
 
@@ -84,7 +84,7 @@ def call_arguments(call: ast.Call, params: list[str] | None, method: bool) -> di
     return passed
 
 
-def verdict(entry: compat.Entry, op: str, call: ast.Call | None, method: bool) -> Verdict | None:
+def verdict(entry: kb.Entry, op: str, call: ast.Call | None, method: bool) -> Verdict | None:
     """What to report for a call of `op` whose entry is `entry`; None when it works."""
     status = entry.status
     if status == "supported" or status not in TORCH_STATUS_CODES:
@@ -105,7 +105,7 @@ def verdict(entry: compat.Entry, op: str, call: ast.Call | None, method: bool) -
     return _failing(entry, op, status)
 
 
-def _failing(entry: compat.Entry, op: str, status: str) -> Verdict:
+def _failing(entry: kb.Entry, op: str, status: str) -> Verdict:
     code = TORCH_STATUS_CODES[status]
     layer = _STATUS_LAYER.get(status) or entry.get("layer") or "lowering"
     reason = entry.get("reason")
@@ -116,7 +116,7 @@ def _failing(entry: compat.Entry, op: str, status: str) -> Verdict:
     return Verdict(code, default_severity(code), text, status, _data(entry))
 
 
-def _failing_variant(entry: compat.Entry, op: str, status: str, chosen: list[dict[str, Any]]) -> Verdict:
+def _failing_variant(entry: kb.Entry, op: str, status: str, chosen: list[dict[str, Any]]) -> Verdict:
     """The call's literal arguments pick measured variants that all fail the same way: say
     that variant's own cause, and which measured cases work instead."""
     code = TORCH_STATUS_CODES[status]
@@ -134,7 +134,7 @@ def _failing_variant(entry: compat.Entry, op: str, status: str, chosen: list[dic
     return Verdict(code, default_severity(code), text, status, _data(entry))
 
 
-def _advice(entry: compat.Entry, op: str) -> str:
+def _advice(entry: kb.Entry, op: str) -> str:
     rewrite = entry.rewrite
     if rewrite and rewrite.get("description"):
         return f"Instead: {rewrite['description']}."
@@ -142,12 +142,12 @@ def _advice(entry: compat.Entry, op: str) -> str:
             f"(`litert-lsp ops {op}` shows what was measured).")
 
 
-def _data(entry: compat.Entry) -> dict[str, Any]:
+def _data(entry: kb.Entry) -> dict[str, Any]:
     rewrite = entry.rewrite
     return {"rewrite": rewrite["code"]} if rewrite and rewrite.get("code") else {}
 
 
-def _depends_on(entry: compat.Entry) -> str:
+def _depends_on(entry: kb.Entry) -> str:
     variants = entry.variants
     aspects = []
     if len({v.get("rank") for v in variants}) > 1:
@@ -160,7 +160,7 @@ def _depends_on(entry: compat.Entry) -> str:
     return " and ".join(aspects) or "values known only at run time"
 
 
-def _decide_variant(entry: compat.Entry, call: ast.Call | None,
+def _decide_variant(entry: kb.Entry, call: ast.Call | None,
                     method: bool) -> tuple[str | None, list[dict[str, Any]]]:
     """The status shared by every variant this call may be (None if they disagree), and
     those variants."""

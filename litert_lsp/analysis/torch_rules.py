@@ -18,8 +18,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from litert_lsp.analysis import torch_kb
-from litert_lsp.analysis.codes import default_severity
-from litert_lsp.analysis.findings import Finding, Severity
 from litert_lsp.analysis.module_index import (
     BlockInfo,
     ModuleContext,
@@ -53,6 +51,8 @@ from litert_lsp.analysis.torch_values import (
     VALUE_BOOL_FUNCTIONS,
     VALUE_BOOL_METHODS,
 )
+from litert_lsp.core.codes import default_severity
+from litert_lsp.core.findings import Finding, Severity
 
 TRACE = "trace"  # forward and what it reaches: every rule
 BUILD = "build"  # __init__ and what it reaches: layer constructors only

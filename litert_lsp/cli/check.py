@@ -12,10 +12,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from litert_lsp.analysis import analyze
-from litert_lsp.analysis.findings import Severity
 from litert_lsp.cli.reports import Reported, as_json, as_sarif, as_text
-from litert_lsp.config import Settings, find_project_root, load_settings
-from litert_lsp.workspace import iter_python_files, read_source
+from litert_lsp.core.discovery import iter_python_files, read_source
+from litert_lsp.core.findings import Severity
+from litert_lsp.core.settings import Settings, find_project_root, load_settings
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

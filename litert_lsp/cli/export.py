@@ -13,10 +13,10 @@ import json
 import sys
 from pathlib import Path
 
-from litert_lsp.config import find_project_root, load_settings
-from litert_lsp.export.client import WorkerClient
-from litert_lsp.export.job import ExportResult
-from litert_lsp.models.plan import (
+from litert_lsp.core.settings import find_project_root, load_settings
+from litert_lsp.jobs.client import WorkerClient
+from litert_lsp.jobs.job import ExportResult
+from litert_lsp.jobs.plan import (
     DTYPES,
     PlanError,
     parse_dtypes,

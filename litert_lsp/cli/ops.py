@@ -6,18 +6,18 @@ import argparse
 import json
 import sys
 
-from litert_lsp import compat
+from litert_lsp import kb
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("query", nargs="?", help="part of an op name, e.g. unique or linalg.svd")
-    parser.add_argument("--framework", choices=compat.FRAMEWORKS)
-    parser.add_argument("--status", choices=sorted(set(compat.TORCH_STATUSES + compat.TF_STATUSES)))
+    parser.add_argument("--framework", choices=kb.FRAMEWORKS)
+    parser.add_argument("--status", choices=sorted(set(kb.TORCH_STATUSES + kb.TF_STATUSES)))
     parser.add_argument("--format", choices=("text", "json"), default="text")
 
 
 def run(args: argparse.Namespace) -> int:
-    found = compat.search(args.query, args.framework, args.status)
+    found = kb.search(args.query, args.framework, args.status)
     if args.format == "json":
         json.dump([entry.raw for entry in found], sys.stdout, indent=2)
         sys.stdout.write("\n")

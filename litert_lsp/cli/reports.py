@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from litert_lsp import __version__
-from litert_lsp.analysis.codes import CODES
-from litert_lsp.analysis.findings import Finding, Severity
+from litert_lsp.core.codes import CODES
+from litert_lsp.core.findings import Finding, Severity
 
 DOCS_URL = "https://github.com/litert-lsp/litert-lsp/blob/main/docs/diagnostics.md"
 

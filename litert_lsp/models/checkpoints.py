@@ -14,7 +14,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from litert_lsp.config import ALWAYS_EXCLUDED
+from litert_lsp.core.settings import ALWAYS_EXCLUDED
 
 TORCH_EXTENSIONS = (".pt", ".pth", ".tar", ".ckpt", ".bin")
 # Kinds: state_dict (torch.save of tensors/dicts), whole_model (a pickled nn.Module: needs

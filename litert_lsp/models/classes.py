@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from litert_lsp.analysis.names import TORCH_MODULE_BASES, ImportTable, subclasses_of
-from litert_lsp.config import ALWAYS_EXCLUDED
+from litert_lsp.core.settings import ALWAYS_EXCLUDED
 
 _MISSING = object()
 

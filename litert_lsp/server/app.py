@@ -5,26 +5,24 @@ from __future__ import annotations
 import inspect
 import logging
 import os
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
-from pygls.protocol import LanguageServerProtocol
-from pygls.protocol.language_server import lsp_method
 from pygls.uris import to_fs_path
 
 from litert_lsp import __version__
-from litert_lsp.server.text import apply_change
+from litert_lsp.server.protocol import LitertProtocol
 from litert_lsp.server.trust import WorkspaceTrust
 
 if TYPE_CHECKING:
     from pygls.workspace import TextDocument
 
-    from litert_lsp.analysis.findings import Finding
-    from litert_lsp.config import Settings
+    from litert_lsp.core.findings import Finding
+    from litert_lsp.core.settings import Settings
     from litert_lsp.server.diagnostics import DiagnosticsEngine
     from litert_lsp.server.settings import SettingsStore
 
@@ -32,37 +30,6 @@ NAME = "litert-lsp"
 PYTHON_SUFFIXES = (".py", ".pyi")
 
 log = logging.getLogger("litert_lsp.server")
-
-
-class LitertProtocol(LanguageServerProtocol):
-    """pygls' protocol with document sync that survives anything a client sends."""
-
-    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
-    def lsp_text_document__did_change(
-        self, params: types.DidChangeTextDocumentParams
-    ) -> Generator[Any, Any, None]:
-        # pygls raises KeyError for a change to a document that was never opened and splits
-        # lines with str.splitlines (which breaks on \x0c, \u2028, ...): apply edits ourselves
-        # with the protocol's line rules.
-        uri = params.text_document.uri
-        document = self.workspace.text_documents.get(unquote(uri))
-        if document is None:
-            log.warning("ignoring a change to %s, which is not open", uri)
-            return
-        encoding = str(self.workspace.position_encoding or "utf-16")
-        text = document.source
-        for change in params.content_changes:
-            if isinstance(change, types.TextDocumentContentChangePartial):
-                start, end = change.range.start, change.range.end
-                text = apply_change(
-                    text, (start.line, start.character), (end.line, end.character), change.text, encoding
-                )
-            else:
-                text = change.text
-        document._source = text
-        document.version = params.text_document.version
-        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CHANGE)) is not None:
-            yield handler, (params,), None
 
 
 class LitertServer(LanguageServer):
@@ -132,7 +99,7 @@ class LitertServer(LanguageServer):
         """Every setting for `uri`, including risky ones a workspace file named that trust has
         not yet allowed: only for saying what would be used, or for `trust.ensure`."""
         if self.settings_store is None:
-            from litert_lsp.config import Settings
+            from litert_lsp.core.settings import Settings
 
             return Settings()
         return self.settings_store.settings_for(uri)
@@ -151,7 +118,7 @@ class LitertServer(LanguageServer):
                 return max(containing, key=lambda f: len(f.parts))
             if root_path and _is_within(path, Path(root_path)):
                 return Path(root_path)
-            from litert_lsp.config import find_project_root
+            from litert_lsp.core.settings import find_project_root
 
             project = find_project_root(path.parent)
             if project is not None:
@@ -215,9 +182,6 @@ class LitertServer(LanguageServer):
 def _prewarm() -> None:
     """Import what the first document needs, once the initialize result is out (these are
     imported lazily so that answering `initialize` does not wait for them)."""
-    import litert_lsp.analysis
-    import litert_lsp.compat
-    import litert_lsp.config  # noqa: F401
 
 
 def is_python_document(document: TextDocument) -> bool:

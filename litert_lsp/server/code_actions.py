@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
+from litert_lsp.core.text import column_to_client, split_lines
 from litert_lsp.server.app import is_python_document
 from litert_lsp.server.hover import imports_of
-from litert_lsp.server.text import column_to_client, split_lines
 
 if TYPE_CHECKING:
-    from litert_lsp.analysis.findings import Finding
     from litert_lsp.analysis.names import ImportTable
+    from litert_lsp.core.findings import Finding
     from litert_lsp.server.app import LitertServer
 
 _DIRECTIVE = re.compile(r"#\s*litert:\s*ignore(?!-file)\b(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE)
@@ -190,9 +190,9 @@ def actions_for(server: LitertServer, uri: str, selection: types.Range,
         template = rewrite_template(finding)
         call = span_text(lines, finding) if template else None
         if template and call is not None:
-            from litert_lsp import compat
+            from litert_lsp import kb
 
-            entry = compat.lookup(finding.op) if finding.op else None
+            entry = kb.lookup(finding.op) if finding.op else None
             replacement = render_rewrite(
                 template, call, method=bool(finding.op and ".Tensor." in finding.op),
                 params=entry.get("params") if entry else None, imports=imports_of(document.source),

@@ -25,12 +25,12 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
+from litert_lsp.core.text import column_to_client, split_lines
 from litert_lsp.server.app import is_python_document, uri_to_path
-from litert_lsp.server.text import column_to_client, split_lines
 
 if TYPE_CHECKING:
     from litert_lsp.analysis import DocumentAnalyzer
-    from litert_lsp.analysis.findings import Finding
+    from litert_lsp.core.findings import Finding
     from litert_lsp.server.app import LitertServer
 
 SOURCE = "litert"

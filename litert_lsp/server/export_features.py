@@ -6,7 +6,7 @@
     litert.writeExportScript a standalone script doing the same steps, next to the model
 
 Each takes one argument object: {"uri", "model"?, "checkpoint"?, "output"?, "quantize"?}.
-The work runs in the export worker (`litert_lsp.export.client`): this module awaits its pipe
+The work runs in the export worker (`litert_lsp.jobs.client`): this module awaits its pipe
 and never imports a framework. The commands are advertised only when the configured
 interpreter can import the export stack (checked once with importlib.util.find_spec there).
 """
@@ -24,13 +24,12 @@ from typing import Any
 from lsprotocol import types
 from pygls.uris import from_fs_path
 
-from litert_lsp.analysis.findings import Finding, Severity
-from litert_lsp.export.client import STACKS, WorkerClient, probe_stacks
-from litert_lsp.export.job import ExportRequest, ExportResult
-from litert_lsp.export.script import render, script_path
-from litert_lsp.export.worker import (
-    is_tensorflow,  # light: ast and file checks, no framework
-)
+from litert_lsp.core.findings import Finding, Severity
+from litert_lsp.jobs.client import STACKS, WorkerClient, probe_stacks
+from litert_lsp.jobs.framework import is_tensorflow
+from litert_lsp.jobs.job import ExportRequest, ExportResult
+from litert_lsp.jobs.plan import PlanError, find_models, plan_export
+from litert_lsp.jobs.script import render, script_path
 from litert_lsp.models.checkpoints import Checkpoint, find_checkpoints
 from litert_lsp.models.classes import (
     ModelClass,
@@ -38,7 +37,6 @@ from litert_lsp.models.classes import (
     find_model_classes,
     top_level_models,
 )
-from litert_lsp.models.plan import PlanError, find_models, plan_export
 from litert_lsp.server.app import (  # pygls resolves handler type hints
     LitertServer,
     uri_to_path,
@@ -220,7 +218,7 @@ class ExportFeatures:
         if target.exists() and not arguments.get("overwrite"):
             self.server.show_error(f"litert-lsp: {target} exists; not overwritten")
             return {"ok": False, "message": f"{target} exists", "path": str(target)}
-        from litert_lsp.export.runtime_text import write_text_atomically
+        from litert_lsp.core.atomic import write_text_atomically
 
         try:
             text = render(request, target)

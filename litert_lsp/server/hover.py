@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
+from litert_lsp.core.text import column_from_client, column_to_client, split_lines
 from litert_lsp.server.app import is_python_document
-from litert_lsp.server.text import column_from_client, column_to_client, split_lines
 
 if TYPE_CHECKING:
-    from litert_lsp import compat
-    from litert_lsp.analysis.findings import Finding
+    from litert_lsp import kb
     from litert_lsp.analysis.names import ImportTable
+    from litert_lsp.core.findings import Finding
     from litert_lsp.server.app import LitertServer
 
 # A dotted name, allowing spaces around the dots (`torch . unique` is legal Python).
@@ -135,9 +135,9 @@ def resolve(name: str, imports: ImportTable) -> list[str]:
     return candidates
 
 
-def describe(entry: compat.Entry, markdown: bool) -> str:
+def describe(entry: kb.Entry, markdown: bool) -> str:
     """The hover text for one knowledge-base entry."""
-    from litert_lsp.analysis.codes import TF_STATUS_CODES, TORCH_STATUS_CODES
+    from litert_lsp.core.codes import TF_STATUS_CODES, TORCH_STATUS_CODES
 
     status = entry.status
     code = TORCH_STATUS_CODES.get(status) or TF_STATUS_CODES.get(status)
@@ -205,9 +205,9 @@ def hover_at(server: LitertServer, cache: ImportCache, uri: str, position: types
     name, start, end = found
     candidates = [f.op for f in _findings_at(server.analysis_for(uri), position.line + 1, column) if f.op]
     candidates += resolve(name, cache.table(uri, document.version, source))
-    from litert_lsp import compat
+    from litert_lsp import kb
 
-    entry = next((e for e in (compat.lookup(c) for c in candidates) if e is not None), None)
+    entry = next((e for e in (kb.lookup(c) for c in candidates) if e is not None), None)
     if entry is None:
         return None
     markdown = _supports_markdown(server)

@@ -18,7 +18,7 @@ from lsprotocol import types
 from litert_lsp.server.app import uri_to_path
 
 if TYPE_CHECKING:
-    from litert_lsp.config import Settings
+    from litert_lsp.core.settings import Settings
     from litert_lsp.server.app import LitertServer
 
 SECTION = "litert"
@@ -34,7 +34,7 @@ class SettingsStore:
         self._reported: set[str] = set()
 
     def settings_for(self, uri: str) -> Settings:
-        from litert_lsp.config import find_project_root, load_settings
+        from litert_lsp.core.settings import find_project_root, load_settings
 
         path = uri_to_path(uri)
         start = path.parent if path is not None else self._fallback_folder()

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 
 if TYPE_CHECKING:
-    from litert_lsp.config import Settings
+    from litert_lsp.core.settings import Settings
     from litert_lsp.server.app import LitertServer
 
 TRUST = "Trust this workspace"

@@ -17,15 +17,16 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 from pygls.uris import from_fs_path
 
+from litert_lsp.core.text import split_lines
+
 # Imported at run time: pygls reads command handlers' annotations with get_type_hints.
 from litert_lsp.server.app import LitertServer
 from litert_lsp.server.diagnostics import to_diagnostic
 from litert_lsp.server.progress import Progress
-from litert_lsp.server.text import split_lines
 
 if TYPE_CHECKING:
-    from litert_lsp.analysis.findings import Finding
-    from litert_lsp.config import Settings
+    from litert_lsp.core.findings import Finding
+    from litert_lsp.core.settings import Settings
 
 COMMAND = "litert.checkWorkspace"
 TITLE = "LiteRT: checking the workspace"
@@ -46,7 +47,7 @@ class WorkspaceChecker:
         return [f for f in folders if f.is_dir()]
 
     def _settings_for_path(self, path: Path) -> tuple[Settings, Path | None]:
-        from litert_lsp.config import find_project_root
+        from litert_lsp.core.settings import find_project_root
 
         root = find_project_root(path if path.is_dir() else path.parent)
         uri = from_fs_path(str(path if not path.is_dir() else path / "_.py")) or ""
@@ -63,8 +64,8 @@ class WorkspaceChecker:
             self.running = False
 
     async def _run(self) -> dict[str, Any]:
-        from litert_lsp.analysis.findings import Severity
-        from litert_lsp.workspace import iter_python_files
+        from litert_lsp.core.discovery import iter_python_files
+        from litert_lsp.core.findings import Severity
 
         server = self.server
         loop = asyncio.get_running_loop()
@@ -134,7 +135,7 @@ class WorkspaceChecker:
         if not findings and uri not in self.published:
             return
         if findings:
-            from litert_lsp.workspace import read_source
+            from litert_lsp.core.discovery import read_source
 
             self.published.add(uri)
             text = read_source(path).text or ""
@@ -154,7 +155,7 @@ async def _call(function: Any, *args: Any) -> Any:
 def _check_file(path: Path, open_text: str | None, settings: Settings) -> tuple[list[Finding], str | None]:
     """Findings of one file (runs on the workspace thread)."""
     from litert_lsp.analysis import analyze
-    from litert_lsp.workspace import read_source
+    from litert_lsp.core.discovery import read_source
 
     if open_text is None:
         source = read_source(path)

@@ -1,6 +1,6 @@
 """Worker for the fixture reality check: convert one fixture with litert-torch, run it in
 the LiteRT runtime and compare with eager PyTorch. Run as `python -m tests.analysis.fixture_worker`
-(through `litert_lsp.compat.probes.isolation`, which isolates crashes and hangs).
+(through `tools.probes.isolation`, which isolates crashes and hangs).
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib.util
 from typing import Any
 
-from litert_lsp.compat.probes.isolation import serve
+from tools.probes.isolation import serve
 
 RTOL = 1e-3
 ATOL = 1e-4

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from litert_lsp.analysis import analyze
-from litert_lsp.analysis.codes import default_severity
-from litert_lsp.analysis.findings import Severity
+from litert_lsp.core.codes import default_severity
+from litert_lsp.core.findings import Severity
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "torch"
@@ -68,7 +68,7 @@ def _has_error(model: Path) -> bool:
 
 @pytest.mark.slow
 def test_expectations_agree_with_the_real_converter(monkeypatch):
-    from litert_lsp.compat.probes.isolation import run_isolated
+    from tools.probes.isolation import run_isolated
 
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     jobs = [str(model) for model in MODELS]

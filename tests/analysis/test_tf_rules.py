@@ -10,11 +10,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from litert_lsp import compat
-from litert_lsp.analysis.findings import Severity
+from litert_lsp import kb
 from litert_lsp.analysis.names import ImportTable
 from litert_lsp.analysis.tf_rules import _find, find_tf_findings
-from litert_lsp.config import Settings
+from litert_lsp.core.findings import Severity
+from litert_lsp.core.settings import Settings
 
 
 def run(source: str):
@@ -363,7 +363,7 @@ def test_quiet_in_pipelines_training_and_eager_code():
 # ---- knowledge base mapping (synthetic entries: the mapping logic, not the data) -------------
 
 def _entry(name, status, **extra):
-    return compat.Entry({"framework": "tensorflow", "name": name, "kind": extra.pop("kind", "function"),
+    return kb.Entry({"framework": "tensorflow", "name": name, "kind": extra.pop("kind", "function"),
                          "status": status, **extra})
 
 
@@ -384,7 +384,7 @@ def fake_kb(monkeypatch):
                       {"label": "stateful", "kwargs": {"stateful": True}, "status": "unsupported"},
                       {"label": "unrolled", "kwargs": {"unroll": True}, "status": "select_tf_ops"}]),
     }
-    monkeypatch.setattr(compat, "lookup", lambda name, framework=None: table.get(name))
+    monkeypatch.setattr(kb, "lookup", lambda name, framework=None: table.get(name))
     return table
 
 
@@ -586,7 +586,7 @@ def test_variants_disagreeing_on_hidden_dtypes_are_not_chosen(monkeypatch):
         {"label": "int64, axis=1", "kwargs": {"axis": 1}, "status": "select_tf_ops"},
         {"label": "float32, axis=(0, 1)", "kwargs": {"axis": [0, 1]}, "status": "unsupported"},
     ])
-    monkeypatch.setattr(compat, "lookup", lambda name, framework=None: entry if name == entry.name else None)
+    monkeypatch.setattr(kb, "lookup", lambda name, framework=None: entry if name == entry.name else None)
     source = """
     import tensorflow as tf
 

@@ -9,9 +9,9 @@ import textwrap
 
 import pytest
 
-from litert_lsp import compat
+from litert_lsp import kb
 from litert_lsp.analysis import analyze, torch_kb
-from litert_lsp.analysis.findings import Severity
+from litert_lsp.core.findings import Severity
 
 
 def codes(source: str) -> list[tuple[int, str]]:
@@ -25,7 +25,7 @@ def model(body: str, imports: str = "import torch\nfrom torch import nn\nimport 
 
 
 def needs_kb(name: str, status: str) -> None:
-    entry = compat.lookup(name, "torch")
+    entry = kb.lookup(name, "torch")
     if entry is None or entry.status != status:
         pytest.skip(f"the knowledge base has no {status} entry for {name} yet")
 
@@ -188,10 +188,10 @@ def test_function_passed_as_value_is_reached():
 def _data_dependent_code(*names: str) -> str:
     """LRT204 for a data-dependent-size op, unless the knowledge base measured it (its
     verdict wins)."""
-    from litert_lsp.analysis.codes import TORCH_STATUS_CODES
+    from litert_lsp.core.codes import TORCH_STATUS_CODES
 
     for name in names:
-        entry = compat.lookup(name, "torch")
+        entry = kb.lookup(name, "torch")
         if entry is not None:
             return TORCH_STATUS_CODES.get(entry.status, "")
     return "LRT204"
@@ -412,7 +412,7 @@ def test_layer_constructor_flagged_on_its_line(monkeypatch):
                           "verified": True}}
     real = torch_kb.lookup
     monkeypatch.setattr(torch_kb, "lookup",
-                        lambda name: compat.Entry(record) if name == record["name"] else real(name))
+                        lambda name: kb.Entry(record) if name == record["name"] else real(name))
     source = """\
         import torch
         from torch import nn
@@ -433,7 +433,7 @@ def test_layer_constructor_flagged_on_its_line(monkeypatch):
 
 
 def test_real_failing_layers_are_flagged_in_init():
-    failing = [e for e in compat.entries("torch")
+    failing = [e for e in kb.entries("torch")
                if e.name.startswith("torch.nn.") and e.name.rsplit(".", 1)[-1][:1].isupper()
                and e.status not in ("supported", "conditional")]
     if not failing:
@@ -486,7 +486,7 @@ def test_the_analyzer_imports_no_framework():
 
 
 def test_verified_rewrite_reaches_message_and_quick_fix_data():
-    candidates = [e for e in compat.entries("torch")
+    candidates = [e for e in kb.entries("torch")
                   if e.rewrite and e.status not in ("supported", "conditional")
                   and e.name.startswith("torch.") and not e.name.startswith(("torch.Tensor.", "torch.nn."))]
     if not candidates:
@@ -518,7 +518,7 @@ def test_flags_passed_along_stay_flags():
 
 
 def test_integer_only_failures_do_not_warn_on_model_code():
-    entry = compat.lookup("torch.Tensor.pow", "torch")
+    entry = kb.lookup("torch.Tensor.pow", "torch")
     if entry is None or entry.status != "conditional" or not any(
             not str(v.get("dtype", "")).startswith("float") for v in entry.variants):
         pytest.skip("the knowledge base has no dtype-conditional pow")

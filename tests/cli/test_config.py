@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from litert_lsp.analysis.findings import Finding, Severity
-from litert_lsp.config import Settings, load_settings
+from litert_lsp.core.findings import Finding, Severity
+from litert_lsp.core.settings import Settings, load_settings
 
 
 def finding(code: str, status: str | None = None, severity=Severity.ERROR) -> Finding:

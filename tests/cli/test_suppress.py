@@ -1,5 +1,5 @@
-from litert_lsp.analysis.findings import Finding, Severity
 from litert_lsp.analysis.suppress import apply_suppressions, parse_suppressions
+from litert_lsp.core.findings import Finding, Severity
 
 
 def finding(line: int, code: str, end_line: int | None = None) -> Finding:

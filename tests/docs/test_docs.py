@@ -3,7 +3,7 @@
 - docs/diagnostics.md has a section for every code in `analysis.codes.CODES`, and every
   ```python example in a section is analyzed: the line marked `# <- LRTxxx` must get that
   code, and no other line may get an error.
-- docs/ops.md is exactly what `compat.docs.render()` makes from the shipped data.
+- docs/ops.md is exactly what `kb.docs.render()` makes from the shipped data.
 - README's two commands exist in `dev`, and `.ci/run` runs the test one.
 """
 
@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from litert_lsp import compat
+from litert_lsp import kb
 from litert_lsp.analysis import analyze
-from litert_lsp.analysis.codes import CODES, TORCH_STATUS_CODES
-from litert_lsp.analysis.findings import Severity
-from litert_lsp.compat import docs as ops_docs
+from litert_lsp.core.codes import CODES, TORCH_STATUS_CODES
+from litert_lsp.core.findings import Severity
+from litert_lsp.kb import docs as ops_docs
 
 ROOT = Path(__file__).resolve().parents[2]
 DIAGNOSTICS = ROOT / "docs" / "diagnostics.md"
@@ -54,9 +54,9 @@ def _dormant_codes() -> set[str]:
     They come back to life by themselves when a regenerated table measures such an op, and
     then this test demands an example again.
     """
-    torch_statuses = {e.status for e in compat.entries("torch")}
-    torch_statuses |= {v.get("status") for e in compat.entries("torch") for v in e.variants}
-    tf = compat.entries("tensorflow")
+    torch_statuses = {e.status for e in kb.entries("torch")}
+    torch_statuses |= {v.get("status") for e in kb.entries("torch") for v in e.variants}
+    tf = kb.entries("tensorflow")
     dormant = {code for status, code in TORCH_STATUS_CODES.items() if status not in torch_statuses}
     if not any(e.get("gpu_compatible") is False for e in tf):
         dormant.add("LRT303")
@@ -90,7 +90,7 @@ def test_example_gets_its_code(code: str, number: int, block: str):
 
 def test_ops_page_is_generated_from_the_shipped_data():
     committed = (ROOT / "docs" / "ops.md").read_text(encoding="utf-8")
-    assert committed == ops_docs.render(), "run: python -m litert_lsp.compat.docs docs/ops.md"
+    assert committed == ops_docs.render(), "run: python -m litert_lsp.kb.docs docs/ops.md"
 
 
 def test_readme_commands_are_the_dev_commands_and_ci_runs_the_test_one():

@@ -8,7 +8,7 @@ import dataclasses
 import json
 from pathlib import Path
 
-from litert_lsp.config import ExportSettings, Settings
+from litert_lsp.core.settings import ExportSettings, Settings
 
 MANIFEST = Path(__file__).resolve().parents[2] / "vscode-client" / "package.json"
 USER_CODE_COMMANDS = {"litert.export", "litert.checkConversion"}

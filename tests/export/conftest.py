@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from litert_lsp.export.client import WorkerClient
-from litert_lsp.export.job import ExportRequest, ExportResult
+from litert_lsp.jobs.client import WorkerClient
+from litert_lsp.jobs.job import ExportRequest, ExportResult
 from tests.export.models_src import TINY, USES_WIDE
 
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from litert_lsp.config import Settings
-from litert_lsp.models.plan import plan_export
+from litert_lsp.core.settings import Settings
+from litert_lsp.jobs.plan import plan_export
 
 pytest.importorskip("tensorflow")
 pytest.importorskip("ai_edge_litert")
@@ -69,7 +69,7 @@ def test_tf1_input_and_output_names(files: dict, tmp_path: Path) -> None:
     assert [(t["name"], t["shape"]) for t in report["inputs"]] == [("x", [2, 8])]
     w, b = files["tf1_weights"]
     x = np.linspace(-1, 1, 16, dtype=np.float32).reshape(2, 8)
-    from litert_lsp.export import runtime
+    from litert_lsp.worker import runtime
 
     (y,) = runtime.run(out, [x])
     np.testing.assert_allclose(y, np.maximum(x @ w + b, 0), rtol=1e-4, atol=1e-5)
@@ -84,7 +84,7 @@ def test_saved_model_signature(files: dict, tmp_path: Path) -> None:
     done = cli(str(saved), "--signature", "shift", "--output", str(out), cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr[-3000:]
     assert "export OK" in done.stdout
-    from litert_lsp.export import runtime
+    from litert_lsp.worker import runtime
 
     # shift adds [2, 3, 4]; the other signature (double) would multiply.
     np.testing.assert_allclose(runtime.run(out, [np.array([[1.0, 1.0, 1.0]], np.float32)])[0], [[3.0, 4.0, 5.0]])

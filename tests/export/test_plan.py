@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from litert_lsp.config import load_settings
+from litert_lsp.core.settings import load_settings
+from litert_lsp.jobs.plan import PlanError, parse_shapes, plan_export
 from litert_lsp.models.classes import (
     find_call_sites,
     find_model_classes,
     top_level_models,
 )
-from litert_lsp.models.plan import PlanError, parse_shapes, plan_export
 from tests.export.models_src import TINY, USES_WIDE
 
 NESTED = '''\

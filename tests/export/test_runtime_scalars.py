@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from litert_lsp.export import runtime
+from litert_lsp.worker import runtime
 
 pytestmark = pytest.mark.slow
 

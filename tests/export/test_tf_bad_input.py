@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from litert_lsp.export.job import ExportRequest, ExportResult
-from litert_lsp.export.tensorflow_export import export_tensorflow
+from litert_lsp.jobs.job import ExportRequest, ExportResult
+from litert_lsp.worker.tensorflow.export import export_tensorflow
 from tests.export.tf_files import TfFiles, shared_tf_files
 
 pytestmark = pytest.mark.slow

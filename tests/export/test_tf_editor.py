@@ -175,7 +175,7 @@ async def test_keras_lenses_export_check_and_script(tmp_path: Path) -> None:
     out, err = await asyncio.wait_for(ran.communicate(), 180)
     assert ran.returncode == 0, err.decode()[-2000:]
     assert b"max abs error" in out and (tmp_path / "from_script.tflite").stat().st_size > 500
-    from litert_lsp.export import runtime
+    from litert_lsp.worker import runtime
 
     x = np.linspace(-1.0, 1.0, 6, dtype=np.float32).reshape(1, 6)
     (ours,) = runtime.run(output, [x])

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from litert_lsp.config import Settings
+from litert_lsp.core.settings import Settings
+from litert_lsp.jobs.plan import PlanError, plan_export
 from litert_lsp.models.classes import find_keras_models
-from litert_lsp.models.plan import PlanError, plan_export
 
 SPELLINGS = textwrap.dedent('''\
     import tensorflow as tf

@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from litert_lsp.export import tensorflow_export
-from litert_lsp.export.job import ExportRequest, ExportResult
-from litert_lsp.export.tensorflow_export import default_output, export_tensorflow
+from litert_lsp.jobs.job import ExportRequest, ExportResult
+from litert_lsp.worker.tensorflow import export as tensorflow_export
+from litert_lsp.worker.tensorflow.export import default_output, export_tensorflow
 from tests.export.tf_files import DET_LINE, TfFiles, run_tflite, shared_tf_files
 
 pytestmark = pytest.mark.slow

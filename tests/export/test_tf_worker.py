@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from litert_lsp.export.job import ExportRequest
+from litert_lsp.jobs.job import ExportRequest
 from tests.export.tf_files import TfFiles, shared_tf_files
 
 pytestmark = pytest.mark.slow

@@ -12,7 +12,7 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("litert_torch")
 
-from litert_lsp.export import runtime
+from litert_lsp.worker import runtime
 from tests.export.conftest import request_for
 
 pytestmark = pytest.mark.slow

@@ -86,7 +86,7 @@ def test_protocol_ignores_noise_and_answers_ping(tmp_path: Path) -> None:
     import sys
 
     process = subprocess.run(
-        [sys.executable, "-m", "litert_lsp.export.worker"],
+        [sys.executable, "-m", "litert_lsp.worker"],
         input='not json\n{"id": 1, "method": "ping"}\n{"id": 2, "method": "nope"}\n{"id": 3, "method": "shutdown"}\n',
         capture_output=True, text=True, timeout=60, check=False,
     )

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from litert_lsp.export.tf_usercode import load_module
+from litert_lsp.worker.tensorflow.usercode import load_module
 
 # User code for the "Python file + TF2 checkpoint" path. DET_LINE is asserted on: keep it in sync.
 NET_PY = textwrap.dedent('''\
@@ -225,6 +225,6 @@ def shared_tf_files(tmp_path_factory: pytest.TempPathFactory) -> TfFiles:
 
 
 def run_tflite(path: Path, inputs: dict[str, np.ndarray]) -> list[np.ndarray]:
-    from litert_lsp.export import runtime
+    from litert_lsp.worker import runtime
 
     return runtime.run(path, inputs)

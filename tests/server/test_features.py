@@ -8,15 +8,15 @@ import textwrap
 import pytest
 from lsprotocol import types
 
-from litert_lsp import compat
+from litert_lsp import kb
 from tests.server.conftest import ITEM_LINE, MODEL, codes, running_server
 
 FRAMEWORKS = ("torch", "tensorflow", "litert_torch", "numpy", "jax", "keras", "ai_edge_litert")
 
 
-def failing_torch_function() -> compat.Entry:
+def failing_torch_function() -> kb.Entry:
     """A knowledge-base function entry (not a tensor method) that does not simply work."""
-    for entry in compat.entries("torch"):
+    for entry in kb.entries("torch"):
         plain_function = entry.get("kind", "function") == "function" and entry.name.count(".") == 1
         if not entry.ok and plain_function:
             return entry
@@ -63,7 +63,7 @@ async def test_hover_explains_a_knowledge_base_op(tmp_path):
         assert "Instead:" in text
         assert hover.range.start.line == 6
         # A tensor method, known through the analyzer's finding at the cursor.
-        if compat.lookup("torch.Tensor.item") is not None:
+        if kb.lookup("torch.Tensor.item") is not None:
             client.change(uri, 2, MODEL)
             await client.diagnostics_for(uri, version=2)
             column = MODEL.splitlines()[ITEM_LINE].index("item") + 1
@@ -117,7 +117,7 @@ async def test_suppression_quick_fix_adds_then_merges_the_comment(tmp_path):
 
 
 async def test_rewrite_quick_fix_when_the_knowledge_base_has_one(tmp_path):
-    rewritable = [e for e in compat.entries("torch") if e.rewrite and ".Tensor." not in e.name
+    rewritable = [e for e in kb.entries("torch") if e.rewrite and ".Tensor." not in e.name
                   and e.name.count(".") == 1]
     if not rewritable:
         pytest.skip("no verified rewrite in the knowledge base yet (render_rewrite is unit-tested)")

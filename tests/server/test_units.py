@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from litert_lsp.analysis.findings import Finding, Severity
+from litert_lsp.core.findings import Finding, Severity
+from litert_lsp.core.text import (
+    apply_change,
+    column_from_client,
+    column_to_client,
+    split_lines,
+)
 from litert_lsp.server import create_server
 from litert_lsp.server.code_actions import (
     render_rewrite,
@@ -13,12 +19,6 @@ from litert_lsp.server.code_actions import (
 )
 from litert_lsp.server.diagnostics import to_diagnostic
 from litert_lsp.server.hover import imports_of, name_at, resolve
-from litert_lsp.server.text import (
-    apply_change,
-    column_from_client,
-    column_to_client,
-    split_lines,
-)
 
 
 def test_protocol_line_rules_and_encodings():

@@ -1,9 +1,0 @@
-"""The runner loads `<framework>_suite`; the TensorFlow suite lives in `tf_suite`."""
-
-from litert_lsp.compat.probes.tf_suite import (  # noqa: F401
-    FRAMEWORK,
-    WORKER_MODULE,
-    build_document,
-    jobs,
-    probe_one,
-)

@@ -1,0 +1,1 @@
+"""Framework-free foundations: findings, codes, settings, text positions, file discovery."""

@@ -1,0 +1,1 @@
+"""The framework-free export protocol, planner and worker client (server and CLI side)."""

@@ -1,0 +1,256 @@
+"""Talk to the export worker from the server or the CLI: asyncio only, no framework import.
+
+The worker is started on first use with the configured interpreter, kept warm between jobs,
+restarted after it dies, and killed on cancel or timeout (a converter stuck in C++ cannot be
+interrupted any other way). The caller awaits pipes, never a thread, so a language server
+stays responsive while a job runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from litert_lsp.jobs.job import ExportRequest, ExportResult
+
+OnProgress = Callable[[str, str, "float | None"], None]
+
+# Modules the worker needs for each framework, checked with find_spec (nothing imported).
+STACKS = {
+    "torch": ("torch", "litert_torch", "ai_edge_litert", "numpy"),
+    "tensorflow": ("tensorflow", "ai_edge_litert", "numpy"),
+}
+_PROBE = (
+    "import importlib.util as u, json, sys\n"
+    "print(json.dumps({m: u.find_spec(m) is not None for m in sys.argv[1:]}))\n"
+)
+
+
+def probe_stacks(python: str | None = None, timeout: float = 30.0) -> dict[str, bool]:
+    """Which export stacks `python` can import, found with importlib.util.find_spec there
+    (nothing is imported; about a tenth of a second)."""
+    modules = sorted({m for mods in STACKS.values() for m in mods} | {"litert_lsp"})
+    if _is_this_interpreter(python):
+        # The common case (the server's own interpreter): find_spec here costs microseconds,
+        # a subprocess a tenth of a second of the editor's start-up.
+        import importlib.util
+
+        found = {m: importlib.util.find_spec(m) is not None for m in modules}
+        return {name: found["litert_lsp"] and all(found[m] for m in mods) for name, mods in STACKS.items()}
+    try:
+        done = subprocess.run([python or sys.executable, "-c", _PROBE, *modules], capture_output=True,
+                              text=True, timeout=timeout, check=False)
+        found = json.loads(done.stdout or "{}")
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return {name: False for name in STACKS}
+    return {
+        name: bool(found.get("litert_lsp")) and all(found.get(m) for m in mods) for name, mods in STACKS.items()
+    }
+
+
+def _is_this_interpreter(python: str | None) -> bool:
+    if not python:
+        return True
+    # Compare the paths, not the files: a venv's python is often a symlink to the system one,
+    # yet it sees other packages.
+    return os.path.abspath(python) == os.path.abspath(sys.executable)
+
+
+class WorkerClient:
+    """One worker process, one job at a time (jobs queue on a lock)."""
+
+    def __init__(self, python: str | None = None, cwd: str | None = None, env: dict[str, str] | None = None,
+                 stderr_lines: int = 200, echo_stderr: bool = False) -> None:
+        self.python = python or sys.executable
+        self.cwd = cwd
+        self.env = env
+        self.echo_stderr = echo_stderr
+        self.stderr_tail: collections.deque[str] = collections.deque(maxlen=stderr_lines)
+        self.process: asyncio.subprocess.Process | None = None
+        self.starts = 0
+        self._lock = asyncio.Lock()
+        self._next_id = 0
+        self._stderr_task: asyncio.Task[None] | None = None
+        self._cancelled = False
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.returncode is None
+
+    @property
+    def busy(self) -> bool:
+        return self._lock.locked()
+
+    async def start(self) -> None:
+        if self.running:
+            return
+        env = dict(os.environ if self.env is None else self.env)
+        env.setdefault("PYTHONUNBUFFERED", "1")
+        self.process = await asyncio.create_subprocess_exec(
+            self.python, "-m", "litert_lsp.worker",
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            cwd=self.cwd, env=env, limit=64 << 20, start_new_session=True,
+        )
+        self.starts += 1
+        self._stderr_task = asyncio.ensure_future(self._drain_stderr(self.process))
+
+    async def _drain_stderr(self, process: asyncio.subprocess.Process) -> None:
+        assert process.stderr is not None
+        while True:
+            line = await process.stderr.readline()
+            if not line:
+                return
+            text = line.decode("utf-8", "replace").rstrip()
+            self.stderr_tail.append(text)
+            if self.echo_stderr:
+                print(text, file=sys.stderr)
+
+    async def export(self, request: ExportRequest, on_progress: OnProgress | None = None,
+                     timeout: float | None = None) -> ExportResult:
+        """Run one job; never raises for anything the worker does (crash, hang, garbage)."""
+        async with self._lock:
+            self._cancelled = False
+            stage = "load code"
+            try:
+                await self.start()
+            except OSError as error:
+                return ExportResult(False, f"cannot start the export worker with {self.python}: {error}", stage)
+            process = self.process
+            assert process is not None and process.stdin is not None and process.stdout is not None
+            self._next_id += 1
+            job_id = self._next_id
+            try:
+                process.stdin.write((json.dumps({"id": job_id, "method": "export", "params": request.to_json()}) + "\n").encode())
+                await process.stdin.drain()
+            except (ConnectionError, OSError):
+                return await self._died(request, stage)
+
+            async def read_result() -> ExportResult | None:
+                nonlocal stage
+                while True:
+                    line = await process.stdout.readline()
+                    if not line:
+                        return None
+                    try:
+                        message = json.loads(line)
+                    except ValueError:
+                        continue  # not ours: the worker keeps fd 1 for the protocol, but be lenient
+                    if message.get("id") != job_id:
+                        continue
+                    if "result" in message:
+                        return ExportResult.from_json(message["result"])
+                    if "error" in message:
+                        return ExportResult(False, str(message["error"].get("message")), stage)
+                    stage = message.get("stage") or stage
+                    if on_progress is not None:
+                        fraction = message.get("fraction")
+                        on_progress(stage, str(message.get("message", "")), None if fraction is None else fraction * 100)
+
+            try:
+                result = await asyncio.wait_for(read_result(), timeout)
+            except asyncio.TimeoutError:
+                await self.kill()
+                await self._reap()
+                _remove_partials(request)
+                return ExportResult(False, f"the export took longer than {timeout:g} s and was stopped "
+                                    "(raise export.timeout-seconds for big models)", stage,
+                                    details={"timeout": True})
+            except asyncio.CancelledError:
+                await self.kill()
+                _remove_partials(request)
+                raise
+            if result is None:
+                if self._cancelled:
+                    await self._reap()
+                    _remove_partials(request)
+                    return ExportResult(False, "cancelled; no file was written", stage, details={"cancelled": True})
+                return await self._died(request, stage)
+            return result
+
+    async def cancel(self) -> None:
+        """Stop the running job (the worker is killed; the next job starts a fresh one)."""
+        if self.busy:
+            self._cancelled = True
+            await self.kill()
+
+    async def _reap(self) -> int | None:
+        """Wait for the (closing) worker to exit and forget it, so the next job starts afresh
+        instead of writing to a process that has not been reaped yet."""
+        process, self.process = self.process, None
+        code = None
+        if process is not None:
+            try:
+                code = await asyncio.wait_for(process.wait(), 5)
+            except asyncio.TimeoutError:
+                with contextlib.suppress(ProcessLookupError):
+                    process.kill()
+        if self._stderr_task is not None:
+            with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(self._stderr_task, 2)
+        return code
+
+    async def _died(self, request: ExportRequest, stage: str) -> ExportResult:
+        code = await self._reap()
+        _remove_partials(request)
+        how = _exit_text(code)
+        last = next((line for line in reversed(self.stderr_tail) if line.strip()), "")
+        hint = f" Its last words: {last[:200]}" if last else ""
+        return ExportResult(
+            False,
+            f"the export worker stopped unexpectedly ({how}) during '{stage}': the converter crashed or ran out "
+            f"of memory. It restarts for the next export.{hint}",
+            stage, details={"worker_exit": code},
+        )
+
+    async def kill(self) -> None:
+        process = self.process
+        if process is None or process.returncode is not None:
+            return
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)  # its own session: children (compilers) go too
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(process.wait(), 10)
+
+    async def close(self) -> None:
+        process = self.process
+        if process is None or process.returncode is not None:
+            return
+        try:
+            assert process.stdin is not None
+            process.stdin.write(b'{"id": 0, "method": "shutdown"}\n')
+            await process.stdin.drain()
+            await asyncio.wait_for(process.wait(), 5)
+        except (ConnectionError, OSError, asyncio.TimeoutError):
+            await self.kill()
+        self.process = None
+
+
+def _exit_text(code: int | None) -> str:
+    if code is None:
+        return "no exit code"
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"signal {-code}"
+    return f"exit code {code}"
+
+
+def _remove_partials(request: ExportRequest) -> None:
+    """A worker killed while writing can leave write_atomically's temp file: remove it."""
+    if not request.output:
+        return
+    target = Path(request.output)
+    with contextlib.suppress(OSError):
+        for leftover in target.parent.glob(f".{target.name}.*.partial"):
+            leftover.unlink()

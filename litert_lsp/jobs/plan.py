@@ -1,0 +1,219 @@
+"""Turn "export this file" into a complete ExportRequest, without running anything.
+
+Shared by the CLI and the server: picks the model class, its constructor arguments (config,
+else a literal call site in the workspace) and its example inputs from the configuration;
+anything missing is left for the worker to infer or is reported in one actionable sentence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from litert_lsp.core.settings import Settings
+from litert_lsp.jobs.job import ExportRequest
+from litert_lsp.models.checkpoints import classify
+from litert_lsp.models.classes import (
+    ModelClass,
+    find_call_sites,
+    find_keras_models,
+    find_model_classes,
+    top_level_models,
+)
+
+# Input dtypes a user may name (numpy spellings, which TensorFlow and torch both understand here).
+DTYPES = ("float32", "float16", "float64", "bfloat16", "int8", "int16", "int32", "int64", "uint8", "bool")
+SELF_CONTAINED_SUFFIXES = (".pt2", ".pt", ".pth", ".keras", ".h5", ".hdf5", ".meta", ".tar", ".ckpt", ".bin")
+
+
+class PlanError(Exception):
+    """The request cannot be completed; the message says what to add."""
+
+
+@dataclass
+class Choice:
+    request: ExportRequest
+    notes: list[str]
+
+
+def model_settings(settings: Settings, class_name: str | None) -> dict[str, Any]:
+    """[tool.litert-lsp.models.<Class>] with keys normalised to snake_case."""
+    if not class_name:
+        return {}
+    raw = settings.models.get(class_name) or {}
+    if not isinstance(raw, Mapping):
+        return {}
+    return {str(k).replace("-", "_"): v for k, v in raw.items()}
+
+
+def parse_shapes(text: str) -> list[list[int]]:
+    """`1,3,224,224` or `1,16;1,16` (several inputs) -> [[1, 3, 224, 224]]."""
+    shapes = []
+    for part in text.replace(" ", "").split(";"):
+        if not part:
+            continue
+        try:
+            shape = [int(x) for x in part.strip("[]()").split(",") if x]
+        except ValueError:
+            raise PlanError(f"input shape {part!r} is not a comma-separated list of integers") from None
+        if not shape or any(d <= 0 for d in shape):
+            raise PlanError(f"input shape {part!r} must list positive sizes, like 1,3,224,224")
+        shapes.append(shape)
+    if not shapes:
+        raise PlanError("empty input shape: give it like 1,3,224,224")
+    return shapes
+
+
+def parse_dtypes(text: str) -> list[str]:
+    """`int32` or `int32,float32` (one per input, in --input-shape order)."""
+    dtypes = [d for d in text.replace(" ", "").replace(";", ",").split(",") if d]
+    unknown = [d for d in dtypes if d not in DTYPES]
+    if not dtypes or unknown:
+        raise PlanError(f"input dtype {', '.join(unknown) or repr(text)} is not one of {', '.join(DTYPES)}")
+    return dtypes
+
+
+def parse_names(text: str) -> list[str]:
+    """`x,labels` -> ["x", "labels"] (TF1 tensor or op names; `name:0` is kept as written)."""
+    names = [n for n in text.replace(" ", "").split(",") if n]
+    if not names:
+        raise PlanError("empty name list: give tensor names like x,labels")
+    return names
+
+
+def checkpoint_exists(path: Path) -> bool:
+    """A file or folder, or a TF2 checkpoint prefix (`ckpt/ckpt-3` has `ckpt-3.index` beside it)."""
+    return path.exists() or Path(f"{path}.index").is_file()
+
+
+def plan_export(
+    source: Path,
+    settings: Settings,
+    workspace: Path | None = None,
+    *,
+    model: str | None = None,
+    checkpoint: str | None = None,
+    input_shapes: list[list[int]] | None = None,
+    output: str | None = None,
+    quantize: str | None = None,
+    allow_select_tf_ops: bool | None = None,
+    allow_pickle: bool | None = None,
+    write_output: bool = True,
+    input_dtypes: list[str] | None = None,
+    input_names: list[str] | None = None,
+    output_names: list[str] | None = None,
+    signature: str | None = None,
+) -> Choice:
+    source = source.resolve()
+    if not source.exists():
+        raise PlanError(f"{source} does not exist")
+    notes: list[str] = []
+    export = settings.export
+    workspace = (workspace or source.parent).resolve()
+    request = ExportRequest(
+        source=str(source),
+        model=model,
+        checkpoint=str(Path(checkpoint).resolve()) if checkpoint else None,
+        input_shapes=input_shapes,
+        write_output=write_output,
+        quantize=quantize if quantize is not None else export.quantize,
+        allow_select_tf_ops=export.allow_select_tf_ops if allow_select_tf_ops is None else allow_select_tf_ops,
+        allow_pickle=export.allow_pickle if allow_pickle is None else allow_pickle,
+        atol=export.atol,
+        rtol=export.rtol,
+        workspace=str(workspace),
+        input_dtypes=input_dtypes,
+        input_names=input_names,
+        output_names=output_names,
+        signature=signature,
+    )
+    if request.checkpoint and not checkpoint_exists(Path(request.checkpoint)):
+        raise PlanError(f"the checkpoint {request.checkpoint} does not exist")
+    _check_source_options(source, request)
+    if source.suffix == ".py":
+        _plan_python(source, settings, workspace, request, notes)
+    elif source.is_file() and classify(source) is None and not source.name.endswith(SELF_CONTAINED_SUFFIXES):
+        raise PlanError(
+            f"{source.name} is neither Python model code nor a model file litert-lsp knows "
+            "(.pt2, whole-model .pt, SavedModel folder, .keras, .h5, .ckpt.meta)"
+        )
+    _check_dtypes(request)
+    if write_output:
+        stem = request.model or (source.stem if source.is_file() else source.name)
+        request.output = str(Path(output).resolve()) if output else str(source.parent / f"{stem}.tflite")
+    return Choice(request, notes)
+
+
+def _check_source_options(source: Path, request: ExportRequest) -> None:
+    """Options that only one kind of source understands: refuse them elsewhere rather than
+    silently ignoring them."""
+    if (request.input_names or request.output_names) and not source.name.endswith(".meta"):
+        raise PlanError("--input-names/--output-names choose tensors of a TF1 graph: SOURCE must be a .ckpt.meta file")
+    if request.signature and not (source.is_dir() and classify(source) is not None):
+        raise PlanError("--signature chooses a signature of a SavedModel: SOURCE must be a SavedModel folder "
+                        "(for Python code, name the class or builder with --model)")
+
+
+def _check_dtypes(request: ExportRequest) -> None:
+    """One dtype per example input: the dtypes describe the --input-shape inputs."""
+    dtypes, shapes = request.input_dtypes, request.input_shapes
+    if not dtypes or not shapes:
+        return  # without shapes the inputs come from the model itself, dtypes included
+    if len(dtypes) not in (1, len(shapes)):
+        raise PlanError(f"{len(dtypes)} input dtypes for {len(shapes)} input shapes: give one dtype, or one per shape")
+    request.input_dtypes = list(dtypes) * len(shapes) if len(dtypes) == 1 else list(dtypes)
+
+
+def find_models(text: str) -> list[ModelClass]:
+    """The exportable models of a file: PyTorch classes if it has any, else Keras models
+    (keras.Model subclasses and builder functions)."""
+    return find_model_classes(text) or find_keras_models(text)
+
+
+def _plan_python(source: Path, settings: Settings, workspace: Path, request: ExportRequest, notes: list[str]) -> None:
+    try:
+        text = source.read_text(encoding="utf-8", errors="replace")
+    except OSError as error:
+        raise PlanError(f"cannot read {source}: {error.strerror or error}") from error
+    classes = find_models(text)
+    if request.model is None and classes:
+        top = top_level_models(classes)
+        if len(top) > 1:
+            names = ", ".join(m.name for m in top)
+            raise PlanError(f"{source.name} defines several models ({names}): choose one with --model")
+        request.model = top[0].name
+    chosen = next((m for m in classes if m.name == request.model), None)
+    if request.model and classes and chosen is None:
+        names = ", ".join(m.name for m in classes)
+        raise PlanError(f"{source.name} has no model class {request.model} (it has: {names})")
+    config = model_settings(settings, request.model)
+    if "args" in config or "kwargs" in config:
+        request.constructor_args = list(config.get("args") or [])
+        request.constructor_kwargs = dict(config.get("kwargs") or {})
+        notes.append(f"constructor arguments from [tool.litert-lsp.models.{request.model}]")
+    elif chosen is not None and chosen.required:
+        sites = find_call_sites(workspace, chosen.name)
+        if not sites:
+            needed = ", ".join(chosen.required)
+            example = ", ".join(f"{n} = ..." for n in chosen.required)
+            raise PlanError(
+                f"{chosen.name}() needs {needed}, which have no defaults: add `kwargs = {{ {example} }}` under "
+                f"[tool.litert-lsp.models.{chosen.name}] in pyproject.toml"
+            )
+        site = sites[0]
+        request.constructor_args, request.constructor_kwargs = list(site.args), dict(site.kwargs)
+        notes.append(f"constructor arguments from the call at {site.path}:{site.line}")
+    if request.input_shapes is None:
+        shapes = config.get("input_shapes") or ([config["input_shape"]] if config.get("input_shape") else None)
+        if shapes:
+            request.input_shapes = [[int(d) for d in s] for s in shapes]
+            notes.append(f"input shape from [tool.litert-lsp.models.{request.model}]")
+    dtype = config.get("input_dtype") or config.get("input_dtypes")
+    if dtype and not request.input_dtypes:
+        request.input_dtypes = [dtype] * len(request.input_shapes or [1]) if isinstance(dtype, str) else list(dtype)
+    if request.checkpoint is None and config.get("checkpoint"):
+        path = Path(str(config["checkpoint"]))
+        request.checkpoint = str((workspace / path).resolve() if not path.is_absolute() else path)
+        notes.append(f"checkpoint from [tool.litert-lsp.models.{request.model}]")

@@ -1,0 +1,1 @@
+"""TensorFlow/Keras side of the worker: sources, checkpoints, conversion."""

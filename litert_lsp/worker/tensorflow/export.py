@@ -1,0 +1,266 @@
+"""Export a TensorFlow/Keras model to a verified .tflite: restore → convert → verify → profile → write.
+
+Entry point for the export worker: `export_tensorflow(request, progress)`. Sources: SavedModel
+folders, `.keras`/`.h5` files, Python code + TF2 checkpoint, TF1 `.ckpt.meta` + `.ckpt`.
+Worker-only (imports tensorflow, numpy, ai_edge_litert).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TF's C++ chatter out of job logs
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from litert_lsp.jobs.job import ExportError, ExportRequest, ExportResult, Progress
+from litert_lsp.worker import runtime
+from litert_lsp.worker.tensorflow import convert as tf_convert
+from litert_lsp.worker.tensorflow import sources as tf_sources
+from litert_lsp.worker.tensorflow.usercode import sample_array
+
+# Quantized models cannot match float outputs to 1e-4: the tolerance grows with the output's
+# scale (max |expected|). Fractions measured on the tests' models with headroom (see report).
+QUANTIZED_TOLERANCE = {"float16": 1e-2, "int8": 5e-2}
+PROFILE_BUDGET_SECONDS = 2.0  # latency runs stop early for big models, never below 5 runs
+_NO_FLEX_RUNTIME = "Select TensorFlow op"  # the runtime's message when it lacks Flex kernels
+
+
+def export_tensorflow(request: ExportRequest, progress: Progress) -> ExportResult:
+    """Run the whole TensorFlow export; every failure comes back as an ExportResult, never raised."""
+    details: dict[str, Any] = {"framework": "tensorflow", "verified": False, "seconds": {}}
+    stage = ["load code"]
+
+    def report(name: str, message: str, percent: float | None = None) -> None:
+        stage[0] = name
+        progress(name, message, percent)
+
+    # A warm worker runs many jobs: drop Keras' global state (layer-name counters, graphs) from
+    # the previous one so names stay stable and memory does not grow.
+    keras.backend.clear_session()
+    # Keras and the converter print to stdout, which may be the worker's protocol channel.
+    with contextlib.redirect_stdout(sys.stderr), tempfile.TemporaryDirectory(prefix="litert-tf-") as work:
+        try:
+            return _export(request, report, details, Path(work))
+        except ExportError as error:
+            return ExportResult(ok=False, message=error.message, stage=error.stage, failures=error.failures,
+                                details=details)
+        except Exception as error:  # noqa: BLE001 - a bug or an unforeseen TF error: say so, don't crash
+            details["traceback"] = traceback.format_exc(limit=20)
+            return ExportResult(ok=False, stage=stage[0],
+                                message=f"{stage[0]} failed unexpectedly: {type(error).__name__}: {_first_line(error)}",
+                                details=details)
+
+
+def _export(request: ExportRequest, progress: Progress, details: dict[str, Any], work: Path) -> ExportResult:
+    clock = time.perf_counter()
+    prepared = tf_sources.prepare(request, work, progress)
+    details.update(prepared.details, source_kind=prepared.kind, signature=prepared.signature_key)
+    details["seconds"]["restore"] = _lap(clock)
+
+    clock = time.perf_counter()
+    loaded = tf.saved_model.load(str(prepared.saved_model))
+    signature = loaded.signatures[prepared.signature_key]
+    if request.input_shapes and not prepared.pinned:
+        progress("export", "fixing the input shapes", 40.0)
+        saved_model = work / "pinned_saved_model"
+        _pin_shapes(loaded, signature, _order(signature, prepared), request, saved_model)
+        prepared.saved_model, prepared.signature_key = saved_model, "serving_default"
+        loaded = tf.saved_model.load(str(saved_model))
+        signature = loaded.signatures["serving_default"]
+    inputs = _example_inputs(signature, _order(signature, prepared))
+    try:
+        outputs = signature(**{name: tf.constant(array) for name, array in inputs.items()})
+    except (tf.errors.OpError, ValueError, TypeError) as error:
+        shapes = ", ".join(f"{name} {list(array.shape)}" for name, array in inputs.items())
+        raise ExportError("export", f"the model fails in TensorFlow on example inputs ({shapes}): "
+                          f"{_first_line(error)}; give the real shapes with --input-shape.") from error
+    expected = {name: np.asarray(value) for name, value in outputs.items()}
+    details["seconds"]["export"] = _lap(clock)
+
+    progress("convert", "converting with TFLiteConverter", 50.0)
+    clock = time.perf_counter()
+    conversion = tf_convert.convert(prepared.saved_model, prepared.signature_key, request, prepared.user_files)
+    details["seconds"]["convert"] = _lap(clock)
+    details["select_tf_ops"] = conversion.select_tf_ops
+    if conversion.flex_ops:
+        details["flex_ops"] = conversion.flex_ops
+    if conversion.notes:
+        details["notes"] = conversion.notes
+    if request.quantize:
+        details["quantization"] = "dynamic-range int8 weights" if request.quantize == "int8" else "float16 weights"
+    content = conversion.content
+    return _verify_profile_write(content, inputs, expected, request, progress, details, conversion.select_tf_ops)
+
+
+def _verify_profile_write(
+    content: bytes, inputs: dict[str, np.ndarray], expected: dict[str, np.ndarray], request: ExportRequest,
+    progress: Progress, details: dict[str, Any], flex: bool,
+) -> ExportResult:
+    progress("verify", "running the .tflite in the LiteRT runtime", 80.0)
+    clock = time.perf_counter()
+    try:
+        interpreter = runtime.load_interpreter(content)
+        actual_list = runtime.run(content, inputs, interpreter)
+    except Exception as error:  # any runtime failure is the verdict
+        if flex and _NO_FLEX_RUNTIME in str(error):
+            return _unverified_flex(content, request, details)
+        raise ExportError("verify", f"the converted model does not run in the LiteRT runtime: {_first_line(error)}") from error
+    names = _output_names(interpreter)
+    if set(names) == set(expected):
+        reference = [expected[name] for name in names]
+    else:  # names differ only if the converter renamed them: fall back to declared order
+        reference = list(expected.values())
+    atol, rtol = _tolerances(request, reference)
+    comparison = runtime.compare(actual_list, reference, atol, rtol)
+    details["tolerance"] = {"atol": atol, "rtol": rtol}
+    details["seconds"]["verify"] = _lap(clock)
+    if not comparison.ok:
+        return ExportResult(
+            ok=False, stage="verify", message=f"the .tflite runs but disagrees with TensorFlow: {comparison.detail}",
+            max_abs_error=comparison.max_abs_error, max_rel_error=comparison.max_rel_error, details=details)
+    details["verified"] = True
+
+    progress("profile", "measuring size, ops and latency", 90.0)
+    clock = time.perf_counter()
+    single = time.perf_counter()
+    runtime.run(content, inputs, interpreter)
+    runs = int(min(50, max(5, PROFILE_BUDGET_SECONDS / max(time.perf_counter() - single, 1e-6))))
+    profile = runtime.profile(content, inputs, runs=runs)
+    details["latency_runs"] = profile.runs
+    details["seconds"]["profile"] = _lap(clock)
+
+    output = _write(content, request)
+    return ExportResult(
+        ok=True,
+        message=(f"verified against TensorFlow: max abs error {comparison.max_abs_error:.3g}, max rel error "
+                 f"{comparison.max_rel_error:.3g}; {len(content) / 1024:.1f} KiB"
+                 + (f", written to {output}" if output else ", no file written")
+                 + ("; needs the Flex runtime (Select TF ops)" if flex else "")),
+        output=output, size_bytes=profile.size_bytes, op_histogram=profile.op_histogram,
+        inputs=profile.inputs, outputs=profile.outputs,
+        latency_ms_mean=profile.latency_ms_mean, latency_ms_p90=profile.latency_ms_p90,
+        max_abs_error=comparison.max_abs_error, max_rel_error=comparison.max_rel_error, details=details,
+    )
+
+
+def _unverified_flex(content: bytes, request: ExportRequest, details: dict[str, Any]) -> ExportResult:
+    """The LiteRT runtime from ai-edge-litert has no Flex kernels (measured: it refuses any model
+    with Select TF ops), so such a model cannot be checked here. Write it — the user allowed
+    Select TF ops — but do not call it verified: ok stays False so exit codes stay honest."""
+    details["verification"] = "not verified: needs the Flex runtime, which ai-edge-litert does not ship"
+    try:
+        histogram = runtime.op_histogram(content)
+    except Exception:  # noqa: BLE001 - the histogram is a courtesy here
+        histogram = {}
+    output = _write(content, request)
+    ops = ", ".join(details.get("flex_ops", []))
+    return ExportResult(
+        ok=False, stage="verify",
+        message=(f"converted with Select TF ops ({ops}) but not verified: needs the Flex runtime, which the "
+                 "LiteRT runtime here (ai-edge-litert) does not include"
+                 + (f"; written to {output}" if output else "; no file written")),
+        output=output, size_bytes=len(content), op_histogram=histogram, details=details,
+    )
+
+
+def _write(content: bytes, request: ExportRequest) -> str | None:
+    if not request.write_output:
+        return None
+    target = Path(request.output).expanduser() if request.output else default_output(Path(request.source))
+    return str(runtime.write_atomically(content, target))
+
+
+def default_output(source: Path) -> Path:
+    """model.keras → model.tflite beside it; saved_model/ → saved_model.tflite; m.ckpt.meta → m.tflite."""
+    source = source.expanduser().resolve()
+    name = source.name
+    for suffix in (".ckpt.meta", ".meta", ".keras", ".hdf5", ".h5", ".py"):
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+            break
+    return source.parent / f"{name or 'model'}.tflite"
+
+
+def _order(signature: Any, prepared: tf_sources.Prepared) -> list[str]:
+    declared = list(signature.structured_input_signature[1].keys())
+    if prepared.input_order and sorted(prepared.input_order) == sorted(declared):
+        return list(prepared.input_order)
+    return declared
+
+
+def _pin_shapes(loaded: Any, signature: Any, order: list[str], request: ExportRequest, target: Path) -> None:
+    """Re-sign the model with the requested fixed input shapes (checked against the declared ones)."""
+    declared = signature.structured_input_signature[1]
+    shapes = request.input_shapes or []
+    if len(shapes) != len(order):
+        raise ExportError("export", f"the model takes {len(order)} input(s) ({', '.join(order)}), "
+                          f"{len(shapes)} shape(s) were given.")
+    specs = []
+    for name, shape in zip(order, shapes):
+        spec = declared[name]
+        wanted = tf.TensorShape([int(d) for d in shape])
+        if not spec.shape.is_compatible_with(wanted):
+            raise ExportError("export", f"input {name} has shape {_shape_text(spec.shape)}; "
+                              f"{list(wanted.as_list())} does not fit it.")
+        if request.input_dtypes and tf.as_dtype(request.input_dtypes[len(specs)]) != spec.dtype:
+            raise ExportError("export", f"input {name} is declared {spec.dtype.name} in the model; "
+                              f"{request.input_dtypes[len(specs)]} was given (a saved graph's dtypes are fixed).")
+        specs.append(tf.TensorSpec(wanted, spec.dtype, name=name))
+
+    @tf.function(input_signature=specs)
+    def pinned(*args: Any) -> Any:
+        return signature(**dict(zip(order, args)))
+
+    tf.saved_model.save(loaded, str(target), signatures={"serving_default": pinned.get_concrete_function()})
+
+
+def _example_inputs(signature: Any, order: list[str]) -> dict[str, np.ndarray]:
+    declared = signature.structured_input_signature[1]
+    inputs = {}
+    for index, name in enumerate(order):
+        spec = declared[name]
+        if spec.shape.rank is None:
+            raise ExportError("export", f"input {name} has unknown rank: give its shape with --input-shape.")
+        shape = [1 if d is None else int(d) for d in spec.shape.as_list()]
+        inputs[name] = sample_array(shape, spec.dtype.as_numpy_dtype.__name__, seed=index)
+    return inputs
+
+
+def _output_names(interpreter: Any) -> list[str]:
+    signatures = interpreter.get_signature_list()
+    if signatures:
+        return list(signatures[next(iter(signatures))]["outputs"])
+    return [d["name"] for d in interpreter.get_output_details()]
+
+
+def _tolerances(request: ExportRequest, expected: list[np.ndarray]) -> tuple[float, float]:
+    fraction = QUANTIZED_TOLERANCE.get(request.quantize or "")
+    if not fraction:
+        return request.atol, request.rtol
+    scale = max((float(np.max(np.abs(e))) for e in expected if np.size(e)), default=1.0)
+    return max(request.atol, fraction * scale), max(request.rtol, fraction)
+
+
+def _shape_text(shape: tf.TensorShape) -> str:
+    return "unknown" if shape.rank is None else str([-1 if d is None else d for d in shape.as_list()])
+
+
+def _lap(start: float) -> float:
+    return round(time.perf_counter() - start, 3)
+
+
+def _first_line(error: BaseException) -> str:
+    lines = [line.strip() for line in str(error).strip().splitlines() if line.strip()]
+    first = lines[0] if lines else type(error).__name__
+    return first if len(first) <= 300 else first[:297] + "..."
+

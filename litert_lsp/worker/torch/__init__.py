@@ -1,0 +1,1 @@
+"""PyTorch side of the worker: restore, export with litert-torch."""

@@ -1,0 +1,334 @@
+"""PyTorch: load the user's code, restore weights, convert with litert-torch, verify, profile.
+
+Worker-only. Loading the user's module executes it: that happens only here, for an export
+the user asked for.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import time
+import traceback
+import types
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from litert_lsp.jobs.job import ExportError, ExportRequest, ExportResult, Progress
+from litert_lsp.models.classes import find_model_classes, top_level_models
+from litert_lsp.worker.locate import failures_from_exception, is_user_file
+from litert_lsp.worker.torch import restore as torch_restore
+from litert_lsp.worker.verify import finish
+
+# Spatial size used when only the channel count of the first layer is known.
+DEFAULT_SPATIAL = {1: 128, 2: 64, 3: 16}
+DEFAULT_SEQUENCE = 16
+
+
+def export_torch(request: ExportRequest, progress: Progress) -> ExportResult:
+    details: dict[str, Any] = {"framework": "torch", "seconds": {}}
+    source = Path(request.source).resolve()
+    roots = _roots(request, source)
+    stage = "load code"
+    clock = _Clock(details)
+    try:
+        progress("load code", f"loading {source.name}", 0.0)
+        model, inputs, class_name = _model_and_inputs(request, source, roots, progress, details)
+        clock.lap("load code + restore")
+        details["model"] = class_name
+
+        stage = "export"
+        progress("export", "tracing with torch.export", 30.0)
+        _eval_mode(model)
+        with torch.no_grad():
+            try:
+                expected = _flatten(model(*inputs))
+            except Exception as error:
+                raise _located("load code", f"running {class_name} on the example inputs failed", error, roots) from error
+        clock.lap("eager run")
+
+        stage = "convert"
+        progress("convert", "converting with litert-torch" + (f" ({request.quantize})" if request.quantize else ""), 45.0)
+        content = _convert(model, inputs, request, roots)
+        clock.lap("convert")
+        numpy_inputs = [t.detach().cpu().numpy() for t in inputs]
+        stage = "verify"
+        result = finish(content, numpy_inputs, expected, request, progress, details, "PyTorch")
+        return result
+    except ExportError as error:
+        return ExportResult(ok=False, stage=error.stage, message=error.message, failures=error.failures, details=details)
+    except Exception as error:  # noqa: BLE001 - the worker must answer, whatever the user's code does
+        failures = failures_from_exception(error, stage, roots)
+        return ExportResult(
+            ok=False, stage=stage, message=f"{type(error).__name__}: {_first_line(error)}",
+            failures=failures, details={**details, "traceback": traceback.format_exc(limit=20)},
+        )
+
+
+# ---- load code + restore --------------------------------------------------------------
+
+
+def _model_and_inputs(
+    request: ExportRequest, source: Path, roots: list[Path], progress: Progress, details: dict[str, Any]
+) -> tuple[torch.nn.Module, tuple[torch.Tensor, ...], str]:
+    if source.suffix == ".pt2":
+        progress("restore", f"loading the torch.export archive {source.name}", 10.0)
+        program = _load_exported(source)
+        inputs = tuple(program.example_inputs[0]) if program.example_inputs else ()
+        if request.input_shapes:
+            inputs = _tensors_from_shapes(request)
+        if not inputs:
+            raise ExportError("load code", f"{source.name} stores no example inputs: pass --input-shape")
+        details["inputs_from"] = "the archive's example inputs"
+        details["checkpoint"] = str(source)
+        return program.module(), inputs, source.stem
+    if source.suffix != ".py":
+        # A whole pickled model given as the source.
+        progress("restore", f"unpickling {source.name}", 10.0)
+        _ensure_path(roots)
+        model = torch_restore.load_whole_model(source, request.allow_pickle, None)
+        inputs, origin = _example_inputs(request, model, None, type(model).__name__)
+        details["inputs_from"] = origin
+        details["checkpoint"] = str(source)
+        return model, inputs, type(model).__name__
+
+    module = load_user_module(source, roots)
+    class_name = request.model or _default_class(source, module)
+    cls = getattr(module, class_name, None)
+    if not (isinstance(cls, type) and issubclass(cls, torch.nn.Module)):
+        raise ExportError("load code", f"{source.name} defines no torch.nn.Module subclass named {class_name}")
+
+    checkpoint = Path(request.checkpoint).resolve() if request.checkpoint else None
+    described = torch_restore.describe(checkpoint) if checkpoint else None
+    if described is not None and described.kind == "whole_model":
+        progress("restore", f"unpickling {checkpoint.name}", 15.0)
+        model = torch_restore.load_whole_model(checkpoint, request.allow_pickle, module)
+        details["checkpoint"] = str(checkpoint)
+    else:
+        try:
+            model = cls(*request.constructor_args, **request.constructor_kwargs)
+        except TypeError as error:
+            raise ExportError(
+                "load code",
+                f"{class_name}({_call_text(request)}) failed: {_first_line(error)}. Give its constructor "
+                f"arguments as `args = [...]` / `kwargs = {{...}}` under [tool.litert-lsp.models.{class_name}] "
+                "in pyproject.toml.",
+                failures_from_exception(error, "load code", roots),
+            ) from error
+        except Exception as error:
+            raise _located("load code", f"{class_name}() raised", error, roots) from error
+        if checkpoint is not None:
+            progress("restore", f"restoring {checkpoint.name}", 15.0)
+            weights = torch_restore.load_weights(checkpoint)
+            removed = torch_restore.apply_weights(model, weights, checkpoint.name, class_name)
+            details["checkpoint"] = str(checkpoint)
+            if removed:
+                details["removed_prefixes"] = removed
+        else:
+            details["checkpoint"] = None  # the weights __init__ makes
+    inputs, origin = _example_inputs(request, model, module, class_name)
+    details["inputs_from"] = origin
+    return model, inputs, class_name
+
+
+def load_user_module(source: Path, roots: list[Path]) -> types.ModuleType:
+    """Import the user's file fresh (earlier versions of the workspace's modules are dropped so
+    edits since the last export are seen), under its own name so pickles referring to it work."""
+    for name, loaded in list(sys.modules.items()):
+        file = getattr(loaded, "__file__", None)
+        # Never our own modules, even when the workspace is a checkout of litert-lsp.
+        if file and not name.startswith("litert_lsp") and is_user_file(file, roots):
+            del sys.modules[name]
+    _ensure_path([source.parent, *roots])
+    name = source.stem if source.stem.isidentifier() and source.stem not in sys.modules else f"_litert_user_{abs(hash(source))}"
+    spec = importlib.util.spec_from_file_location(name, source)
+    if spec is None or spec.loader is None:
+        raise ExportError("load code", f"{source} cannot be imported as a Python module")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except SyntaxError as error:
+        del sys.modules[name]
+        raise ExportError("load code", f"{source.name} does not parse: {error.msg} (line {error.lineno})") from error
+    except (Exception, SystemExit) as error:  # a script calling sys.exit() at import is an error too
+        del sys.modules[name]
+        raise _located("load code", f"importing {source.name} failed", error, roots) from error
+    return module
+
+
+def _default_class(source: Path, module: types.ModuleType) -> str:
+    found = top_level_models(find_model_classes(source.read_text(encoding="utf-8", errors="replace")))
+    if len(found) == 1:
+        return found[0].name
+    if not found:
+        raise ExportError("load code", f"{source.name} defines no torch.nn.Module subclass")
+    names = ", ".join(m.name for m in found)
+    raise ExportError("load code", f"{source.name} defines several models ({names}): choose one with --model")
+
+
+def _load_exported(path: Path) -> Any:
+    try:
+        return torch.export.load(str(path))
+    except Exception as error:
+        raise ExportError("restore", f"{path.name} cannot be read as a torch.export archive: {_first_line(error)}") from error
+
+
+# ---- example inputs -------------------------------------------------------------------
+
+
+def _example_inputs(
+    request: ExportRequest, model: torch.nn.Module, module: types.ModuleType | None, class_name: str
+) -> tuple[tuple[torch.Tensor, ...], str]:
+    if request.input_shapes:
+        return _tensors_from_shapes(request), f"the given input shape ({request.input_shapes})"
+    for owner, where in ((model, f"{class_name}.example_inputs"), (module, "example_inputs() in the file")):
+        value = getattr(owner, "example_inputs", None) if owner is not None else None
+        if value is None:
+            continue
+        if callable(value) and not isinstance(value, torch.Tensor):
+            value = value()
+        tensors = (value,) if isinstance(value, torch.Tensor) else tuple(value)
+        if tensors and all(isinstance(t, torch.Tensor) for t in tensors):
+            return tensors, where
+    inferred = _from_first_layer(model)
+    if inferred is not None:
+        return inferred
+    raise ExportError(
+        "load code",
+        f"cannot tell what {class_name} takes as input: add `input-shape = [1, 3, 224, 224]` (your shape) "
+        f"under [tool.litert-lsp.models.{class_name}] in pyproject.toml, pass --input-shape, or define "
+        f"`example_inputs()` on {class_name} returning a tuple of tensors",
+    )
+
+
+def _from_first_layer(model: torch.nn.Module) -> tuple[tuple[torch.Tensor, ...], str] | None:
+    generator = torch.Generator().manual_seed(0)
+    for name, layer in model.named_modules():
+        if isinstance(layer, (torch.nn.Conv1d, torch.nn.Conv2d, torch.nn.Conv3d)):
+            dims = len(layer.kernel_size)
+            shape = [1, layer.in_channels, *([DEFAULT_SPATIAL[dims]] * dims)]
+            what = f"{type(layer).__name__} `{name}` in_channels={layer.in_channels}"
+            return (torch.randn(*shape, generator=generator),), f"inferred {shape} from the first layer ({what})"
+        if isinstance(layer, torch.nn.Linear):
+            shape = [1, layer.in_features]
+            what = f"Linear `{name}` in_features={layer.in_features}"
+            return (torch.randn(*shape, generator=generator),), f"inferred {shape} from the first layer ({what})"
+        if isinstance(layer, torch.nn.Embedding):
+            shape = [1, DEFAULT_SEQUENCE]
+            tokens = torch.randint(0, layer.num_embeddings, shape, generator=generator)
+            what = f"Embedding `{name}` num_embeddings={layer.num_embeddings}"
+            return (tokens,), f"inferred token ids {shape} from the first layer ({what})"
+    return None
+
+
+def _tensors_from_shapes(request: ExportRequest) -> tuple[torch.Tensor, ...]:
+    generator = torch.Generator().manual_seed(0)
+    dtypes = request.input_dtypes or []
+    tensors = []
+    for index, shape in enumerate(request.input_shapes or []):
+        name = dtypes[index] if index < len(dtypes) else "float32"
+        dtype = getattr(torch, str(name), None)
+        if not isinstance(dtype, torch.dtype):
+            raise ExportError("load code", f"unknown input dtype {name!r}: use float32, int64, int32, ...")
+        if dtype.is_floating_point:
+            tensors.append(torch.randn(*shape, generator=generator).to(dtype))
+        else:
+            tensors.append(torch.randint(0, 8, list(shape), generator=generator).to(dtype))
+    return tuple(tensors)
+
+
+# ---- convert --------------------------------------------------------------------------
+
+
+def _convert(model: torch.nn.Module, inputs: tuple[torch.Tensor, ...], request: ExportRequest, roots: list[Path]) -> bytes:
+    import litert_torch
+
+    quant_config = None
+    if request.quantize:
+        from litert_torch.generative.quantize import quant_recipes
+
+        if request.quantize == "int8":
+            quant_config = quant_recipes.full_dynamic_recipe()  # int8 weights, dynamic-range activations
+        elif request.quantize == "float16":
+            quant_config = quant_recipes.full_fp16_recipe()
+        else:
+            raise ExportError("convert", f"unknown quantization {request.quantize!r}: use int8 or float16")
+    try:
+        converted = litert_torch.convert(model, inputs, quant_config=quant_config)
+    except Exception as error:
+        stage = "export" if _failed_in_torch_export(error) else "convert"
+        failures = failures_from_exception(error, stage, roots)
+        where = "torch.export could not trace the model" if stage == "export" else "litert-torch could not convert the model"
+        message = f"{where}: {type(error).__name__}: {_first_line(error)}"
+        if failures:
+            message += f" (at {Path(failures[0].path).name}:{failures[0].line})"
+        raise ExportError(stage, message, failures) from error
+    content = converted.model_content() if callable(getattr(converted, "model_content", None)) else converted.model_content
+    return bytes(content)
+
+
+def _failed_in_torch_export(error: BaseException) -> bool:
+    """Whether the deepest litert-torch frame is its torch.export step (not lowering)."""
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if "litert_torch" in f.filename]
+    return bool(frames) and frames[-1].name == "export_torch_signature"
+
+
+# ---- helpers --------------------------------------------------------------------------
+
+
+def _eval_mode(model: torch.nn.Module) -> None:
+    try:
+        model.eval()
+    except NotImplementedError:
+        pass  # a torch.export program's module: its train/eval mode was fixed when it was exported
+
+
+def _flatten(value: Any) -> list[np.ndarray]:
+    leaves, _ = torch.utils._pytree.tree_flatten(value)
+    return [leaf.detach().cpu().numpy() for leaf in leaves if isinstance(leaf, torch.Tensor)]
+
+
+def _roots(request: ExportRequest, source: Path) -> list[Path]:
+    roots = [source.parent if source.suffix else source]
+    if request.workspace:
+        roots.append(Path(request.workspace).resolve())
+    return roots
+
+
+def _ensure_path(folders: list[Path]) -> None:
+    for folder in folders:
+        text = str(folder)
+        if text not in sys.path:
+            sys.path.insert(0, text)
+
+
+def _located(stage: str, what: str, error: BaseException, roots: list[Path]) -> ExportError:
+    failures = failures_from_exception(error, stage, roots)
+    where = f" ({Path(failures[0].path).name}:{failures[0].line})" if failures else ""
+    return ExportError(stage, f"{what}: {type(error).__name__}: {_first_line(error)}{where}", failures)
+
+
+def _call_text(request: ExportRequest) -> str:
+    parts = [repr(a) for a in request.constructor_args] + [f"{k}={v!r}" for k, v in request.constructor_kwargs.items()]
+    return ", ".join(parts)
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return text[0][:300] if text else type(error).__name__
+
+
+class _Clock:
+    def __init__(self, details: dict[str, Any]) -> None:
+        self.details = details
+        self.last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.details["seconds"][name] = round(now - self.last, 3)
+        self.last = now
+

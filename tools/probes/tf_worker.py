@@ -1,0 +1,25 @@
+"""Worker process for the TensorFlow suite: `python -m tools.probes.tf_worker`.
+
+Reads job ids (canonical names) on stdin and answers each with its measured entry; see
+`isolation.serve`. TensorFlow is imported once per worker, on the first job.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tools.probes.isolation import serve
+
+
+def probe_one(job: str) -> dict[str, Any]:
+    from tools.probes import tf_probe
+
+    return tf_probe.probe(job.split("::", 1)[0])
+
+
+def main() -> None:
+    serve(probe_one)
+
+
+if __name__ == "__main__":
+    main()

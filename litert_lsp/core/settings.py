@@ -9,6 +9,7 @@ Keys are accepted in snake_case, kebab-case or camelCase (`gpu-compatibility`,
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 import sys
 from collections.abc import Iterable, Mapping
@@ -16,7 +17,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from litert_lsp.core.codes import CODES, TF_STATUS_CODES, TORCH_STATUS_CODES
 from litert_lsp.core.findings import Finding, Severity
+from litert_lsp.core.validation import check, positive, shape, unknown_codes, unknown_keys
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -28,13 +31,20 @@ ALWAYS_EXCLUDED = (".venv", "venv", ".git", "__pycache__", "node_modules", ".tox
 
 OFF = "off"
 
+# Every key [tool.litert-lsp] and the editor's `litert` section may hold (snake_case).
+# `trace` is the VS Code client's own (`litert.trace.server`), sent along with the section.
+TOP_LEVEL_KEYS = frozenset({
+    "select", "ignore", "exclude", "severity", "gpu_compatibility", "python", "models", "export", "trace",
+})
+EXPORT_KEYS = frozenset({"allow_select_tf_ops", "allow_pickle", "quantize", "atol", "rtol", "timeout_seconds"})
+QUANTIZE_MODES = ("int8", "float16")
+# Knowledge-base statuses `severity` may re-map (the codes' own statuses).
+STATUSES = frozenset({*TORCH_STATUS_CODES, *TF_STATUS_CODES})
+
 # Export settings that make the worker run more than the user's model code: unpickling runs
 # arbitrary code; Select TF ops ship a different runtime. With `python`, a workspace file may
 # name them only once the workspace is trusted.
 RISKY_EXPORT_KEYS = ("allow_pickle", "allow_select_tf_ops")
-
-_TRUE_WORDS = ("true", "yes", "on", "1")
-_FALSE_WORDS = ("false", "no", "off", "0", "")
 
 
 @dataclass(frozen=True)
@@ -77,29 +87,38 @@ class Settings:
             return self, []
         problems: list[str] = []
         values = _normalise_keys(mapping)
+        unknown_keys(values, TOP_LEVEL_KEYS, "", problems)
         changes: dict[str, Any] = {}
         for key in ("select", "ignore", "exclude"):
-            if key in values and values[key] is not None:
-                items = _string_list(values[key], key, problems)
+            if values.get(key) is not None:
+                raw = [values[key]] if isinstance(values[key], str) else values[key]
+                items = check(raw, list[str], key, problems)
                 if items is not None:
+                    items = [item.strip() for item in items if item.strip()]
+                    if key != "exclude":
+                        items = unknown_codes(items, CODES, key, problems)
                     changes[key] = tuple(items)
-        if "severity" in values and values["severity"] is not None:
+        if values.get("severity") is not None:
             severity = _severity_map(values["severity"], problems)
             if severity is not None:
                 changes["severity"] = {**self.severity, **severity}
-        if "gpu_compatibility" in values and values["gpu_compatibility"] is not None:
-            flag = strict_bool(values["gpu_compatibility"], "gpu-compatibility", problems)
+        if values.get("gpu_compatibility") is not None:
+            flag = check(values["gpu_compatibility"], bool, "gpu-compatibility", problems)
             if flag is not None:
                 changes["gpu_compatibility"] = flag
         if values.get("python"):
-            if isinstance(values["python"], str):
-                changes["python"] = resolve_interpreter(values["python"], base)
+            interpreter = check(values["python"], str, "python", problems)
+            if interpreter is not None:
+                changes["python"] = resolve_interpreter(interpreter, base)
+        if values.get("models") is not None:
+            models = _models(values["models"], problems)
+            if models is not None:
+                changes["models"] = {**self.models, **models}
+        if values.get("export") is not None:
+            if isinstance(values["export"], Mapping):
+                changes["export"] = _export_settings(self.export, values["export"], problems)
             else:
-                problems.append("`python` must be a path to an interpreter")
-        if isinstance(values.get("models"), Mapping):
-            changes["models"] = {**self.models, **values["models"]}
-        if isinstance(values.get("export"), Mapping):
-            changes["export"] = _export_settings(self.export, values["export"], problems)
+                problems.append(f"`export` must be a table, not {values['export']!r}; ignoring it")
         # Track where each risky value came from: a workspace file names it, a later source
         # (the editor's own settings, the command line) takes it back.
         named = set(self.workspace_named)
@@ -241,26 +260,23 @@ def _normalise_keys(mapping: Mapping[str, Any]) -> dict[str, Any]:
     return {_snake(str(k)): v for k, v in mapping.items()}
 
 
-def _string_list(value: Any, key: str, problems: list[str]) -> list[str] | None:
-    if isinstance(value, str):
-        value = [value]
-    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
-        return [v.strip() for v in value if v.strip()]
-    problems.append(f"`{key}` must be a list of strings")
-    return None
-
-
 def _severity_map(value: Any, problems: list[str]) -> dict[str, Severity | str] | None:
-    if not isinstance(value, Mapping):
-        problems.append("`severity` must map a status or code to error/warning/information/hint/off")
+    table = check(value, dict[str, str], "severity", problems)
+    if table is None:
         return None
     result: dict[str, Severity | str] = {}
-    for key, text in value.items():
-        if isinstance(text, str) and text.strip().lower() == OFF:
-            result[str(key)] = OFF
+    targets = sorted({*CODES, *STATUSES})
+    for key, text in table.items():
+        if key not in targets:
+            close = difflib.get_close_matches(key, targets, n=1, cutoff=0.6)
+            hint = f"; did you mean `{close[0]}`?" if close else f" (statuses: {', '.join(sorted(STATUSES))})"
+            problems.append(f"`severity.{key}`: not a diagnostic code or a status{hint}")
+            continue
+        if text.strip().lower() == OFF:
+            result[key] = OFF
             continue
         try:
-            result[str(key)] = Severity.parse(str(text))
+            result[key] = Severity.parse(text)
         except ValueError as error:
             problems.append(f"`severity.{key}`: {error}")
     return result
@@ -268,48 +284,72 @@ def _severity_map(value: Any, problems: list[str]) -> dict[str, Severity | str] 
 
 def _export_settings(base: ExportSettings, value: Mapping[str, Any], problems: list[str]) -> ExportSettings:
     values = _normalise_keys(value)
+    unknown_keys(values, EXPORT_KEYS, "export.", problems)
     changes: dict[str, Any] = {}
     for key in RISKY_EXPORT_KEYS:
         if key in values:
-            flag = strict_bool(values[key], f"export.{key.replace('_', '-')}", problems)
+            flag = check(values[key], bool, f"export.{key.replace('_', '-')}", problems)
             if flag is not None:
                 changes[key] = flag
     if "quantize" in values:
         q = values["quantize"]
         if q in (None, "", "none"):
             changes["quantize"] = None
-        elif q in ("int8", "float16"):
+        elif q in QUANTIZE_MODES:
             changes["quantize"] = q
         else:
-            problems.append("`export.quantize` must be int8, float16 or none")
+            problems.append(f"`export.quantize` must be {', '.join(QUANTIZE_MODES)} or none, not {q!r}; ignoring it")
     for key in ("atol", "rtol", "timeout_seconds"):
         if key in values:
-            number = values[key]
             name = f"export.{key.replace('_', '-')}"
-            if isinstance(number, bool) or not isinstance(number, (int, float)):
-                problems.append(f"`{name}` must be a number, not {number!r}; keeping {getattr(base, key)}")
-            elif not 0 < number < float("inf"):  # also refuses NaN
-                problems.append(f"`{name}` must be a positive number, not {number!r}; keeping {getattr(base, key)}")
-            else:
-                changes[key] = float(number)
+            number = positive(check(values[key], float, name, problems), name, problems)
+            if number is not None:
+                changes[key] = number
     return replace(base, **changes)
 
 
-def strict_bool(value: Any, key: str, problems: list[str]) -> bool | None:
-    """`value` if it is a real boolean; otherwise None and a sentence in `problems`.
+# What `[tool.litert-lsp.models.<Class>]` may hold, and the type of each value.
+MODEL_KEYS: dict[str, Any] = {
+    "args": list[Any],
+    "kwargs": dict[str, Any],
+    "input_shape": list[int],
+    "input_shapes": list[list[int]],
+    "input_dtype": str,
+    "input_dtypes": list[str],
+    "checkpoint": str,
+}
 
-    Only a TOML/JSON boolean counts: the string "false" must never switch anything on (nor
-    "true" anything off), so a string is refused with the spelling that would work.
-    """
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in _TRUE_WORDS + _FALSE_WORDS:
-        word = "true" if value.strip().lower() in _TRUE_WORDS else "false"
-        problems.append(f"`{key}` must be a boolean: write {key} = {word} without quotes (got the string "
-                        f"{value!r}); ignoring it")
-    else:
-        problems.append(f"`{key}` must be true or false, not {value!r}; ignoring it")
-    return None
+
+def _models(value: Any, problems: list[str]) -> dict[str, dict[str, Any]] | None:
+    """Per-class export settings, each value checked; a bad value drops only itself."""
+    table = check(value, dict[str, Any], "models", problems)
+    if table is None:
+        return None
+    models: dict[str, dict[str, Any]] = {}
+    for name, raw in table.items():
+        where = f"models.{name}"
+        if not isinstance(raw, Mapping):
+            problems.append(f"`{where}` must be a table (args, kwargs, input-shape, ...), not {raw!r}; ignoring it")
+            continue
+        entries = _normalise_keys(raw)
+        unknown_keys(entries, MODEL_KEYS, f"{where}.", problems)
+        kept: dict[str, Any] = {}
+        for key, kind in MODEL_KEYS.items():
+            if key not in entries:
+                continue
+            label = f"{where}.{key.replace('_', '-')}"
+            if key == "input_shape":
+                checked = shape(entries[key], label, problems)
+            elif key == "input_shapes":
+                listed = check(entries[key], list[Any], label, problems) or []
+                shapes = [shape(one, f"{label}[{i}]", problems) for i, one in enumerate(listed)]
+                checked = shapes if listed and all(s is not None for s in shapes) else None
+            else:
+                checked = check(entries[key], kind, label, problems)
+            if checked is not None:
+                kept[key] = checked
+        models[name] = kept
+    return models
 
 
 def resolve_interpreter(value: str, base: Path | None) -> str:

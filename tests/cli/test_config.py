@@ -80,7 +80,7 @@ def test_a_string_false_never_enables_anything(tmp_path: Path):
     assert settings.export.allow_pickle is False and settings.export.allow_select_tf_ops is False
     assert settings.gpu_compatibility is False
     assert len(problems) == 3
-    assert any("allow-pickle = false without quotes" in p for p in problems), problems
+    assert any("allow-pickle` must be a boolean: write false without quotes" in p for p in problems), problems
 
 
 def test_a_string_true_does_not_enable_either(tmp_path: Path):
@@ -122,3 +122,33 @@ def test_risky_values_from_pyproject_are_marked_and_can_be_withheld(tmp_path: Pa
     # An invalid editor value does not launder the workspace's.
     still, _ = load_settings(tmp_path, {"export": {"allowPickle": "false"}})
     assert "export.allow_pickle" in still.workspace_named
+
+
+def test_unknown_keys_and_codes_are_reported_with_the_closest_name(tmp_path: Path):
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.litert-lsp]\nserverity = { LRT101 = "warning" }\nselect = ["LRT2", "LRT2O2"]\n'
+        '[tool.litert-lsp.export]\ntimeout = 5\n'
+        '[tool.litert-lsp.severity]\nlowering_missing = "off"\n'
+    )
+    settings, problems = load_settings(tmp_path)
+    text = "\n".join(problems)
+    assert "unknown setting `serverity`; did you mean `severity`?" in text
+    assert "unknown setting `export.timeout`; did you mean `export.timeout-seconds`?" in text
+    assert "'LRT2O2'" in text and "did you mean LRT202?" in text
+    assert "`severity.lowering_missing`: not a diagnostic code or a status" in text
+    assert settings.select == ("LRT2",)  # the valid part still applies
+    assert "lowering_missing" not in settings.severity
+
+
+def test_model_tables_are_checked_value_by_value():
+    settings, problems = Settings().merged({"models": {
+        "Net": {"input-shape": "abc", "kwargs": 5, "args": [3], "input_shapes": [[1, 16], [1, 0]], "shape": [1]},
+        "Bad": 7,
+    }})
+    text = "\n".join(problems)
+    assert "`models.Net.input-shape` must be a list" in text
+    assert "`models.Net.kwargs` must be a table" in text
+    assert "`models.Net.input-shapes[1]` must list positive sizes" in text
+    assert "unknown setting `models.Net.shape`" in text
+    assert "`models.Bad` must be a table" in text
+    assert settings.models == {"Net": {"args": [3]}}

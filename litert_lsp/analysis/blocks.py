@@ -9,9 +9,10 @@ block, so every other block still parses. Blocks are the unit of the incremental
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 # One scan over the text finds what matters for block boundaries: strings and comments
@@ -47,12 +48,22 @@ _MEMBER_SCAN = re.compile(
 _CLASS_START = re.compile(r"(?:@.*\n(?:[ \t)\]}].*\n)*)*class\b")
 
 
+_TRIPLE_QUOTES = ('"""', "'''")
+
+
 @dataclass(frozen=True)
 class Block:
-    """A slice of the document: `line` is the 0-based index of its first line."""
+    """A slice of the document: `line` is the 0-based index of its first line.
+
+    `open_quotes` holds the triple quotes (`\"\"\"`, `'''`) that open a string in this block
+    and close nowhere after it: the one tokenizer state that crosses block boundaries. A
+    later edit that types the same quote closes that string, and every block in between
+    changes, so the incremental split must rescan from it. Not part of equality: it is
+    derived from the text before and in the block."""
 
     line: int
     text: str
+    open_quotes: frozenset[str] = dataclasses.field(default=frozenset(), compare=False)
 
 
 def normalize_newlines(source: str) -> str:
@@ -89,6 +100,7 @@ def split_blocks_reusing(source: str, previous_source: str, previous: list[Block
         kept -= 1
         position -= len(previous[kept].text)
         line -= previous[kept].text.count("\n")
+    pending = _open_quotes(previous[:kept])
     # Trailing blocks whose text is unchanged, not overlapping the leading ones.
     tail, end = len(previous), len(source)
     while tail - 1 > kept and end - len(previous[tail - 1].text) >= position and source.startswith(
@@ -96,15 +108,18 @@ def split_blocks_reusing(source: str, previous_source: str, previous: list[Block
     ):
         tail -= 1
         end -= len(previous[tail].text)
+    if _closes_any(source, position, end, pending):
+        return split_blocks(source)  # a string left open before the edit may close in it
     middle = None
     if inner_cuts is not None and tail == kept + 1:  # the first block was edited
         middle = _within_one_block(source, position, end, line, previous[kept], inner_cuts)
     elif inner_cuts is not None and tail == kept + 2:  # one block after an unchanged one
         before = previous[kept]
         inner = _within_one_block(source, position + len(before.text), end,
-                                  line + before.text.count("\n"), previous[kept + 1], inner_cuts)
+                                  line + before.text.count("\n"), previous[kept + 1], inner_cuts,
+                                  pending | before.open_quotes)
         if inner is not None:
-            middle = [before if before.line == line else Block(line, before.text), *inner]
+            middle = [_at_line(before, line), *inner]
     clean = True
     if middle is None:
         middle, clean = _scan(source, position, end, line)
@@ -113,17 +128,39 @@ def split_blocks_reusing(source: str, previous_source: str, previous: list[Block
     blocks = previous[:kept] + middle
     line += sum(b.text.count("\n") for b in middle)
     for block in previous[tail:]:
-        blocks.append(block if block.line == line else Block(line, block.text))
+        blocks.append(_at_line(block, line))
         line += block.text.count("\n")
     return blocks
 
 
+def _at_line(block: Block, line: int) -> Block:
+    return block if block.line == line else dataclasses.replace(block, line=line)
+
+
+def _open_quotes(blocks: Iterable[Block]) -> frozenset[str]:
+    """The triple quotes left open by any of `blocks`."""
+    found: frozenset[str] = frozenset()
+    for block in blocks:
+        if block.open_quotes:
+            found |= block.open_quotes
+    return found
+
+
+def _closes_any(source: str, start: int, end: int, open_quotes: frozenset[str]) -> bool:
+    """Whether source[start:end] holds one of the triple quotes left open before it, in
+    any token (even inside another string or a comment): the open string would end
+    there. Both ends are line starts, so no quote straddles them."""
+    return any(source.find(quote, start, end) >= 0 for quote in open_quotes)
+
+
 def _within_one_block(source: str, start: int, end: int, line: int, old: Block,
-                      inner_cuts: Callable[[str], list[int] | None]) -> list[Block] | None:
+                      inner_cuts: Callable[[str], list[int] | None],
+                      pending: frozenset[str] = frozenset()) -> list[Block] | None:
     """When one block was edited and its old text has known clean inner cuts (the starts
     of a class's methods), scan only from the last cut before the edit to the first cut
     after it. The block stays one block if that stretch has no top-level cut and ends
-    clean; None means: scan the whole block."""
+    clean; None means: scan the whole block. `pending`: the triple quotes left open
+    before the block."""
     offsets = inner_cuts(old.text)
     if not offsets:
         return None
@@ -142,10 +179,13 @@ def _within_one_block(source: str, start: int, end: int, line: int, old: Block,
     stop = end - (len(old.text) - last)
     if stop < start + first or source[start + first : start + first + 1] not in (" ", "\t"):
         return None  # the stretch must start inside the class body (a dedent may cut it)
+    if _closes_any(source, start + first, stop, pending | old.open_quotes):
+        return None  # a quote left open before the stretch would close inside it
     middle, clean = _scan(source, start + first, stop, 0)
     if not clean or len(middle) > 1:
         return None
-    return [Block(line, source[start:end])]
+    # The stretch is clean and closes no open quote, so the quotes left open are the old ones.
+    return [Block(line, source[start:end], old.open_quotes)]
 
 
 def _scan(source: str, start: int, end: int, first_line: int) -> tuple[list[Block], bool]:
@@ -155,6 +195,7 @@ def _scan(source: str, start: int, end: int, first_line: int) -> tuple[list[Bloc
     cuts = [start]
     depth = 0
     unterminated = False
+    open_quotes: list[tuple[int, str]] = []  # (offset, quote) of each triple quote that never closes
     decorator_pending = source.startswith("@", start)
     for match in _SCAN.finditer(source, start, end):
         kind = match.lastgroup
@@ -167,6 +208,8 @@ def _scan(source: str, start: int, end: int, first_line: int) -> tuple[list[Bloc
                 depth -= 1
         elif kind in ("quote", "quote3"):
             unterminated = True
+            if kind == "quote3":
+                open_quotes.append((match.start(), match.group()))
         else:
             cut = match.end()
             if depth:
@@ -191,7 +234,8 @@ def _scan(source: str, start: int, end: int, first_line: int) -> tuple[list[Bloc
         if stop <= begin:
             continue
         text = source[begin:stop]
-        blocks.append(Block(line, text))
+        inside = frozenset(quote for offset, quote in open_quotes if begin <= offset < stop)
+        blocks.append(Block(line, text, inside))
         line += text.count("\n")
     return blocks, clean
 
@@ -231,6 +275,9 @@ def split_members_reusing(text: str, previous_text: str, previous: list[tuple[in
     ):
         tail -= 1
         end -= len(pieces[tail])
+    if any(text.find(quote, position, end) >= 0 and _leaves_open(text, 0, position, quote)
+           for quote in _TRIPLE_QUOTES):
+        return split_members(text)  # a string left open before the edit may close in it
     cuts, _indent, clean = _member_cuts(text, position, end, body_indent(previous))
     if not clean:
         return split_members(text)
@@ -243,6 +290,15 @@ def split_members_reusing(text: str, previous_text: str, previous: list[tuple[in
         result.append((line, piece))
         line += piece.count("\n")
     return result
+
+
+def _leaves_open(text: str, start: int, end: int, quote: str) -> bool:
+    """Whether text[start:end] (from a clean point to a clean point) has a triple `quote`
+    that closes nowhere in it."""
+    if text.find(quote, start, end) < 0:
+        return False
+    return any(match.lastgroup == "quote3" and match.group() == quote
+               for match in _SCAN.finditer(text, start, end))
 
 
 def _member_cuts(text: str, start: int, end: int, indent: str | None) -> tuple[list[int], str | None, bool]:

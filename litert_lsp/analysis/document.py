@@ -26,6 +26,7 @@ from litert_lsp.analysis.module_index import (
 )
 from litert_lsp.analysis.names import ImportTable
 from litert_lsp.analysis.suppress import apply_suppressions
+from litert_lsp.core import codes
 from litert_lsp.core.findings import Finding, Severity
 
 _TF_TOP_LEVELS = ("tensorflow", "tf", "keras", "tf_keras")
@@ -50,25 +51,16 @@ class DocumentAnalyzer:
     def analyze(self, source: str) -> list[Finding]:
         """Every LiteRT problem in `source`, suppressions applied; never raises."""
         try:
-            findings = self._findings(source, tf=True)
+            findings = self._findings(source)
             return apply_suppressions(findings, source)
         except Exception:  # the editor must keep working whatever we hit
             if self.strict:
                 raise
             return []
 
-    def torch_findings(self, source: str) -> list[Finding]:
-        """The PyTorch rules' findings alone, before suppression comments."""
-        try:
-            return [f for f in self._findings(source, tf=False) if f.code.startswith(("LRT1", "LRT2"))]
-        except Exception:  # same: never break the caller
-            if self.strict:
-                raise
-            return []
-
     # ---- the pipeline ------------------------------------------------------------------------
 
-    def _findings(self, source: str, tf: bool) -> list[Finding]:
+    def _findings(self, source: str) -> list[Finding]:
         text = normalize_newlines(source)
         # A byte-order mark is not Python: parse without it, then move line-1 columns back.
         bom = text.startswith("\ufeff")
@@ -99,7 +91,7 @@ class DocumentAnalyzer:
                 line, column, end_line, end_column, message = unit.info.error
                 findings.append(Finding(
                     line + unit.line, column, end_line + unit.line, end_column, Severity.ERROR,
-                    "LRT001", f"Syntax error: {message}. The rest of the file is still checked.",
+                    codes.LRT001.code, f"Syntax error: {message}. The rest of the file is still checked.",
                 ))
                 break  # at most one syntax finding
 
@@ -116,7 +108,7 @@ class DocumentAnalyzer:
         else:
             self._functions = {}
 
-        if tf and ctx.imports.imports_any(*_TF_TOP_LEVELS):
+        if ctx.imports.imports_any(*_TF_TOP_LEVELS):
             findings.extend(self._tf_findings(text, blocks))
         if bom:
             findings = [_after_bom(f) for f in findings]

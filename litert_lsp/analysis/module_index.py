@@ -11,7 +11,8 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from litert_lsp.analysis.names import TORCH_MODULE_BASES, ImportTable, _matches_root
+from litert_lsp.analysis.derivation import deriving_classes
+from litert_lsp.analysis.names import TORCH_MODULE_BASES, ImportTable, matches_root
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 _FUNCTION_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -348,18 +349,6 @@ def _add_members(unit: Unit, index: int, units: list[Unit], class_info: dict[str
 
 def _module_classes(class_info: dict[str, ClassInfo], imports: ImportTable) -> frozenset[str]:
     """Classes deriving from torch.nn.Module, through file-local bases in any order."""
-    found: set[str] = set()
-    changed = True
-    while changed:
-        changed = False
-        for name, info in class_info.items():
-            if name in found:
-                continue
-            for base in info.node.bases:
-                qualified = imports.resolve(base)
-                local = base.id if isinstance(base, ast.Name) else None
-                if (qualified and _matches_root(qualified, TORCH_MODULE_BASES)) or local in found:
-                    found.add(name)
-                    changed = True
-                    break
+    classes = {name: info.node for name, info in class_info.items()}
+    found = deriving_classes(classes, imports.resolve, lambda qualified: matches_root(qualified, TORCH_MODULE_BASES))
     return frozenset(found)

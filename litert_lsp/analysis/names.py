@@ -15,6 +15,8 @@ import ast
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from litert_lsp.analysis.derivation import deriving_classes
+
 # Public spellings that name the same namespace; the knowledge base uses the right side.
 _CANONICAL_PREFIXES = (
     ("tensorflow.keras.", "keras."),
@@ -111,24 +113,10 @@ def subclasses_of(
     classes = {
         node.name: node for node in ast.walk(tree) if isinstance(node, ast.ClassDef)
     }
-    found: dict[str, ast.ClassDef] = {}
-    changed = True
-    while changed:
-        changed = False
-        for name, node in classes.items():
-            if name in found:
-                continue
-            for base in node.bases:
-                qualified = imports.resolve(base)
-                local = base.id if isinstance(base, ast.Name) else None
-                if (qualified and _matches_root(qualified, roots)) or (local in found):
-                    found[name] = node
-                    changed = True
-                    break
-    return found
+    return deriving_classes(classes, imports.resolve, lambda qualified: matches_root(qualified, roots))
 
 
-def _matches_root(qualified: str, roots: frozenset[str]) -> bool:
+def matches_root(qualified: str, roots: frozenset[str]) -> bool:
     if qualified in roots:
         return True
     # Any torch.nn layer class (nn.Sequential, nn.Linear, ...) is itself a Module.

@@ -42,6 +42,7 @@ from litert_lsp.analysis.tf_scope import (
     walk_own,
 )
 from litert_lsp.analysis.tf_values import TensorValues
+from litert_lsp.core import codes
 from litert_lsp.core.findings import Finding
 
 _LAMBDA_LAYERS = frozenset({"keras.layers.Lambda", "keras.layers.core.Lambda"})
@@ -310,7 +311,7 @@ class ScopeChecker:
                                  "tracing fails. Use vectorised ops or tf.map_fn.")
 
     def _add(self, node: ast.AST, message: str) -> None:
-        self.result.findings.append(make(node, "LRT305", message))
+        self.result.findings.append(make(node, codes.LRT305.code, message))
 
 
 def is_static(function: FunctionNode) -> bool:

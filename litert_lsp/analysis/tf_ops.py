@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from litert_lsp import kb
+from litert_lsp.core import codes
 from litert_lsp.core.codes import default_severity
 from litert_lsp.core.findings import Finding
 
@@ -113,13 +114,13 @@ def _matching_variant(entry: kb.Entry, call: ast.Call) -> tuple[dict[str, Any], 
 def op_findings(call: ast.Call, name: str, autocheck_gpu: bool = True) -> list[Finding]:
     """Findings for one resolved call `name(...)` (canonical spelling) at `call`."""
     if name in PY_FUNCTIONS:
-        return [make(call.func, "LRT304",
+        return [make(call.func, codes.LRT304.code,
                      f"`{name}` runs Python code when the model runs; a LiteRT graph cannot hold it "
                      "(conversion fails with builtins and with Select TF ops). Write it with TensorFlow ops.",
                      op=name)]
     entry = kb.lookup(name, "tensorflow")
     if entry is None and name in STRING_FORMATTERS:
-        return [make(call.func, "LRT306",
+        return [make(call.func, codes.LRT306.code,
                      f"`{name}` formats a string in the graph (StringFormat, PrintV2), which converts only "
                      f"with Select TF ops: {FLEX_COST}. Drop it from exported code; Python `print` is fine.",
                      op=name, status="select_tf_ops")]
@@ -128,7 +129,7 @@ def op_findings(call: ast.Call, name: str, autocheck_gpu: bool = True) -> list[F
     family = name.startswith(STRING_RAGGED_PREFIXES)
     if entry is None:
         if family:
-            return [make(call.func, "LRT306",
+            return [make(call.func, codes.LRT306.code,
                          f"`{name}` handles strings or ragged tensors; such kernels come only with "
                          f"Select TF ops: {FLEX_COST}. (Not yet measured in the knowledge base.)",
                          op=name)]
@@ -150,7 +151,7 @@ def op_findings(call: ast.Call, name: str, autocheck_gpu: bool = True) -> list[F
     findings.extend(_status_findings(status, name, entry, call.func, layer, family, None, None))
     if status == "builtin" and autocheck_gpu and entry.get("gpu_compatible") is False:
         ops = ", ".join(entry.get("tflite_ops") or []) or "its LiteRT ops"
-        findings.append(make(call.func, "LRT303",
+        findings.append(make(call.func, codes.LRT303.code,
                              f"`{name}` converts to LiteRT builtins ({ops}), but the GPU delegate does "
                              "not take them: that part of the model falls back to the CPU.",
                              op=name, status="builtin"))
@@ -186,15 +187,15 @@ def _status_findings(status: str, name: str, entry: kb.Entry, node: ast.AST, lay
     data = {k: v for k, v in (("error", error), ("reason", reason)) if v}
     subject = f"`{name}({options})`" if options else f"`{name}`"
     if status == "select_tf_ops":
-        code = "LRT306" if family else "LRT301"
+        code = codes.LRT306.code if family else codes.LRT301.code
         what = "handles strings or ragged tensors and " if family else ""
         return [make(node, code, f"{subject} {what}converts only with Select TF ops: {FLEX_COST}.",
                      op=name, status=status, data=data)]
     if status == "unsupported":
         what = _unsupported_words(entry.get("layer"), variant or entry.raw)
         if layer:
-            return [make(node, "LRT307", f"Keras layer {subject} {what}.", op=name, status=status, data=data)]
-        return [make(node, "LRT302", f"{subject} {what}.", op=name, status=status, data=data)]
+            return [make(node, codes.LRT307.code, f"Keras layer {subject} {what}.", op=name, status=status, data=data)]
+        return [make(node, codes.LRT302.code, f"{subject} {what}.", op=name, status=status, data=data)]
     return []
 
 

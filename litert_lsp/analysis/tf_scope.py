@@ -23,6 +23,7 @@ import ast
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from litert_lsp.analysis.derivation import deriving_classes
 from litert_lsp.analysis.names import ImportTable
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
@@ -166,21 +167,7 @@ class ModuleIndex:
         return name.startswith(_KERAS_BASE_PREFIXES) and last[:1].isupper()
 
     def _deriving(self, is_root: Callable[[str], bool]) -> set[str]:
-        found: set[str] = set()
-        changed = True
-        while changed:
-            changed = False
-            for name, node in self.classes.items():
-                if name in found:
-                    continue
-                for base in node.bases:
-                    qualified = self.imports.resolve_canonical(base)
-                    local = base.id if isinstance(base, ast.Name) else None
-                    if (qualified and is_root(qualified)) or local in found:
-                        found.add(name)
-                        changed = True
-                        break
-        return found
+        return set(deriving_classes(self.classes, self.imports.resolve_canonical, is_root))
 
     # ---- queries -------------------------------------------------------------------
 

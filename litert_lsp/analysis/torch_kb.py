@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from litert_lsp import kb
+from litert_lsp.core import codes
 from litert_lsp.core.codes import TORCH_STATUS_CODES, default_severity
 from litert_lsp.core.findings import Severity
 
@@ -101,7 +102,7 @@ def verdict(entry: kb.Entry, op: str, call: ast.Call | None, method: bool) -> Ve
             f"Which case this call is cannot be told from the source (it depends on "
             f"{_depends_on(entry)}). {_advice(entry, op)}"
         )
-        return Verdict("LRT106", default_severity("LRT106"), message, status, _data(entry))
+        return Verdict(codes.LRT106.code, default_severity(codes.LRT106.code), message, status, _data(entry))
     return _failing(entry, op, status)
 
 

@@ -6,6 +6,9 @@ builds the layers. One walk per function infers which local names hold tensors a
 each statement as it goes; calls to other functions of the file become edges, so that the
 callee is analyzed with the tensor-ness of its arguments (a small fixpoint in `Program`).
 
+The messages (and the why of each rule) live in `analysis/torch/rules/`, one module per
+code; knowledge-base verdicts (LRT10x) are worded in `torch_kb.py`.
+
 Each function's result depends only on its block's text, the module context key, its mode
 and the tensor parameters it was reached with, so `Program` caches it under that key and
 the incremental analyzer re-walks only functions whose block changed.
@@ -14,6 +17,7 @@ the incremental analyzer re-walks only functions whose block changed.
 from __future__ import annotations
 
 import ast
+import enum
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -25,6 +29,21 @@ from litert_lsp.analysis.module_index import (
     parse_block,
 )
 from litert_lsp.analysis.names import ImportTable
+from litert_lsp.analysis.torch.rules import (
+    lrt201_tensor_control_flow as lrt201,
+)
+from litert_lsp.analysis.torch.rules import (
+    lrt202_tensor_to_python as lrt202,
+)
+from litert_lsp.analysis.torch.rules import (
+    lrt203_boolean_mask_indexing as lrt203,
+)
+from litert_lsp.analysis.torch.rules import (
+    lrt204_data_dependent_shape as lrt204,
+)
+from litert_lsp.analysis.torch.rules import (
+    lrt205_randomness_in_eval as lrt205,
+)
 from litert_lsp.analysis.torch_values import (
     BOOL_FUNCTIONS,
     BOOL_METHODS,
@@ -50,6 +69,7 @@ from litert_lsp.analysis.torch_values import (
     TRAINING_NAMES,
     VALUE_BOOL_FUNCTIONS,
     VALUE_BOOL_METHODS,
+    Kind,
 )
 from litert_lsp.core.codes import default_severity
 from litert_lsp.core.findings import Finding, Severity
@@ -57,8 +77,33 @@ from litert_lsp.core.findings import Finding, Severity
 TRACE = "trace"  # forward and what it reaches: every rule
 BUILD = "build"  # __init__ and what it reaches: layer constructors only
 
-# A function of the file: ("f", name) or ("m", class, method).
-Callee = tuple
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionRef:
+    """A module-level function of the file."""
+
+    name: str
+
+    @property
+    def qualname(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True, slots=True)
+class MethodRef:
+    """A method of a class of the file (`owner` is the class that defines it)."""
+
+    owner: str
+    method: str
+
+    @property
+    def qualname(self) -> str:
+        return f"{self.owner}.{self.method}"
+
+
+# A function of the file that traced or building code reaches.
+Callee = FunctionRef | MethodRef
 TensorParams = frozenset
 
 _IS_OPS = (ast.Is, ast.IsNot, ast.In, ast.NotIn)
@@ -72,7 +117,23 @@ class FunctionResult:
     calls: tuple[tuple[Callee, TensorParams], ...]
 
 
-def _is_tensorish(kind: int | None) -> bool:
+class Guard(enum.Enum):
+    """What a condition tells about tracing: `if self.training:` guards training-only code."""
+
+    BOTH_TRACED = "both"  # an ordinary condition: either branch may run while tracing
+    BODY_UNTRACED = "body"  # the body runs only in training / scripting: not traced
+    ELSE_UNTRACED = "else"  # the else branch (and code after a returning body) is not traced
+
+    def negated(self) -> Guard:
+        """The guard of `not <test>`."""
+        if self is Guard.BODY_UNTRACED:
+            return Guard.ELSE_UNTRACED
+        if self is Guard.ELSE_UNTRACED:
+            return Guard.BODY_UNTRACED
+        return Guard.BOTH_TRACED
+
+
+def _is_tensorish(kind: Kind | None) -> bool:
     return kind is not None
 
 
@@ -85,7 +146,7 @@ class _Walker:
         self.class_name = class_name
         self.mode = mode
         self.imports: ImportTable = ctx.imports
-        self.env: dict[str, int] = {}
+        self.env: dict[str, Kind] = {}
         self.masks: set[str] = set()
         self.findings: dict[tuple[int, int, int, int], Finding] = {}
         self.calls: dict[Callee, set[str]] = {}
@@ -150,17 +211,17 @@ class _Walker:
             if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
                 owner = self.class_name and self.ctx.find_method(self.class_name, func.attr)
                 if owner:
-                    self.edge(("m", owner, func.attr), ())
+                    self.edge(MethodRef(owner, func.attr), ())
                 continue
             if isinstance(func, ast.Name) and func.id in self.ctx.functions:
-                self.edge(("f", func.id), ())
+                self.edge(FunctionRef(func.id), ())
                 continue
             name = self.imports.resolve(func)
             if name and name.startswith("torch.nn."):
                 self.layer(node, name)
 
     def _param_kind(self, arg: ast.arg, default: ast.expr | None, root: bool,
-                    tensor_params: frozenset[str]) -> int | None:
+                    tensor_params: frozenset[str]) -> Kind | None:
         if isinstance(default, ast.Constant) and default.value is not None:
             return None  # a literal default (flag=False, scale=1.0) says what it is
         if arg.annotation is not None:
@@ -208,10 +269,10 @@ class _Walker:
 
     def s_if(self, node: ast.If) -> object:
         guard = self.guard(node.test)
-        if guard == 1:
+        if guard is Guard.BODY_UNTRACED:
             self.statements(node.orelse)
             return
-        if guard == 2:
+        if guard is Guard.ELSE_UNTRACED:
             self.statements(node.body)
             if node.body and isinstance(node.body[-1], (ast.Return, ast.Raise)):
                 # `if not self.training: return ...`: what follows runs only in training.
@@ -276,7 +337,7 @@ class _Walker:
 
     # ---- binding -----------------------------------------------------------------------------
 
-    def bind(self, target: ast.expr, kind: int | None, value: ast.expr | None, mask: bool) -> None:
+    def bind(self, target: ast.expr, kind: Kind | None, value: ast.expr | None, mask: bool) -> None:
         if isinstance(target, ast.Name):
             if kind is None:
                 self.env.pop(target.id, None)
@@ -306,7 +367,7 @@ class _Walker:
         elif isinstance(target, ast.Attribute):
             self.ev(target.value)
 
-    def kind_of_known(self, node: ast.expr) -> int | None:
+    def kind_of_known(self, node: ast.expr) -> Kind | None:
         """Kind of an already-visited element of a tuple literal (no second report)."""
         if isinstance(node, ast.Name):
             return self.env.get(node.id)
@@ -319,7 +380,7 @@ class _Walker:
         finally:
             self.findings, self.calls = saved_findings, saved_calls
 
-    def bind_loop(self, target: ast.expr, iterable: ast.expr, kind: int | None) -> None:
+    def bind_loop(self, target: ast.expr, iterable: ast.expr, kind: Kind | None) -> None:
         if isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Name):
             name = iterable.func.id
             if name == "enumerate" and isinstance(target, ast.Tuple) and len(target.elts) == 2 and iterable.args:
@@ -339,27 +400,26 @@ class _Walker:
 
     # ---- conditions --------------------------------------------------------------------------
 
-    def guard(self, test: ast.expr) -> int:
-        """1: the body is not traced (training-only / scripting-only code);
-        2: the else branch is not traced; 0: both may be."""
+    def guard(self, test: ast.expr) -> Guard:
+        """Which branch of a test on `self.training` / scripting flags is not traced."""
         if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-            return {1: 2, 2: 1}.get(self.guard(test.operand), 0)
+            return self.guard(test.operand).negated()
         if isinstance(test, ast.BoolOp):
             inner = [self.guard(v) for v in test.values]
             if isinstance(test.op, ast.And):
-                return 1 if 1 in inner else 0
-            return 2 if 2 in inner else 0
+                return Guard.BODY_UNTRACED if Guard.BODY_UNTRACED in inner else Guard.BOTH_TRACED
+            return Guard.ELSE_UNTRACED if Guard.ELSE_UNTRACED in inner else Guard.BOTH_TRACED
         if isinstance(test, ast.Attribute):
-            return 1 if test.attr in TRAINING_NAMES else 0
+            return Guard.BODY_UNTRACED if test.attr in TRAINING_NAMES else Guard.BOTH_TRACED
         if isinstance(test, ast.Name):
-            return 1 if test.id in TRAINING_NAMES else 0
+            return Guard.BODY_UNTRACED if test.id in TRAINING_NAMES else Guard.BOTH_TRACED
         if isinstance(test, ast.Call) and not test.args:
             name = self.imports.resolve(test.func)
             if name in GUARDS_TRUE_UNTRACED:
-                return 1
+                return Guard.BODY_UNTRACED
             if name in GUARDS_FALSE_UNTRACED:
-                return 2
-        return 0
+                return Guard.ELSE_UNTRACED
+        return Guard.BOTH_TRACED
 
     def test(self, node: ast.expr, construct: str) -> None:
         """`node` is used as a Python truth value."""
@@ -371,17 +431,11 @@ class _Walker:
             self.test(node.operand, construct)
             return
         if self.ev(node) == TENSOR:
-            self.report(
-                node, "LRT201",
-                f"Python {construct} on a tensor value: torch.export cannot trace a branch that "
-                "depends on tensor data, so the model cannot be exported. Instead: compute both "
-                "sides and select with torch.where(...), or use torch.cond; checks on shapes "
-                "(x.shape, x.size(0), x.dim()) are fine.",
-            )
+            self.report(node, lrt201.CODE.code, lrt201.branch_message(construct))
 
     # ---- expressions -------------------------------------------------------------------------
 
-    def ev(self, node: ast.expr | None) -> int | None:
+    def ev(self, node: ast.expr | None) -> Kind | None:
         """Visit `node` (running every check inside it) and return what kind of value it is."""
         if node is None:
             return None
@@ -390,27 +444,27 @@ class _Walker:
             return None
         return handler(self, node)
 
-    def e_name(self, node: ast.Name) -> int | None:
+    def e_name(self, node: ast.Name) -> Kind | None:
         kind = self.env.get(node.id)
         if kind is None and node.id in self.ctx.functions and node.id not in self.local_functions:
-            self.edge(("f", node.id), ())  # passed as a value (e.g. to checkpoint): reached
+            self.edge(FunctionRef(node.id), ())  # passed as a value (e.g. to checkpoint): reached
         return kind
 
-    def e_attribute(self, node: ast.Attribute) -> int | None:
+    def e_attribute(self, node: ast.Attribute) -> Kind | None:
         value = node.value
         if isinstance(value, ast.Name) and value.id == "self" and self.class_name:
             if self.ctx.is_tensor_attr(self.class_name, node.attr):
                 return TENSOR
             owner = self.ctx.find_method(self.class_name, node.attr)
             if owner:
-                self.edge(("m", owner, node.attr), ())
+                self.edge(MethodRef(owner, node.attr), ())
             return None
         kind = self.ev(value)
         if kind in (TENSOR, MAYBE) and node.attr in TENSOR_ATTRIBUTES:
             return TENSOR
         return None
 
-    def e_binop(self, node: ast.BinOp) -> int | None:
+    def e_binop(self, node: ast.BinOp) -> Kind | None:
         left = self.ev(node.left)
         right = self.ev(node.right)
         if TENSOR in (left, right):
@@ -421,20 +475,20 @@ class _Walker:
             return SEQ
         return None
 
-    def e_unaryop(self, node: ast.UnaryOp) -> int | None:
+    def e_unaryop(self, node: ast.UnaryOp) -> Kind | None:
         if isinstance(node.op, ast.Not):
             self.test(node.operand, "`not`")
             return None
         kind = self.ev(node.operand)
         return kind if kind in (TENSOR, MAYBE) else None
 
-    def e_boolop(self, node: ast.BoolOp) -> int | None:
+    def e_boolop(self, node: ast.BoolOp) -> Kind | None:
         values = node.values
         for value in values[:-1]:
             self.test(value, "`and`/`or`")
         return self.ev(values[-1])
 
-    def e_compare(self, node: ast.Compare) -> int | None:
+    def e_compare(self, node: ast.Compare) -> Kind | None:
         kinds = [self.ev(node.left)] + [self.ev(c) for c in node.comparators]
         if all(isinstance(op, _IS_OPS) for op in node.ops):
             return None
@@ -442,18 +496,18 @@ class _Walker:
             return TENSOR
         return MAYBE if MAYBE in kinds else None
 
-    def e_ifexp(self, node: ast.IfExp) -> int | None:
+    def e_ifexp(self, node: ast.IfExp) -> Kind | None:
         guard = self.guard(node.test)
-        if guard == 1:
+        if guard is Guard.BODY_UNTRACED:
             return self.ev(node.orelse)
-        if guard == 2:
+        if guard is Guard.ELSE_UNTRACED:
             return self.ev(node.body)
         self.test(node.test, "conditional expression (`a if cond else b`)")
         body = self.ev(node.body)
         orelse = self.ev(node.orelse)
         return TENSOR if TENSOR in (body, orelse) else (body or orelse)
 
-    def e_subscript(self, node: ast.Subscript) -> int | None:
+    def e_subscript(self, node: ast.Subscript) -> Kind | None:
         base = self.ev(node.value)
         self.ev(node.slice)
         if base in (TENSOR, MAYBE):
@@ -465,25 +519,20 @@ class _Walker:
         return None
 
     def report_mask(self, node: ast.Subscript) -> None:
-        self.report(
-            node, "LRT203",
-            "Boolean-mask indexing gives a tensor whose size depends on the mask's values; "
-            "torch.export and LiteRT need static shapes (the lowering fails). Instead: keep the "
-            "shape with torch.where(mask, x, fill) or x * mask.",
-        )
+        self.report(node, lrt203.CODE.code, lrt203.message())
 
-    def e_sequence(self, node: ast.Tuple) -> int | None:
+    def e_sequence(self, node: ast.Tuple) -> Kind | None:
         kinds = [self.ev(e) for e in node.elts]
         return SEQ if any(_is_tensorish(k) for k in kinds) else None
 
-    def e_dict(self, node: ast.Dict) -> int | None:
+    def e_dict(self, node: ast.Dict) -> Kind | None:
         for key in node.keys:
             self.ev(key)
         for value in node.values:
             self.ev(value)
         return None
 
-    def e_comprehension(self, node: ast.ListComp) -> int | None:
+    def e_comprehension(self, node: ast.ListComp) -> Kind | None:
         for generator in node.generators:
             kind = self.ev(generator.iter)
             self.bind_loop(generator.target, generator.iter, kind)
@@ -495,7 +544,7 @@ class _Walker:
             return None
         return SEQ if _is_tensorish(self.ev(node.elt)) else None
 
-    def e_lambda(self, node: ast.Lambda) -> int | None:
+    def e_lambda(self, node: ast.Lambda) -> Kind | None:
         saved = dict(self.env)
         for arg in node.args.posonlyargs + node.args.args + node.args.kwonlyargs:
             self.env.pop(arg.arg, None)
@@ -503,29 +552,29 @@ class _Walker:
         self.env = saved
         return None
 
-    def e_joined(self, node: ast.JoinedStr) -> int | None:
+    def e_joined(self, node: ast.JoinedStr) -> Kind | None:
         return None  # formatting for messages; never traced into the graph
 
-    def e_starred(self, node: ast.Starred) -> int | None:
+    def e_starred(self, node: ast.Starred) -> Kind | None:
         return self.ev(node.value)
 
-    def e_named(self, node: ast.NamedExpr) -> int | None:
+    def e_named(self, node: ast.NamedExpr) -> Kind | None:
         kind = self.ev(node.value)
         self.bind(node.target, kind, node.value, self.is_mask(node.value))
         return kind
 
-    def e_slice(self, node: ast.Slice) -> int | None:
+    def e_slice(self, node: ast.Slice) -> Kind | None:
         self.ev(node.lower)
         self.ev(node.upper)
         self.ev(node.step)
         return None
 
-    def e_await(self, node: ast.Await) -> int | None:
+    def e_await(self, node: ast.Await) -> Kind | None:
         return self.ev(node.value)
 
     # ---- calls -------------------------------------------------------------------------------
 
-    def e_call(self, node: ast.Call) -> int | None:
+    def e_call(self, node: ast.Call) -> Kind | None:
         func = node.func
         if isinstance(func, ast.Name):
             return self.call_name(node, func.id)
@@ -539,7 +588,7 @@ class _Walker:
         self.ev(func)
         return TENSOR if self.args(node) else None
 
-    def args(self, node: ast.Call) -> list[int | None]:
+    def args(self, node: ast.Call) -> list[Kind | None]:
         """Visit the arguments; their kinds, positional first then keywords."""
         kinds = [self.ev(a) for a in node.args]
         kinds += [self.ev(k.value) for k in node.keywords]
@@ -573,28 +622,23 @@ class _Walker:
                 params.add(_passed(keyword.arg, kind))
         return params
 
-    def call_name(self, node: ast.Call, name: str) -> int | None:
+    def call_name(self, node: ast.Call, name: str) -> Kind | None:
         kind = self.env.get(name)
         if kind is None and name not in self.local_functions:
             qualified = self.imports.names.get(name)
             if qualified is not None:
                 return self.library_call(node, qualified, None)
             if name in self.ctx.functions:
-                callee = _function_node(self.ctx, ("f", name))
+                callee = _function_node(self.ctx, FunctionRef(name))
                 params = self.tensor_arguments(node, callee, method=False)
-                self.edge(("f", name), params)
+                self.edge(FunctionRef(name), params)
                 return _local_result(name, self.ctx.returns.get(name, True), params)
             if name in self.ctx.classes:
                 self.args(node)
                 return None  # building a module object inside forward
             if name == "bool" and node.args:
                 if self.ev(node.args[0]) == TENSOR:
-                    self.report(
-                        node, "LRT201",
-                        "`bool()` of a tensor value needs its data at trace time: torch.export "
-                        "cannot trace it, so the model cannot be exported. Instead: keep it a "
-                        "tensor and select with torch.where(...).",
-                    )
+                    self.report(node, lrt201.CODE.code, lrt201.bool_message())
                 return None
             if name in TO_PYTHON_BUILTINS and node.args:
                 if self.ev(node.args[0]) == TENSOR:
@@ -604,12 +648,7 @@ class _Walker:
                 return None
             if name in ("any", "all") and node.args:
                 if self.ev(node.args[0]) == TENSOR:
-                    self.report(
-                        node, "LRT201",
-                        f"Python `{name}()` over a tensor tests each element's value: torch.export "
-                        f"cannot trace it. Instead: use the tensor method `.{name}()` and keep the "
-                        "result a tensor.",
-                    )
+                    self.report(node, lrt201.CODE.code, lrt201.any_all_message(name))
                 return None
             if name in NON_TENSOR_BUILTINS:
                 self.args(node)
@@ -620,15 +659,15 @@ class _Walker:
         tensors = self.args(node)
         return TENSOR if tensors else None
 
-    def call_attribute(self, node: ast.Call, func: ast.Attribute) -> int | None:
+    def call_attribute(self, node: ast.Call, func: ast.Attribute) -> Kind | None:
         receiver = func.value
         method = func.attr
         if isinstance(receiver, ast.Name) and receiver.id == "self" and self.class_name:
             owner = self.ctx.find_method(self.class_name, method)
             if owner is not None:
-                callee = _function_node(self.ctx, ("m", owner, method))
+                callee = _function_node(self.ctx, MethodRef(owner, method))
                 params = self.tensor_arguments(node, callee, method=True)
-                self.edge(("m", owner, method), params)
+                self.edge(MethodRef(owner, method), params)
                 return _local_result(method, self.ctx.returns.get(f"{owner}.{method}", True), params)
             tensors = self.args(node)
             if self.ctx.is_tensor_attr(self.class_name, method):
@@ -642,8 +681,8 @@ class _Walker:
         ):
             owner = self.ctx.find_method(self.class_name, method, skip_first=True)
             if owner is not None:
-                callee = _function_node(self.ctx, ("m", owner, method))
-                self.edge(("m", owner, method), self.tensor_arguments(node, callee, method=True))
+                callee = _function_node(self.ctx, MethodRef(owner, method))
+                self.edge(MethodRef(owner, method), self.tensor_arguments(node, callee, method=True))
             else:
                 self.args(node)
             return TENSOR if method != "__init__" else None
@@ -664,15 +703,9 @@ class _Walker:
         return TENSOR if tensors else None
 
     def report_to_python(self, node: ast.Call, what: str) -> None:
-        self.report(
-            node, "LRT202",
-            f"`{what}` turns a tensor into a Python value: torch.export cannot trace past it, so "
-            "the model cannot be exported (or the value is frozen as a constant). Instead: keep "
-            "the value a tensor and use tensor ops, or compute it outside the model.",
-            op=f"torch.Tensor.{what.strip('.()')}" if what.startswith(".") else None,
-        )
+        self.report(node, lrt202.CODE.code, lrt202.message(what), op=lrt202.op(what))
 
-    def tensor_method(self, node: ast.Call, method: str) -> int | None:
+    def tensor_method(self, node: ast.Call, method: str) -> Kind | None:
         self.args(node)
         if method.startswith(("get_", "is_", "has_")):
             return None  # accessors of non-tensor objects passed where a tensor may be
@@ -703,7 +736,7 @@ class _Walker:
             self.report_data_dependent(node, op)
         return SEQ if method in SEQ_METHODS else TENSOR
 
-    def library_call(self, node: ast.Call, qualified: str, _unused: None) -> int | None:
+    def library_call(self, node: ast.Call, qualified: str, _unused: None) -> Kind | None:
         if not qualified.startswith("torch"):
             tensors = self.args(node)
             if qualified.startswith(("math.", "numpy.", "builtins.")):
@@ -759,13 +792,7 @@ class _Walker:
                         data=found.data, severity=found.severity)
 
     def report_random(self, node: ast.Call, op: str) -> None:
-        self.report(
-            node, "LRT205",
-            f"`{op}` draws random numbers even after eval(): LiteRT has no random sampling for "
-            "it (the lowering fails) and results could not match PyTorch. Instead: move it under "
-            "`if self.training:`, use nn.Dropout, or pass the noise in as an input.",
-            op=op,
-        )
+        self.report(node, lrt205.CODE.code, lrt205.sampling_message(op), op=op)
 
     def dropout(self, node: ast.Call, name: str) -> None:
         default, index = DROPOUT_TRAINING_DEFAULT[name]
@@ -779,23 +806,10 @@ class _Walker:
                 return
         if given is True:
             short = name.rsplit(".", 1)[-1]
-            self.report(
-                node, "LRT205",
-                f"`F.{short}` samples a random mask whenever `training` is true, and its default "
-                f"is training=True, so it still drops values after eval() (the lowering fails: "
-                f"no random ops in LiteRT). Instead: pass training=self.training, or use the "
-                f"nn.Dropout layer (a no-op after eval()).",
-                op=name,
-            )
+            self.report(node, lrt205.CODE.code, lrt205.dropout_message(short), op=name)
 
     def report_data_dependent(self, node: ast.Call, op: str, label: str | None = None) -> None:
-        self.report(
-            node, "LRT204",
-            f"{label or f'`{op}`'} returns a tensor whose size depends on the input's values: torch.export and "
-            "LiteRT need static shapes, so it cannot be exported or converted. Instead: use "
-            "fixed-size formulations (torch.where(mask, a, b), a mask multiply, topk with a fixed k).",
-            op=op,
-        )
+        self.report(node, lrt204.CODE.code, lrt204.message(label or f"`{op}`"), op=op)
 
     # ---- masks -------------------------------------------------------------------------------
 
@@ -907,7 +921,7 @@ _EXPRESSIONS: dict[type, Callable] = {
 }
 
 
-def _local_result(name: str, may_return_tensor: bool, params: set[str]) -> int | None:
+def _local_result(name: str, may_return_tensor: bool, params: set[str]) -> Kind | None:
     """What a call of a function of the file gives: a tensor when it may return one and got
     a tensor; "maybe" when it got none (a mask builder) or only flag-like inputs."""
     if not may_return_tensor or name.startswith(("is_", "has_", "should_", "use_")):
@@ -917,13 +931,13 @@ def _local_result(name: str, may_return_tensor: bool, params: set[str]) -> int |
     return MAYBE
 
 
-def _passed(param: str, kind: int | None) -> str:
+def _passed(param: str, kind: Kind | None) -> str:
     """How a parameter is recorded for the callee: `name` when it receives a tensor,
     `?name` when it receives a "maybe" (a flag-like input passed along)."""
     return f"?{param}" if kind == MAYBE else param
 
 
-def _received(param: str, tensor_params: frozenset[str]) -> int | None:
+def _received(param: str, tensor_params: frozenset[str]) -> Kind | None:
     if param in tensor_params:
         return TENSOR
     return MAYBE if f"?{param}" in tensor_params else None
@@ -954,7 +968,7 @@ def _mentions_tensor(annotation: ast.expr) -> bool:
     return False
 
 
-def _is_local_name(node: ast.expr, env: dict[str, int]) -> bool:
+def _is_local_name(node: ast.expr, env: dict[str, Kind]) -> bool:
     """Whether the chain's root is a local variable (so it is not an imported module)."""
     while isinstance(node, ast.Attribute):
         node = node.value
@@ -978,10 +992,10 @@ def _canonical_torch(name: str) -> str:
 
 def _function_node(ctx: ModuleContext, callee: Callee):
     """The def of a file-local callee, from the context's block summaries."""
-    if callee[0] == "f":
-        return ctx.function_nodes.get(callee[1])
-    info = ctx.class_info.get(callee[1])
-    return info.methods.get(callee[2]) if info else None
+    if isinstance(callee, FunctionRef):
+        return ctx.function_nodes.get(callee.name)
+    info = ctx.class_info.get(callee.owner)
+    return info.methods.get(callee.method) if info else None
 
 
 # ---- the module-wide fixpoint ------------------------------------------------------------------
@@ -998,21 +1012,21 @@ class Program:
         """Findings as (unit index, finding relative to that unit's parsed text)."""
         owner: dict[Callee, int] = {}
         for name, index in ctx.functions.items():
-            owner[("f", name)] = index
+            owner[FunctionRef(name)] = index
         for name, index in ctx.classes.items():
             for method in ctx.class_info[name].methods:
-                owner[("m", name, method)] = ctx.method_units.get((name, method), index)
+                owner[MethodRef(name, method)] = ctx.method_units.get((name, method), index)
         # (callee, mode, root) -> tensor params
         reached: dict[tuple[Callee, str, bool], set[str]] = {}
         pending: list[tuple[Callee, str, bool]] = []
         for name in sorted(ctx.module_classes):
             methods = ctx.class_info[name].methods
             if "forward" in methods:
-                reached[(("m", name, "forward"), TRACE, True)] = set()
-                pending.append((("m", name, "forward"), TRACE, True))
+                reached[(MethodRef(name, "forward"), TRACE, True)] = set()
+                pending.append((MethodRef(name, "forward"), TRACE, True))
             if "__init__" in methods:
-                reached[(("m", name, "__init__"), BUILD, True)] = set()
-                pending.append((("m", name, "__init__"), BUILD, True))
+                reached[(MethodRef(name, "__init__"), BUILD, True)] = set()
+                pending.append((MethodRef(name, "__init__"), BUILD, True))
         results: dict[tuple[Callee, str, bool], FunctionResult] = {}
         while pending:
             key = pending.pop()
@@ -1039,7 +1053,7 @@ class Program:
 
     def _analyze(self, block: BlockInfo, ctx: ModuleContext, callee: Callee, mode: str, root: bool,
                  params: frozenset[str]) -> FunctionResult:
-        qualname = callee[1] if callee[0] == "f" else f"{callee[1]}.{callee[2]}"
+        qualname = callee.qualname
         # The context key is not part of the key: the caller keeps one cache per context key.
         key = (block.text, qualname, mode, root, params)
         result = self.cache.get(key)
@@ -1068,16 +1082,4 @@ def analyze_function(block: BlockInfo, ctx: ModuleContext, qualname: str, mode: 
     return walker.result()
 
 
-def find_torch_findings(tree: ast.Module, imports: ImportTable, source: str) -> list[Finding]:
-    """Every LRT1xx/LRT2xx finding of a whole parsed module (no cache, no suppression
-    comments applied); never raises. `tree` and `imports` are accepted for symmetry with the
-    TensorFlow rules; the module is re-read as blocks so that every entry point agrees."""
-    del tree, imports
-    from litert_lsp.analysis import (
-        DocumentAnalyzer,  # local: the package imports this module
-    )
-
-    return DocumentAnalyzer().torch_findings(source)
-
-
-__all__ = ["FunctionResult", "Program", "analyze_function", "build_context", "find_torch_findings", "parse_block"]
+__all__ = ["FunctionResult", "Program", "analyze_function", "build_context", "parse_block"]

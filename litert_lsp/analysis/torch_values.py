@@ -8,10 +8,20 @@ for the guard functions and the dropout defaults).
 
 from __future__ import annotations
 
-# Value kinds the local inference tracks.
-TENSOR = 1  # a torch.Tensor
-SEQ = 2  # a tuple/list of tensors (torch.split, a tuple literal of tensors, *args)
-MAYBE = 3  # a parameter defaulting to None: a tensor when used like one, else "given or not"
+import enum
+
+
+class Kind(enum.IntEnum):
+    """Value kinds the local inference tracks; None (not a Kind) is "not a tensor"."""
+
+    TENSOR = 1  # a torch.Tensor
+    SEQ = 2  # a tuple/list of tensors (torch.split, a tuple literal of tensors, *args)
+    MAYBE = 3  # a parameter defaulting to None: a tensor when used like one, else "given or not"
+
+
+TENSOR = Kind.TENSOR
+SEQ = Kind.SEQ
+MAYBE = Kind.MAYBE
 
 # Tensor methods/attributes whose result is not a tensor (Python ints, sizes, flags).
 NON_TENSOR_METHODS = frozenset({

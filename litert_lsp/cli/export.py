@@ -119,7 +119,8 @@ def format_report(result: ExportResult) -> str:
     """The human report: what was written, how well it agrees, what it costs to run."""
     lines: list[str] = []
     if not result.ok:
-        lines.append(f"export FAILED at '{result.stage}': {result.message}")
+        verdict = "NOT VERIFIED" if result.status == "unverified" else "FAILED"
+        lines.append(f"export {verdict} at '{result.stage}': {result.message}")
         for failure in result.failures:
             lines.append(f"  {failure.path}:{failure.line}: {failure.message}")
         return "\n".join(lines)

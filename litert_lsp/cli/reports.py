@@ -1,7 +1,9 @@
-"""Output formats of `litert-lsp check`: text, JSON and SARIF 2.1.0."""
+"""Output formats of `litert-lsp check`: text, JSON, SARIF 2.1.0, GitHub workflow
+annotations, GitLab Code Quality, and the per-code statistics."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -35,6 +37,24 @@ _SARIF_LEVEL = {
 }
 
 
+def help_uri(code: str) -> str:
+    """The link to the code's section of docs/diagnostics.md: its heading is
+    `## LRT202 tensor-to-python`, which GitHub anchors as `#lrt202-tensor-to-python`."""
+    known = CODES.get(code)
+    anchor = f"{code} {known.name}" if known else code
+    return f"{DOCS_URL}#{heading_anchor(anchor)}"
+
+
+def heading_anchor(heading: str) -> str:
+    """GitHub's anchor for a Markdown heading: lower case, punctuation dropped, spaces to
+    hyphens."""
+    kept = "".join(c for c in heading.strip().lower() if c.isalnum() or c in " -_")
+    return kept.replace(" ", "-")
+
+
+# SARIF results carry no hand-made fingerprints: GitHub's upload action computes
+# `primaryLocationLineHash` from the source lines itself, which keeps two findings of one
+# code in one file apart (a hash of code, path and op merged them into one alert).
 def as_sarif(reported: Reported, root: Path) -> str:
     """SARIF 2.1.0 as GitHub code scanning reads it: one run, rules with help links,
     artifact URIs relative to the checkout root, columns counted in code points."""
@@ -48,7 +68,7 @@ def as_sarif(reported: Reported, root: Path) -> str:
                 "name": code.name if code else rule_id,
                 "shortDescription": {"text": code.summary if code else rule_id},
                 "fullDescription": {"text": code.summary if code else rule_id},
-                "helpUri": f"{DOCS_URL}#{rule_id.lower()}",
+                "helpUri": help_uri(rule_id),
                 "help": {"text": f"See docs/diagnostics.md, section {rule_id}."},
                 "defaultConfiguration": {
                     "level": _SARIF_LEVEL[code.severity] if code else "warning"
@@ -77,9 +97,6 @@ def as_sarif(reported: Reported, root: Path) -> str:
                         }
                     }
                 ],
-                "partialFingerprints": {
-                    "primaryLocationLineHash": f"{f.code}:{_uri(path, root)}:{f.op or f.line}"
-                },
             }
         )
     document = {
@@ -112,3 +129,86 @@ def _uri(path: str, root: Path) -> str:
     except ValueError:
         return candidate.resolve().as_uri()
     return relative.as_posix()
+
+
+# ---- GitHub workflow commands -------------------------------------------------------------
+
+_GITHUB_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning",
+                 Severity.INFORMATION: "notice", Severity.HINT: "notice"}
+
+
+def as_github(reported: Reported) -> str:
+    """`::error file=...,line=...::message` lines, which GitHub Actions shows as annotations
+    on the pull request's changed files."""
+    lines = []
+    for path, f in reported:
+        properties = ",".join(
+            f"{key}={_github_property(str(value))}"
+            for key, value in (("file", path), ("line", f.line), ("col", f.column + 1),
+                               ("endLine", f.end_line), ("endColumn", f.end_column + 1),
+                               ("title", f"litert-lsp {f.code}"))
+        )
+        lines.append(f"::{_GITHUB_LEVEL[f.severity]} {properties}::{_github_data(f'{f.code} {f.message}')}")
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _github_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _github_property(text: str) -> str:
+    return _github_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+# ---- GitLab Code Quality -------------------------------------------------------------------
+
+_GITLAB_SEVERITY = {Severity.ERROR: "major", Severity.WARNING: "minor",
+                    Severity.INFORMATION: "info", Severity.HINT: "info"}
+
+
+def as_gitlab(reported: Reported, root: Path) -> str:
+    """A GitLab Code Quality report (`artifacts: reports: codequality`). Each fingerprint
+    hashes the code, path, message and how many identical findings came before it in the
+    file, so it is unique per finding and survives lines moving above it."""
+    issues = []
+    seen: dict[tuple[str, str, str], int] = {}
+    for path, f in reported:
+        relative = _relative(path, root)
+        key = (f.code, relative, f.message)
+        occurrence = seen.get(key, 0)
+        seen[key] = occurrence + 1
+        fingerprint = hashlib.sha256(f"{f.code}\0{relative}\0{f.message}\0{occurrence}".encode()).hexdigest()
+        issues.append({
+            "description": f"{f.code} {f.message}",
+            "check_name": f.code,
+            "fingerprint": fingerprint,
+            "severity": _GITLAB_SEVERITY[f.severity],
+            "location": {"path": relative, "positions": {
+                "begin": {"line": f.line, "column": f.column + 1},
+                "end": {"line": f.end_line, "column": f.end_column + 1},
+            }},
+        })
+    return json.dumps(issues, indent=2) + "\n"
+
+
+def _relative(path: str, root: Path) -> str:
+    try:
+        return Path(path).resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return Path(path).as_posix()
+
+
+# ---- statistics ----------------------------------------------------------------------------
+
+
+def as_statistics(reported: Reported) -> str:
+    """One line per code, most frequent first: count, code, name."""
+    counts: dict[str, int] = {}
+    for _, f in reported:
+        counts[f.code] = counts.get(f.code, 0) + 1
+    width = len(str(max(counts.values()))) if counts else 1
+    lines = [
+        f"{count:>{width}}  {code}  {CODES[code].name if code in CODES else ''}".rstrip()
+        for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    ]
+    return "\n".join(lines) + ("\n" if lines else "")

@@ -53,27 +53,43 @@ def read_source(path: Path) -> SourceText:
 def iter_python_files(
     paths: list[Path],
     settings_for: Callable[[Path], tuple[Settings, Path | None]],
+    *,
+    force_exclude: bool = False,
+    skip: Callable[[Path, bool], bool] | None = None,
 ) -> Iterator[tuple[Path, Settings, Path | None]]:
-    """Every `.py` file under `paths` (files are taken as given), skipping always-excluded
-    folders and each project's `exclude` globs. Yields (file, its settings, its root)."""
+    """Every `.py` file under `paths`, skipping always-excluded and hidden folders, each
+    project's `exclude` globs and what `skip(path, is_dir)` refuses (e.g. `.gitignore`).
+
+    A file named in `paths` is taken as given, even inside an excluded folder (the user
+    asked for it), unless `force_exclude` (pre-commit passes every staged file by name).
+    Yields (file, its settings, its root)."""
     seen: set[Path] = set()
     for given in paths:
         if given.is_file():
             settings, root = settings_for(given)
             resolved = given.resolve()
-            if resolved not in seen and not settings.is_excluded(given, root):
-                seen.add(resolved)
-                yield given, settings, root
+            if resolved in seen or (force_exclude and settings.is_excluded(given, root)):
+                continue
+            seen.add(resolved)
+            yield given, settings, root
             continue
+        # A folder named by the user inside an excluded one (`check .venv/lib/pkg`) is
+        # walked: the excludes then apply only below it.
+        given_settings, given_root = settings_for(given)
+        inside_excluded = not force_exclude and given_settings.is_excluded(given / "_", given_root)
         for folder, dirnames, filenames in os.walk(given):
             folder_path = Path(folder)
             settings, root = settings_for(folder_path)
+            if inside_excluded:
+                root = given
             dirnames[:] = sorted(
                 d
                 for d in dirnames
                 if d not in ALWAYS_EXCLUDED
+                and not d.startswith(".")
                 and not d.endswith(".egg-info")
                 and not settings.is_excluded(folder_path / d / "_", root)
+                and not (skip and skip(folder_path / d, True))
             )
             for name in sorted(filenames):
                 if not name.endswith(".py"):
@@ -81,6 +97,8 @@ def iter_python_files(
                 file_path = folder_path / name
                 resolved = file_path.resolve()
                 if resolved in seen or settings.is_excluded(file_path, root):
+                    continue
+                if skip and skip(file_path, False):
                     continue
                 seen.add(resolved)
                 yield file_path, settings, root

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from litert_lsp.core import file_ignores
 from litert_lsp.core.codes import CODES, TF_STATUS_CODES, TORCH_STATUS_CODES
 from litert_lsp.core.findings import Finding, Severity
 from litert_lsp.core.validation import check, positive, shape, unknown_codes, unknown_keys
@@ -34,7 +35,8 @@ OFF = "off"
 # Every key [tool.litert-lsp] and the editor's `litert` section may hold (snake_case).
 # `trace` is the VS Code client's own (`litert.trace.server`), sent along with the section.
 TOP_LEVEL_KEYS = frozenset({
-    "select", "ignore", "exclude", "severity", "gpu_compatibility", "python", "models", "export", "trace",
+    "select", "ignore", "exclude", "per_file_ignores", "severity", "gpu_compatibility", "python", "models",
+    "export", "trace",
 })
 EXPORT_KEYS = frozenset({"allow_select_tf_ops", "allow_pickle", "quantize", "atol", "rtol", "timeout_seconds"})
 QUANTIZE_MODES = ("int8", "float16")
@@ -62,6 +64,9 @@ class Settings:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    # Glob -> codes/prefixes left out of the files it matches; globs stored anchored
+    # (absolute), see core/file_ignores.py.
+    per_file_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # Status name (`runtime_fails`) or code (`LRT104`) -> Severity, or "off" to drop.
     severity: Mapping[str, Severity | str] = field(default_factory=dict)
     gpu_compatibility: bool = False
@@ -79,7 +84,8 @@ class Settings:
     ) -> tuple[Settings, list[str]]:
         """These settings overridden by `mapping`; returns problems found in it as text.
 
-        A relative `python` is resolved against `base` (the project root). With `origin`
+        A relative `python` and the relative `per-file-ignores` globs are resolved against
+        `base` (the folder of the configuration file). With `origin`
         (e.g. "pyproject.toml"), the risky keys `mapping` sets are remembered in
         `workspace_named`, so that a server can refuse them until the workspace is trusted.
         """
@@ -98,6 +104,11 @@ class Settings:
                     if key != "exclude":
                         items = unknown_codes(items, CODES, key, problems)
                     changes[key] = tuple(items)
+        if values.get("per_file_ignores") is not None:
+            table = _per_file_ignores(values["per_file_ignores"], base, problems)
+            if table is not None:
+                # Like `severity`: a later source adds patterns (or re-sets one) on top.
+                changes["per_file_ignores"] = {**self.per_file_ignores, **table}
         if values.get("severity") is not None:
             severity = _severity_map(values["severity"], problems)
             if severity is not None:
@@ -181,13 +192,19 @@ class Settings:
             return False
         return not any(code.startswith(p) for p in self.ignore)
 
-    def apply(self, findings: Iterable[Finding]) -> list[Finding]:
-        """Drop unselected/ignored codes and re-map severities (code beats status)."""
+    def apply(self, findings: Iterable[Finding], path: Path | str | None = None) -> list[Finding]:
+        """Drop unselected/ignored codes and re-map severities (code beats status).
+
+        With the checked file's `path`, the `per-file-ignores` matching it drop their codes too.
+        """
+        dropped = file_ignores.ignored_codes(self.per_file_ignores, path) if path is not None else ()
         result = []
         for finding in findings:
             if finding.code == "LRT303" and not self.gpu_compatibility:
                 continue
             if not self.code_enabled(finding.code):
+                continue
+            if any(finding.code.startswith(prefix) for prefix in dropped):
                 continue
             override = self.severity.get(finding.code)
             if override is None and finding.status:
@@ -212,6 +229,30 @@ def find_project_root(start: Path) -> Path | None:
     return None
 
 
+def find_config_root(start: Path) -> Path | None:
+    """The nearest folder at or above `start` whose pyproject.toml has a `[tool.litert-lsp]`
+    table (as ruff finds its own): a package's pyproject without one does not hide the
+    monorepo root's settings. Falls back to the nearest pyproject.toml at all."""
+    start = start.resolve()
+    nearest = None
+    for folder in (start, *start.parents) if start.is_dir() else start.parents:
+        path = folder / "pyproject.toml"
+        if not path.is_file():
+            continue
+        nearest = nearest or folder
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return folder  # let read_pyproject say what is wrong with it
+        if "litert-lsp" in text:
+            try:
+                if "litert-lsp" in tomllib.loads(text).get("tool", {}):
+                    return folder
+            except tomllib.TOMLDecodeError:
+                return folder
+    return nearest
+
+
 def read_pyproject(root: Path | None) -> tuple[dict[str, Any], list[str]]:
     """The `[tool.litert-lsp]` table of root/pyproject.toml, and any problem reading it.
 
@@ -229,12 +270,49 @@ def read_pyproject(root: Path | None) -> tuple[dict[str, Any], list[str]]:
     table = document.get("tool", {}).get("litert-lsp", {})
     if not isinstance(table, dict):
         return {}, [f"{path}: [tool.litert-lsp] must be a table; using defaults"]
-    return table, []
+    return _extended(table, path, [])
+
+
+def _extended(table: dict[str, Any], path: Path, chain: list[Path]) -> tuple[dict[str, Any], list[str]]:
+    """`table` on top of the file its `extend` names (relative to `path`'s folder), the way
+    ruff's `extend` works: the extending file wins key by key."""
+    target = table.get("extend")
+    table = {k: v for k, v in table.items() if k != "extend"}
+    if target is None:
+        return table, []
+    if not isinstance(target, str):
+        return table, [f"{path}: `extend` must be a path to a pyproject.toml"]
+    base_path = (path.parent / Path(target).expanduser()).resolve()
+    if base_path in chain or base_path == path.resolve():
+        return table, [f"{path}: `extend` makes a cycle through {base_path}"]
+    try:
+        document = tomllib.loads(base_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        return table, [f"{path}: cannot read `extend` = {target!r} ({error}); ignoring it"]
+    base = document.get("tool", {}).get("litert-lsp", {})
+    if not isinstance(base, dict):
+        return table, [f"{base_path}: [tool.litert-lsp] must be a table; ignoring `extend`"]
+    base, problems = _extended(base, base_path, [*chain, path.resolve()])
+    return {**_anchored(base, base_path.parent), **table}, problems
+
+
+def _anchored(table: dict[str, Any], folder: Path) -> dict[str, Any]:
+    """`table` (read from a file in `folder`) with its folder-relative values made absolute,
+    so that they keep meaning the same files once an extending file takes them over."""
+    anchored = {}
+    for key, value in table.items():
+        name = _snake(str(key))
+        if name == "python" and isinstance(value, str) and value:
+            value = resolve_interpreter(value, folder)
+        elif name == "per_file_ignores" and isinstance(value, Mapping):
+            value = {file_ignores.anchor(str(glob), folder): codes for glob, codes in value.items()}
+        anchored[key] = value
+    return anchored
 
 
 def load_settings(start: Path, overrides: Mapping[str, Any] | None = None) -> tuple[Settings, list[str]]:
     """Defaults < pyproject.toml found from `start` < `overrides`, with problems as text."""
-    root = find_project_root(start)
+    root = find_config_root(start)
     table, problems = read_pyproject(root)
     settings, more = Settings().merged(table, base=root, origin="pyproject.toml")
     problems.extend(f"[tool.litert-lsp]: {p}" for p in more)
@@ -279,6 +357,25 @@ def _severity_map(value: Any, problems: list[str]) -> dict[str, Severity | str] 
             result[key] = Severity.parse(text)
         except ValueError as error:
             problems.append(f"`severity.{key}`: {error}")
+    return result
+
+
+def _per_file_ignores(value: Any, base: Path | None, problems: list[str]) -> dict[str, tuple[str, ...]] | None:
+    """Glob -> codes, each list checked like `ignore`; a bad entry drops only itself."""
+    table = check(value, dict[str, Any], "per-file-ignores", problems)
+    if table is None:
+        return None
+    result: dict[str, tuple[str, ...]] = {}
+    for glob, raw in table.items():
+        label = f'per-file-ignores."{glob}"'
+        if not glob.strip():
+            problems.append("`per-file-ignores` has an empty glob; ignoring it")
+            continue
+        items = check(raw, list[str], label, problems)
+        if items is None:
+            continue
+        items = unknown_codes([item.strip() for item in items if item.strip()], CODES, label, problems)
+        result[file_ignores.anchor(glob, base)] = tuple(items)
     return result
 
 

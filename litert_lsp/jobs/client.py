@@ -162,7 +162,7 @@ class WorkerClient:
                 _remove_partials(request)
                 return ExportResult(False, f"the export took longer than {timeout:g} s and was stopped "
                                     "(raise export.timeout-seconds for big models)", stage,
-                                    details={"timeout": True})
+                                    details={"timeout": True}, status="timeout")
             except asyncio.CancelledError:
                 await self.kill()
                 _remove_partials(request)
@@ -171,7 +171,8 @@ class WorkerClient:
                 if self._cancelled:
                     await self._reap()
                     _remove_partials(request)
-                    return ExportResult(False, "cancelled; no file was written", stage, details={"cancelled": True})
+                    return ExportResult(False, "cancelled; no file was written", stage, details={"cancelled": True},
+                                        status="cancelled")
                 return await self._died(request, stage)
             return result
 

@@ -7,10 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from typing import Any, Literal, get_args
 
-# The stages a job reports through $/progress, in order.
-STAGES = ("load code", "restore", "export", "convert", "verify", "profile")
+# How a job ended. "ok": converted and verified. "failed": a stage failed (see `stage`).
+# "mismatch": it runs in LiteRT but disagrees with the framework (LRT902). "unverified":
+# converted (and written) but LiteRT here cannot run it (Select TF ops need Flex). "cancelled"
+# and "timeout": stopped by the caller; no file was written.
+Status = Literal["ok", "failed", "mismatch", "unverified", "cancelled", "timeout"]
+STATUSES: tuple[str, ...] = get_args(Status)
 
 # Called by exporters as they go: (stage, message, percent 0-100 or None).
 Progress = Callable[[str, str, "float | None"], None]
@@ -79,6 +83,13 @@ class ExportResult:
     max_rel_error: float | None = None
     failures: list[SourceFailure] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
+    status: Status | None = None  # None: "ok" or "failed", from `ok`
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            self.status = "ok" if self.ok else "failed"
+        elif self.ok != (self.status == "ok"):
+            raise ValueError(f"an ExportResult with ok={self.ok} cannot have status {self.status!r}")
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -15,13 +15,8 @@ from typing import Any
 from litert_lsp.core.settings import Settings
 from litert_lsp.jobs.job import ExportRequest
 from litert_lsp.models.checkpoints import classify
-from litert_lsp.models.classes import (
-    ModelClass,
-    find_call_sites,
-    find_keras_models,
-    find_model_classes,
-    top_level_models,
-)
+from litert_lsp.models.classes import find_call_sites
+from litert_lsp.models.exportable import models_of
 
 # Input dtypes a user may name (numpy spellings, which TensorFlow and torch both understand here).
 DTYPES = ("float32", "float16", "float64", "bfloat16", "int8", "int16", "int32", "int64", "uint8", "bool")
@@ -166,27 +161,20 @@ def _check_dtypes(request: ExportRequest) -> None:
     request.input_dtypes = list(dtypes) * len(shapes) if len(dtypes) == 1 else list(dtypes)
 
 
-def find_models(text: str) -> list[ModelClass]:
-    """The exportable models of a file: PyTorch classes if it has any, else Keras models
-    (keras.Model subclasses and builder functions)."""
-    return find_model_classes(text) or find_keras_models(text)
-
-
 def _plan_python(source: Path, settings: Settings, workspace: Path, request: ExportRequest, notes: list[str]) -> None:
     try:
         text = source.read_text(encoding="utf-8", errors="replace")
     except OSError as error:
         raise PlanError(f"cannot read {source}: {error.strerror or error}") from error
-    classes = find_models(text)
-    if request.model is None and classes:
-        top = top_level_models(classes)
-        if len(top) > 1:
-            names = ", ".join(m.name for m in top)
+    found = models_of(text)
+    if request.model is None and found.exported:
+        if len(found.exported) > 1:
+            names = ", ".join(m.name for m in found.exported)
             raise PlanError(f"{source.name} defines several models ({names}): choose one with --model")
-        request.model = top[0].name
-    chosen = next((m for m in classes if m.name == request.model), None)
-    if request.model and classes and chosen is None:
-        names = ", ".join(m.name for m in classes)
+        request.model = found.exported[0].name
+    chosen = found.named(request.model)
+    if request.model and found.all and chosen is None:
+        names = ", ".join(m.name for m in found.all)
         raise PlanError(f"{source.name} has no model class {request.model} (it has: {names})")
     config = model_settings(settings, request.model)
     if "args" in config or "kwargs" in config:

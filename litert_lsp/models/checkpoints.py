@@ -7,7 +7,6 @@ lists opcodes without executing any), so classifying a file never runs code from
 from __future__ import annotations
 
 import io
-import json
 import os
 import struct
 import zipfile
@@ -184,7 +183,7 @@ def find_checkpoints(root: Path, near: Path | None = None, max_files: int = MAX_
             if candidate:
                 found.append(candidate)
     anchor = (near if near is None or near.is_dir() else near.parent) or root
-    found.sort(key=lambda c: (_distance(anchor, c.path), str(c.path)))
+    found.sort(key=lambda c: (folder_distance(anchor.resolve(), c.path), str(c.path)))
     return found
 
 
@@ -194,8 +193,9 @@ def _worth_a_look(filename: str) -> bool:
     )
 
 
-def _distance(anchor: Path, path: Path) -> int:
-    a = anchor.resolve().parts
+def folder_distance(folder: Path, path: Path) -> int:
+    """Steps up from `folder` (already resolved) and down again to the folder holding `path`."""
+    a = folder.parts
     b = path.resolve().parent.parts
     common = 0
     for x, y in zip(a, b):
@@ -204,10 +204,3 @@ def _distance(anchor: Path, path: Path) -> int:
         common += 1
     return (len(a) - common) + (len(b) - common)
 
-
-def safetensors_keys(path: Path) -> dict[str, list[int]]:
-    """Tensor name -> shape from a .safetensors header (JSON after an 8-byte length)."""
-    with path.open("rb") as handle:
-        (length,) = struct.unpack("<Q", handle.read(8))
-        header = json.loads(handle.read(length))
-    return {k: v.get("shape", []) for k, v in header.items() if k != "__metadata__"}

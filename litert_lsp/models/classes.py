@@ -28,7 +28,6 @@ class ModelClass:
     column: int
     end_line: int
     parameters: list[Parameter] = field(default_factory=list)
-    has_example_inputs: bool = False
     used_by: list[str] = field(default_factory=list)  # other model classes that build this one
 
     @property
@@ -44,10 +43,6 @@ def find_model_classes(source: str) -> list[ModelClass]:
         return []
     imports = ImportTable.from_tree(tree)
     found = subclasses_of(tree, imports, TORCH_MODULE_BASES)
-    module_level_example = any(
-        isinstance(node, (ast.FunctionDef, ast.Assign)) and _defines(node, "example_inputs")
-        for node in tree.body
-    )
     result = []
     for name, node in found.items():
         result.append(
@@ -57,8 +52,6 @@ def find_model_classes(source: str) -> list[ModelClass]:
                 column=node.col_offset,
                 end_line=node.end_lineno or node.lineno,
                 parameters=_init_parameters(node),
-                has_example_inputs=module_level_example
-                or any(_defines(item, "example_inputs") for item in node.body),
             )
         )
     names = {m.name for m in result}
@@ -73,21 +66,6 @@ def find_model_classes(source: str) -> list[ModelClass]:
                     other.used_by.append(model.name)
     result.sort(key=lambda m: m.line)
     return result
-
-
-def top_level_models(models: list[ModelClass]) -> list[ModelClass]:
-    """Classes no other model of the file builds: the ones a user exports."""
-    return [m for m in models if not m.used_by] or models
-
-
-def _defines(node: ast.AST, name: str) -> bool:
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        return node.name == name
-    if isinstance(node, ast.Assign):
-        return any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
-    if isinstance(node, ast.AnnAssign):
-        return isinstance(node.target, ast.Name) and node.target.id == name
-    return False
 
 
 def _init_parameters(node: ast.ClassDef) -> list[Parameter]:
@@ -194,18 +172,14 @@ def find_keras_models(source: str) -> list[ModelClass]:
             ):
                 models[name] = node
                 changed = True
-    module_level_example = any(
-        isinstance(node, (ast.FunctionDef, ast.Assign)) and _defines(node, "example_inputs") for node in tree.body
-    )
     result = [
-        ModelClass(name, node.lineno, node.col_offset, node.end_lineno or node.lineno, _init_parameters(node),
-                   module_level_example or any(_defines(item, "example_inputs") for item in node.body))
+        ModelClass(name, node.lineno, node.col_offset, node.end_lineno or node.lineno, _init_parameters(node))
         for name, node in models.items()
     ]
     for node in tree.body:
         if isinstance(node, ast.FunctionDef) and not node.name.startswith("_") and _builds_model(node, imports, models):
             result.append(ModelClass(node.name, node.lineno, node.col_offset, node.end_lineno or node.lineno,
-                                     _function_parameters(node), module_level_example))
+                                     _function_parameters(node)))
     names = {m.name for m in result}
     for model in result:
         source_node = models.get(model.name)

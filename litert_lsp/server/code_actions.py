@@ -1,30 +1,28 @@
 """Quick fixes: silence a code on its line, or apply the knowledge base's verified rewrite.
 
-A rewrite (`finding.data["rewrite"]`, the `code` of a verified knowledge-base rewrite) is an
-expression over the op's tensor operands `x`, `y`, `z` that replaces the whole call; the
-operands are filled with the call's own argument text. When the call has arguments the
-template does not account for, there is no quick fix rather than a guess.
+The comment parsing lives in `analysis.suppress` and the rewrite rendering in
+`analysis.rewrites`, shared with `litert-lsp check --fix`; this module turns them into LSP
+code actions.
 """
 
 from __future__ import annotations
 
-import ast
-import re
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
+# render_rewrite is re-exported: the server tests and older imports name it here.
+from litert_lsp.analysis.rewrites import render_rewrite, rewrite_for, rewrite_template
+from litert_lsp.analysis.suppress import line_directives
 from litert_lsp.core.text import column_to_client, split_lines
 from litert_lsp.server.app import is_python_document
 from litert_lsp.server.hover import imports_of
 
+__all__ = ["actions_for", "register", "render_rewrite", "suppression_edit", "suppression_line"]
+
 if TYPE_CHECKING:
-    from litert_lsp.analysis.names import ImportTable
     from litert_lsp.core.findings import Finding
     from litert_lsp.server.app import LitertServer
-
-_DIRECTIVE = re.compile(r"#\s*litert:\s*ignore(?!-file)\b(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE)
 
 
 # ---- suppression ---------------------------------------------------------------------------
@@ -34,28 +32,19 @@ def suppression_edit(lines: list[str], line_index: int, code: str) -> tuple[int,
     """(start column, end column, new text) on `lines[line_index]` that silences `code`, or
     None if the line cannot take a comment (it ends in a backslash continuation)."""
     line = lines[line_index]
-    for match in _DIRECTIVE.finditer(line):
-        if _in_string(line, match.start()):
+    for directive in line_directives(line):
+        if directive.kind != "ignore":
             continue
-        codes = match.group("codes")
-        if codes is None:
+        if directive.codes is None:
             return None  # already ignores everything on this line
-        existing = [c.strip() for c in codes.split(",") if c.strip()]
+        existing = [c.strip() for c in line[directive.codes_start : directive.codes_end].split(",") if c.strip()]
         if any(code.upper().startswith(c.upper()) for c in existing):
             return None
-        merged = ", ".join([*existing, code])
-        start, end = match.span("codes")
-        return start, end, merged
+        return directive.codes_start, directive.codes_end, ", ".join([*existing, code])
     body = line.rstrip()
     if body.endswith("\\"):
         return None
     return len(body), len(line), f"  # litert: ignore[{code}]"
-
-
-def _in_string(line: str, position: int) -> bool:
-    from litert_lsp.analysis.suppress import _inside_string
-
-    return _inside_string(line, position)
 
 
 def suppression_line(lines: list[str], finding: Finding) -> int | None:
@@ -66,101 +55,6 @@ def suppression_line(lines: list[str], finding: Finding) -> int | None:
         if 0 <= index < len(lines) and not lines[index].rstrip().endswith("\\"):
             return index
     return None
-
-
-# ---- rewrites ------------------------------------------------------------------------------
-
-# The knowledge base writes a rewrite as an expression over the op's tensor operands `x`, `y`,
-# `z` (in call order; a tensor method's receiver is `x`), with `torch` and `F`
-# (torch.nn.functional) in scope.
-SLOTS = ("x", "y", "z")
-MODULES = {"torch": "torch", "F": "torch.nn.functional"}
-
-
-def render_rewrite(template: str, call_source: str, *, method: bool, params: list[str] | None,
-                   imports: ImportTable) -> str | None:
-    """`template` with its operands replaced by the call's own argument text, and `torch` /
-    `F` by the names this module imported them as; None when that cannot be done exactly
-    (the call has arguments the template does not use, e.g. a `dim` it hard-codes)."""
-    try:
-        call = ast.parse(call_source.strip(), mode="eval").body
-        tree = ast.parse(template.strip(), mode="eval")
-    except (SyntaxError, ValueError):
-        return None
-    if not isinstance(call, ast.Call):
-        return None
-    text = call_source.strip()
-    operands: list[str] = []
-    if method:
-        if not isinstance(call.func, ast.Attribute):
-            return None
-        operands.append(ast.get_source_segment(text, call.func.value) or "")
-    if any(isinstance(a, ast.Starred) for a in call.args):
-        return None
-    operands.extend(ast.get_source_segment(text, a) or "" for a in call.args)
-    if call.keywords:
-        # Keywords are placed by the op's parameter names, when the knowledge base has them.
-        names = [p for p in (params or []) if p != "self"]
-        by_position: dict[int, str] = {}
-        for keyword in call.keywords:
-            if keyword.arg is None or keyword.arg not in names:
-                return None
-            by_position[names.index(keyword.arg) + (1 if method else 0)] = (
-                ast.get_source_segment(text, keyword.value) or ""
-            )
-        for index in sorted(by_position):
-            if index != len(operands):
-                return None  # a gap: a keyword skipped a positional parameter
-            operands.append(by_position[index])
-    template_text = template.strip()
-    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
-    slots = [s for s in SLOTS if s in used]
-    if slots != list(SLOTS[: len(slots)]) or len(operands) != len(slots) or "\n" in template_text:
-        return None
-    values = dict(zip(slots, (_wrap(o) for o in operands)))
-    for name, module in MODULES.items():
-        if name in used:
-            local = next((k for k, v in imports.names.items() if v == module), None)
-            if local is None:
-                return None
-            values[name] = local
-    spans = [
-        (n.col_offset, n.end_col_offset or n.col_offset, values[n.id])
-        for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id in values
-    ]
-    result = template_text
-    for begin, finish, value in sorted(spans, reverse=True):
-        result = result[:begin] + value + result[finish:]
-    return result
-
-
-def _wrap(value: str) -> str:
-    """Parenthesize compound argument text so it keeps its meaning inside the template."""
-    try:
-        node = ast.parse(value, mode="eval").body
-    except SyntaxError:
-        return f"({value})"
-    simple = (ast.Name, ast.Attribute, ast.Call, ast.Constant, ast.Subscript, ast.List, ast.Tuple)
-    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and value.lstrip().startswith("-"):
-        return f"({value})"
-    return value if isinstance(node, simple) else f"({value})"
-
-
-def rewrite_template(finding: Finding) -> str | None:
-    rewrite: Any = finding.data.get("rewrite") if finding.data else None
-    if isinstance(rewrite, Mapping):
-        rewrite = rewrite.get("code") if rewrite.get("verified", True) else None
-    return rewrite if isinstance(rewrite, str) and rewrite.strip() else None
-
-
-def span_text(lines: list[str], finding: Finding) -> str | None:
-    first, last = finding.line - 1, finding.end_line - 1
-    if not (0 <= first <= last < len(lines)):
-        return None
-    if first == last:
-        return lines[first][finding.column : finding.end_column]
-    parts = [lines[first][finding.column :], *lines[first + 1 : last], lines[last][: finding.end_column]]
-    return "\n".join(parts)
 
 
 # ---- the handler ---------------------------------------------------------------------------
@@ -187,26 +81,17 @@ def actions_for(server: LitertServer, uri: str, selection: types.Range,
         ]
 
     for finding in findings:
-        template = rewrite_template(finding)
-        call = span_text(lines, finding) if template else None
-        if template and call is not None:
-            from litert_lsp import kb
-
-            entry = kb.lookup(finding.op) if finding.op else None
-            replacement = render_rewrite(
-                template, call, method=bool(finding.op and ".Tensor." in finding.op),
-                params=entry.get("params") if entry else None, imports=imports_of(document.source),
-            )
-            if replacement is not None:
-                edit = _edit(lines, encoding, finding.line - 1, finding.column, finding.end_line - 1,
-                             finding.end_column, replacement)
-                actions.append(types.CodeAction(
-                    title=f"Rewrite as `{_short(replacement)}` (verified in LiteRT)",
-                    kind=types.CodeActionKind.QuickFix,
-                    diagnostics=matching(finding) or None,
-                    is_preferred=True,
-                    edit=types.WorkspaceEdit(changes={uri: [edit]}),
-                ))
+        rewrite = rewrite_for(finding, lines, imports_of(document.source)) if rewrite_template(finding) else None
+        if rewrite is not None:
+            edit = _edit(lines, encoding, finding.line - 1, finding.column, finding.end_line - 1,
+                         finding.end_column, rewrite.text)
+            actions.append(types.CodeAction(
+                title=f"Rewrite as `{_short(rewrite.text)}` (verified in LiteRT)",
+                kind=types.CodeActionKind.QuickFix,
+                diagnostics=matching(finding) or None,
+                is_preferred=True,
+                edit=types.WorkspaceEdit(changes={uri: [edit]}),
+            ))
         target = suppression_line(lines, finding)
         if target is None or (target, finding.code) in seen:
             continue

@@ -209,7 +209,7 @@ class DiagnosticsEngine:
             self.analyzers.pop(uri, None)
             found = []
         extra = self.server.extra_findings.get(uri) or []
-        return settings.apply([*found, *extra])
+        return settings.apply([*found, *extra], path)
 
     def _store(self, uri: str, version: int | None, source: str, findings: list[Finding]) -> Result:
         result = Result(version, self.generation, findings, source, encoding=self.encoding())

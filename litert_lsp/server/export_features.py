@@ -28,15 +28,11 @@ from litert_lsp.core.findings import Finding, Severity
 from litert_lsp.jobs.client import STACKS, WorkerClient, probe_stacks
 from litert_lsp.jobs.framework import is_tensorflow
 from litert_lsp.jobs.job import ExportRequest, ExportResult
-from litert_lsp.jobs.plan import PlanError, find_models, plan_export
+from litert_lsp.jobs.plan import PlanError, plan_export
 from litert_lsp.jobs.script import render, script_path
-from litert_lsp.models.checkpoints import Checkpoint, find_checkpoints
-from litert_lsp.models.classes import (
-    ModelClass,
-    find_keras_models,
-    find_model_classes,
-    top_level_models,
-)
+from litert_lsp.models.checkpoints import Checkpoint, find_checkpoints, folder_distance
+from litert_lsp.models.classes import ModelClass
+from litert_lsp.models.exportable import models_of
 from litert_lsp.server.app import (  # pygls resolves handler type hints
     LitertServer,
     uri_to_path,
@@ -50,9 +46,6 @@ COMMANDS = (EXPORT, CHECK, SCRIPT)
 LENS_CHECKPOINTS = 3  # checkpoints offered per class, nearest first
 CHECKPOINT_CACHE_SECONDS = 10.0
 USABLE_KINDS = ("state_dict", "safetensors")  # what can be restored into a model class
-# What can be restored into a Keras model built by the user's code: TF2 checkpoints and Keras
-# weights files (a whole-model .h5/.keras carries its own graph; it is exported from the CLI).
-TF_USABLE_KINDS = ("tf_checkpoint", "h5")
 
 
 class ExportFeatures:
@@ -113,12 +106,13 @@ class ExportFeatures:
             self._checkpoints[root] = cached
         folder = path.parent.resolve()
         # Distance is relative to the file asking; re-sort the shared list for it.
-        return sorted(cached[1], key=lambda c: (_steps(folder, c.path), str(c.path)))
+        return sorted(cached[1], key=lambda c: (folder_distance(folder, c.path), str(c.path)))
 
     # ---- running -------------------------------------------------------------------------
 
     async def run(self, arguments: Mapping[str, Any], write: bool) -> dict[str, Any]:
         server = self.server
+        request_id = server.protocol.msg_id  # for $/cancelRequest (see _watch_cancel)
         uri = str(arguments.get("uri") or "")
         named = server.all_settings_for(uri)
         if named.workspace_named and not await server.trust.ensure(named, server.workspace_root_for(uri)):
@@ -140,7 +134,7 @@ class ExportFeatures:
         title = f"LiteRT: {'exporting' if write else 'checking'} {what}"
         progress = await Progress.start(server, title, token=arguments.get("workDoneToken"), prefix="litert-export")
         client = self.client_for(python)
-        watcher = asyncio.ensure_future(self._watch_cancel(progress, client))
+        watcher = asyncio.ensure_future(self._watch_cancel(progress, client, request_id))
 
         def on_progress(stage: str, message: str, percent: float | None) -> None:
             progress.report(f"{stage}: {message}", percent)
@@ -155,10 +149,11 @@ class ExportFeatures:
         self.report(request, result, write)
         return result.to_json()
 
-    async def _watch_cancel(self, progress: Progress, client: WorkerClient) -> None:
+    async def _watch_cancel(self, progress: Progress, client: WorkerClient, request_id: Any = None) -> None:
+        # Cancelled from the progress bar, or by $/cancelRequest for the command's request.
         while True:
             await asyncio.sleep(0.1)
-            if progress.cancelled():
+            if progress.cancelled() or self.server.protocol.request_cancelled(request_id):
                 await client.cancel()
                 return
 
@@ -166,7 +161,7 @@ class ExportFeatures:
         """LRT901 on each line a converter blamed (LRT902 on the class for a mismatch);
         a success or a cancel-free failure elsewhere clears what the last check put there."""
         server = self.server
-        if result.details.get("cancelled") or result.details.get("timeout"):
+        if result.status in ("cancelled", "timeout"):
             return
         by_uri: dict[str, list[Finding]] = {}
         for failure in result.failures:
@@ -175,7 +170,7 @@ class ExportFeatures:
                 _finding(server, target, failure.line, "LRT901",
                          f"conversion failed ({failure.stage}): {failure.message}", failure.stage)
             )
-        if not result.ok and result.details.get("code") == "LRT902":
+        if result.status == "mismatch":
             line = _class_line(server, uri, request.model)
             by_uri.setdefault(uri, []).append(_finding(server, uri, line, "LRT902", result.message, "verify"))
         previous = self.owned.get(uri, set())
@@ -190,7 +185,7 @@ class ExportFeatures:
     def report(self, request: ExportRequest, result: ExportResult, write: bool) -> None:
         server = self.server
         what = request.model or Path(request.source).name
-        if result.details.get("cancelled"):
+        if result.status == "cancelled":
             server.show_info(f"litert-lsp: the export of {what} was cancelled; no file was written.")
             return
         if not result.ok:
@@ -289,17 +284,10 @@ class ExportFeatures:
         """The models a lens/action is offered for, and their framework: PyTorch classes, else
         Keras models (subclasses and builder functions), each only when the configured
         interpreter can run that framework's export."""
-        models = top_level_models(find_model_classes(text))
-        framework = "torch"
-        if not models:
-            models, framework = top_level_models(find_keras_models(text)), "tensorflow"
-        if not models or not self.stack_for(self.python_for(uri)).get(framework):
-            return [], framework
-        return models, framework
-
-    async def shutdown(self) -> None:
-        for client in self.clients.values():
-            await client.close()
+        found = models_of(text)
+        if not found.exported or not self.stack_for(self.python_for(uri)).get(found.framework):
+            return [], found.framework
+        return found.exported, found.framework
 
 
 # ---- helpers ---------------------------------------------------------------------------------
@@ -327,16 +315,6 @@ def _relative(path: Path, root: Path) -> str:
         return path.name
 
 
-def _steps(folder: Path, path: Path) -> int:
-    a, b = folder.parts, path.resolve().parent.parts
-    common = 0
-    for x, y in zip(a, b):
-        if x != y:
-            break
-        common += 1
-    return (len(a) - common) + (len(b) - common)
-
-
 def _line_text(server: LitertServer, uri: str, line: int) -> str:
     text = server.document_text(uri)
     if text is None:
@@ -358,10 +336,8 @@ def _finding(server: LitertServer, uri: str, line: int, code: str, message: str,
 
 def _class_line(server: LitertServer, uri: str, model: str | None) -> int:
     text = server.document_text(uri) or ""
-    for found in find_models(text):
-        if found.name == model:
-            return found.line
-    return 1
+    found = models_of(text).named(model)
+    return found.line if found is not None else 1
 
 
 def register(server: LitertServer) -> None:

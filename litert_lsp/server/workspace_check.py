@@ -105,7 +105,7 @@ class WorkspaceChecker:
                     continue
                 summary["files"] += 1
                 extra = server.extra_findings.get(uri) or []
-                findings = [*findings, *settings.apply(extra)]
+                findings = [*findings, *settings.apply(extra, path)]
                 summary["findings"] += len(findings)
                 summary["errors"] += sum(1 for f in findings if f.severity == Severity.ERROR)
                 if findings:
@@ -162,7 +162,7 @@ def _check_file(path: Path, open_text: str | None, settings: Settings) -> tuple[
         if source.text is None:
             return [], source.problem
         open_text = source.text
-    return settings.apply(analyze(open_text, str(path))), None
+    return settings.apply(analyze(open_text, str(path)), path), None
 
 
 def _path(uri: str) -> str | None:

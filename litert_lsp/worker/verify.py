@@ -1,6 +1,8 @@
-"""The last three stages every exporter shares: verify in LiteRT, profile, write atomically.
+"""Verify a converted model in LiteRT against the framework, profile it, write it atomically.
 
-Worker-only (numpy, ai_edge_litert through `runtime`). The TensorFlow exporter uses it too.
+`tolerances()` is the one rule for how close LiteRT must come to the framework (both exporters
+use it); `finish()` runs the last three stages for the PyTorch exporter. Worker-only (numpy,
+ai_edge_litert through `runtime`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ PROFILE_BUDGET_SECONDS = 2.0
 
 
 def tolerances(request: ExportRequest, expected: Sequence[np.ndarray]) -> tuple[float, float]:
+    """(atol, rtol) for comparing LiteRT with the framework: the request's, widened for quantized
+    weights in proportion to the outputs' scale. Used by every exporter."""
     fraction = QUANTIZED_TOLERANCE.get(request.quantize or "")
     if not fraction:
         return request.atol, request.rtol
@@ -60,6 +64,7 @@ def finish(
     if not comparison.ok:
         result = ExportResult(
             ok=False,
+            status="mismatch",
             stage="verify",
             message=f"the .tflite runs but disagrees with {framework}: {comparison.detail}",
             max_abs_error=comparison.max_abs_error,

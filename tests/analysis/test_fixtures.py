@@ -31,8 +31,9 @@ def expected(path: Path) -> list[dict]:
 
 def as_records(source: str) -> list[dict]:
     return [
+        # The message too: an expectation file documents what the user reads.
         {"line": f.line, "column": f.column + 1, "end_line": f.end_line, "end_column": f.end_column + 1,
-         "code": f.code}
+         "code": f.code, "message": f.message}
         for f in analyze(source)
     ]
 
@@ -95,5 +96,5 @@ if __name__ == "__main__":
     # (`./dev test -m slow tests/analysis/test_fixtures.py`) to check them against reality.
     for path in MODELS:
         path.with_suffix(".expected.json").write_text(
-            json.dumps(as_records(path.read_text(encoding="utf-8")), indent=1) + "\n", encoding="utf-8")
+            json.dumps(as_records(path.read_text(encoding="utf-8")), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         print(path.with_suffix(".expected.json").name)

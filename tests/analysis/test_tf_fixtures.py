@@ -31,8 +31,9 @@ def analyzed(name: str) -> list[dict]:
     source = (FIXTURES / f"{name}.py").read_text(encoding="utf-8")
     tree = ast.parse(source)
     return [
+        # The message too: an expectation file documents what the user reads.
         {"line": f.line, "column": f.column + 1, "end_line": f.end_line, "end_column": f.end_column + 1,
-         "code": f.code}
+         "code": f.code, "message": f.message}
         for f in find_tf_findings(tree, ImportTable.from_tree(tree), source)
     ]
 

@@ -152,3 +152,35 @@ def test_model_tables_are_checked_value_by_value():
     assert "unknown setting `models.Net.shape`" in text
     assert "`models.Bad` must be a table" in text
     assert settings.models == {"Net": {"args": [3]}}
+
+
+def test_config_comes_from_the_nearest_pyproject_with_a_table(cli, project):
+    from tests.cli.conftest import MODEL_WITH_ITEM
+
+    root = project({
+        "pyproject.toml": "[tool.litert-lsp]\nignore = ['LRT202']\n",
+        "packages/a/pyproject.toml": "[project]\nname = 'a'\n",  # no table: the root's settings apply
+        "packages/a/net.py": MODEL_WITH_ITEM,
+        "packages/b/pyproject.toml": "[tool.litert-lsp]\nselect = ['LRT2']\n",  # its own table wins
+        "packages/b/net.py": MODEL_WITH_ITEM,
+    })
+    assert cli("check", "packages/a", cwd=root).code == 0
+    assert cli("check", "packages/b", cwd=root).code == 1
+
+
+def test_extend_builds_on_another_pyproject(cli, project):
+    from tests.cli.conftest import MODEL_WITH_ITEM
+
+    root = project({
+        "base.toml": "[tool.litert-lsp]\nignore = ['LRT202']\nselect = ['LRT1']\n",
+        "pkg/pyproject.toml": "[tool.litert-lsp]\nextend = '../base.toml'\nselect = ['LRT2']\n",
+        "pkg/net.py": MODEL_WITH_ITEM + "\ny = 1\n",
+        "loop/pyproject.toml": "[tool.litert-lsp]\nextend = 'pyproject.toml'\n",
+        "loop/net.py": "x = 1\n",
+    })
+    run = cli("check", "pkg", cwd=root)
+    assert run.code == 0, run.stdout  # LRT202 ignored by the base; select taken from pkg
+    run = cli("check", "--ignore", "", "pkg", cwd=root)
+    assert run.code == 1 and "LRT202" in run.stdout
+    run = cli("check", "loop", cwd=root)
+    assert run.code == 0 and "cycle" in run.stderr

@@ -34,3 +34,38 @@ def test_ignore_file_only_as_own_line_comment():
     assert apply_suppressions([finding(5, "LRT101")], "# litert: ignore-file\n") == []
     kept = apply_suppressions([finding(5, "LRT101")], "x = 1  # litert: ignore-file\n")
     assert len(kept) == 1
+
+
+def test_noqa_with_lrt_codes_is_honoured_and_bare_noqa_is_not():
+    source = "a  # noqa: LRT202, E501\nb  # noqa\nc  # NOQA:LRT1\n"
+    by_line, _ = parse_suppressions(source)
+    assert by_line == {1: frozenset({"LRT202"}), 3: frozenset({"LRT1"})}
+    kept = apply_suppressions([finding(1, "LRT202"), finding(1, "LRT201"), finding(2, "LRT202"),
+                               finding(3, "LRT104")], source)
+    assert [(f.line, f.code) for f in kept] == [(1, "LRT201"), (2, "LRT202")]
+
+
+def test_a_space_before_the_codes_still_limits_them():
+    source = "a  # litert: ignore [LRT202]\n"
+    assert parse_suppressions(source)[0] == {1: frozenset({"LRT202"})}
+    assert apply_suppressions([finding(1, "LRT101")], source) == [finding(1, "LRT101")]
+
+
+def test_comments_are_found_by_tokenize_across_multiline_strings():
+    source = 's = """\n# litert: ignore-file\nx  # litert: ignore\n"""\ny = 1  # noqa: LRT202\n'
+    by_line, whole = parse_suppressions(source)
+    assert not whole and by_line == {5: frozenset({"LRT202"})}
+
+
+def test_a_file_that_does_not_tokenize_still_has_its_comments_read():
+    source = "y = torch.unique(  # litert: ignore[LRT102]\n"
+    assert parse_suppressions(source)[0] == {1: frozenset({"LRT102"})}
+
+
+def test_the_server_quick_fix_uses_the_same_parser():
+    from litert_lsp.server.code_actions import suppression_edit
+
+    lines = ["y = x.item()  # litert: ignore [LRT201]", "y = x.item()  # noqa: E501"]
+    start, end, text = suppression_edit(lines, 0, "LRT202")
+    assert lines[0][:start] + text + lines[0][end:] == "y = x.item()  # litert: ignore [LRT201, LRT202]"
+    assert suppression_edit(lines, 1, "LRT202")[2] == "  # litert: ignore[LRT202]"

@@ -62,7 +62,8 @@ def check_result(result: dict, version: tuple[int, int]) -> None:
 
 
 def test_docs_mark_every_neovim_snippet() -> None:
-    assert set(snippets("neovim.md")) >= {"nvim-0.11", "lspconfig-file", "lspconfig-enable", "nvim-0.7"}
+    assert set(snippets("neovim.md")) >= {"nvim-0.11", "nvim-0.11-virtual-lines", "lspconfig-file", "lspconfig-enable",
+                                          "nvim-0.7"}
 
 
 def test_neovim_011_config_from_docs(nvim_tools, server_env, tmp_path: Path) -> None:
@@ -90,3 +91,12 @@ def test_neovim_07_start_client_from_docs(nvim_tools, server_env, tmp_path: Path
     init = tmp_path / "init.lua"
     init.write_text(snippet("neovim.md", "nvim-0.7"))
     check_result(run_nvim(nvim_tools.nvim07, project, init, server_env), (0, 7))
+
+
+def test_neovim_011_virtual_lines_snippet_from_docs(nvim_tools, server_env, tmp_path: Path) -> None:
+    # The display snippet is meant to follow the init.lua one: run them together.
+    project = tmp_path / "project"
+    make_project(project)
+    init = tmp_path / "init.lua"
+    init.write_text(snippet("neovim.md", "nvim-0.11") + snippet("neovim.md", "nvim-0.11-virtual-lines"))
+    check_result(run_nvim(nvim_tools.nvim011, project, init, server_env), (0, 11))

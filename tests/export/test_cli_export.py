@@ -34,7 +34,7 @@ def test_export_verified_file_and_json_report(tmp_path: Path) -> None:
                "--output", "out/net.tflite", "--format", "json", cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr[-3000:]
     report = json.loads(done.stdout)
-    assert report["ok"] and report["output"] == str(tmp_path / "out" / "net.tflite")
+    assert report["ok"] and report["status"] == "ok" and report["output"] == str(tmp_path / "out" / "net.tflite")
     assert report["inputs"][0]["shape"] == [1, 3, 20, 20]
     assert report["details"]["removed_prefixes"] == ["module."]
     assert (tmp_path / "out" / "net.tflite").stat().st_size == report["size_bytes"]

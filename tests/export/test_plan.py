@@ -9,11 +9,8 @@ import pytest
 
 from litert_lsp.core.settings import load_settings
 from litert_lsp.jobs.plan import PlanError, parse_shapes, plan_export
-from litert_lsp.models.classes import (
-    find_call_sites,
-    find_model_classes,
-    top_level_models,
-)
+from litert_lsp.models.classes import find_call_sites, find_model_classes
+from litert_lsp.models.exportable import top_level_models
 from tests.export.models_src import TINY, USES_WIDE
 
 NESTED = '''\

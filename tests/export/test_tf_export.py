@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from litert_lsp.jobs.job import ExportRequest, ExportResult
-from litert_lsp.worker.tensorflow import export as tensorflow_export
+from litert_lsp.worker import verify
 from litert_lsp.worker.tensorflow.export import default_output, export_tensorflow
 from tests.export.tf_files import DET_LINE, TfFiles, run_tflite, shared_tf_files
 
@@ -136,10 +136,11 @@ def test_builder_function_with_keras_weights_file(tf_files: TfFiles, tmp_path: P
 def test_numerical_mismatch_fails_the_export(tf_files: TfFiles, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # int8 weights change the numbers. With the quantization allowance switched off and zero
     # tolerance, that difference must fail the export and leave no file, not be a footnote.
-    monkeypatch.setitem(tensorflow_export.QUANTIZED_TOLERANCE, "int8", 0.0)
+    monkeypatch.setitem(verify.QUANTIZED_TOLERANCE, "int8", 0.0)
     out = tmp_path / "strict.tflite"
     result = export(source=str(tf_files.big_keras), quantize="int8", atol=0.0, rtol=0.0, output=str(out))
-    assert not result.ok and result.stage == "verify" and "disagrees with TensorFlow" in result.message
+    assert not result.ok and result.status == "mismatch" and result.stage == "verify"
+    assert "disagrees with TensorFlow" in result.message
     assert result.max_abs_error is not None and result.max_abs_error > 0
     assert not out.exists()
 
@@ -189,7 +190,7 @@ def test_select_tf_ops_allowed_is_converted_but_not_verified(tf_files: TfFiles, 
     out = tmp_path / "det.tflite"
     result = export(source=str(tf_files.det_saved_model), output=str(out), allow_select_tf_ops=True)
     # Measured: ai-edge-litert's runtime has no Flex kernels, so this cannot be checked here.
-    assert not result.ok and result.stage == "verify"
+    assert not result.ok and result.status == "unverified" and result.stage == "verify"
     assert result.details["verified"] is False and result.details["select_tf_ops"] is True
     assert "Flex runtime" in result.message and "binary size" in result.details["notes"][0]
     assert result.op_histogram.get("FlexMatrixDeterminant") == 1

@@ -63,7 +63,7 @@ def test_cancel_mid_job_leaves_no_partial_output(warm_worker, workspace, tmp_pat
             asyncio.ensure_future(client.cancel())  # runs on the client's loop, like an LSP cancel
 
     result = warm_worker.export(request_for(workspace, "TinyNet", tmp_path), progress)
-    assert not result.ok and result.details.get("cancelled")
+    assert not result.ok and result.status == "cancelled" and result.details.get("cancelled")
     assert "cancelled" in result.message
     assert target.read_bytes() == b"previous export"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["TinyNet.tflite"]
@@ -73,7 +73,7 @@ def test_hung_job_times_out_and_worker_recovers(warm_worker, workspace, tmp_path
     (tmp_path / "sleepy.py").write_text(SLEEPY)
     request = request_for(workspace, "Sleepy", tmp_path, source=str(tmp_path / "sleepy.py"))
     result = warm_worker.export(request, timeout=8)
-    assert not result.ok and result.details.get("timeout")
+    assert not result.ok and result.status == "timeout" and result.details.get("timeout")
     assert "longer than 8 s" in result.message
     assert not list(tmp_path.glob("*.tflite"))
     assert warm_worker.export(request_for(workspace, "TinyNet", tmp_path)).ok

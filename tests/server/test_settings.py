@@ -68,3 +68,17 @@ async def test_bad_editor_settings_warn_once(project):
         warnings = [m.message for m in client.messages if m.type == types.MessageType.Warning]
         assert len([w for w in warnings if "select" in w]) == 1, warnings
         assert len([w for w in warnings if "loud" in w]) == 1, warnings
+
+
+async def test_per_file_ignores_apply_to_the_matching_documents(project):
+    folder = project({
+        "pyproject.toml": '[tool.litert-lsp.per-file-ignores]\n"tests/*.py" = ["LRT202"]\n',
+        "tests/model.py": MODEL,
+        "src/model.py": MODEL,
+    })
+    ignored, checked = (folder / "tests" / "model.py").as_uri(), (folder / "src" / "model.py").as_uri()
+    async with running_server(folder) as client:
+        client.open(ignored, MODEL)
+        client.open(checked, MODEL)
+        assert "LRT202" not in codes(await client.diagnostics_for(ignored, version=1))
+        assert "LRT202" in codes(await client.diagnostics_for(checked, version=1))

@@ -27,11 +27,8 @@ from litert_lsp.worker import runtime
 from litert_lsp.worker.tensorflow import convert as tf_convert
 from litert_lsp.worker.tensorflow import sources as tf_sources
 from litert_lsp.worker.tensorflow.usercode import sample_array
+from litert_lsp.worker.verify import PROFILE_BUDGET_SECONDS, tolerances
 
-# Quantized models cannot match float outputs to 1e-4: the tolerance grows with the output's
-# scale (max |expected|). Fractions measured on the tests' models with headroom (see report).
-QUANTIZED_TOLERANCE = {"float16": 1e-2, "int8": 5e-2}
-PROFILE_BUDGET_SECONDS = 2.0  # latency runs stop early for big models, never below 5 runs
 _NO_FLEX_RUNTIME = "Select TensorFlow op"  # the runtime's message when it lacks Flex kernels
 
 
@@ -120,13 +117,13 @@ def _verify_profile_write(
         reference = [expected[name] for name in names]
     else:  # names differ only if the converter renamed them: fall back to declared order
         reference = list(expected.values())
-    atol, rtol = _tolerances(request, reference)
+    atol, rtol = tolerances(request, reference)
     comparison = runtime.compare(actual_list, reference, atol, rtol)
     details["tolerance"] = {"atol": atol, "rtol": rtol}
     details["seconds"]["verify"] = _lap(clock)
     if not comparison.ok:
         return ExportResult(
-            ok=False, stage="verify", message=f"the .tflite runs but disagrees with TensorFlow: {comparison.detail}",
+            ok=False, status="mismatch", stage="verify", message=f"the .tflite runs but disagrees with TensorFlow: {comparison.detail}",
             max_abs_error=comparison.max_abs_error, max_rel_error=comparison.max_rel_error, details=details)
     details["verified"] = True
 
@@ -165,7 +162,7 @@ def _unverified_flex(content: bytes, request: ExportRequest, details: dict[str, 
     output = _write(content, request)
     ops = ", ".join(details.get("flex_ops", []))
     return ExportResult(
-        ok=False, stage="verify",
+        ok=False, status="unverified", stage="verify",
         message=(f"converted with Select TF ops ({ops}) but not verified: needs the Flex runtime, which the "
                  "LiteRT runtime here (ai-edge-litert) does not include"
                  + (f"; written to {output}" if output else "; no file written")),
@@ -241,14 +238,6 @@ def _output_names(interpreter: Any) -> list[str]:
     if signatures:
         return list(signatures[next(iter(signatures))]["outputs"])
     return [d["name"] for d in interpreter.get_output_details()]
-
-
-def _tolerances(request: ExportRequest, expected: list[np.ndarray]) -> tuple[float, float]:
-    fraction = QUANTIZED_TOLERANCE.get(request.quantize or "")
-    if not fraction:
-        return request.atol, request.rtol
-    scale = max((float(np.max(np.abs(e))) for e in expected if np.size(e)), default=1.0)
-    return max(request.atol, fraction * scale), max(request.rtol, fraction)
 
 
 def _shape_text(shape: tf.TensorShape) -> str:

@@ -19,6 +19,7 @@ import keras
 import numpy as np
 
 from litert_lsp.jobs.job import ExportError, ExportRequest, SourceFailure
+from litert_lsp.models.exportable import models_of
 
 # Function names taken as model builders when the request names none.
 _BUILDER_PREFIXES = ("build", "make", "create", "get_model", "model")
@@ -70,6 +71,10 @@ def find_builder(module: ModuleType, name: str | None, path: Path) -> tuple[str,
         if target is None or not callable(target):
             raise ExportError("load code", f"{path.name} defines no class or function named {name!r}.")
         return name, target
+    chosen = _statically_chosen(module, path)
+    if chosen is not None:
+        return chosen
+    # The file's text names no single model (or cannot be read): judge by what importing it made.
     classes = [
         (n, obj) for n, obj in vars(module).items()
         if inspect.isclass(obj) and obj.__module__ == module.__name__ and issubclass(obj, keras.Model)
@@ -90,6 +95,19 @@ def find_builder(module: ModuleType, name: str | None, path: Path) -> tuple[str,
             "name the model builder with --model.",
         )
     raise ExportError("load code", f"{path.name} defines several models ({', '.join(found)}); choose one with --model.")
+
+
+def _statically_chosen(module: ModuleType, path: Path) -> tuple[str, Any] | None:
+    """The model the planner and the editor would pick from the file's text (`models.exportable`)."""
+    try:
+        found = models_of(path.read_text(encoding="utf-8", errors="replace"))
+    except OSError:
+        return None
+    if found.framework != "tensorflow" or len(found.exported) != 1:
+        return None
+    name = found.exported[0].name
+    target = getattr(module, name, None)
+    return (name, target) if callable(target) else None
 
 
 def build_model(request: ExportRequest, path: Path) -> tuple[keras.Model, str, list[np.ndarray] | None]:

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from litert_lsp.jobs.job import ExportError, ExportRequest, ExportResult, Progress
-from litert_lsp.models.classes import find_model_classes, top_level_models
+from litert_lsp.models.exportable import models_of
 from litert_lsp.worker.locate import failures_from_exception, is_user_file
 from litert_lsp.worker.torch import restore as torch_restore
 from litert_lsp.worker.verify import finish
@@ -96,7 +96,7 @@ def _model_and_inputs(
         return model, inputs, type(model).__name__
 
     module = load_user_module(source, roots)
-    class_name = request.model or _default_class(source, module)
+    class_name = request.model or _default_class(source)
     cls = getattr(module, class_name, None)
     if not (isinstance(cls, type) and issubclass(cls, torch.nn.Module)):
         raise ExportError("load code", f"{source.name} defines no torch.nn.Module subclass named {class_name}")
@@ -160,8 +160,10 @@ def load_user_module(source: Path, roots: list[Path]) -> types.ModuleType:
     return module
 
 
-def _default_class(source: Path, module: types.ModuleType) -> str:
-    found = top_level_models(find_model_classes(source.read_text(encoding="utf-8", errors="replace")))
+def _default_class(source: Path) -> str:
+    """The model the planner would pick (`models.exportable`), for requests that name none."""
+    file_models = models_of(source.read_text(encoding="utf-8", errors="replace"))
+    found = file_models.exported if file_models.framework == "torch" else []
     if len(found) == 1:
         return found[0].name
     if not found:

@@ -1,0 +1,97 @@
+"""Checking one file, and many files in parallel processes, for `litert-lsp check`.
+
+The analyzer is pure Python and CPU-bound, so threads would not help: files are spread over
+worker processes (`--jobs`, default every core). Each worker reads, analyzes and, with
+`--fix`/`--diff`, rewrites its files; the parent only collects results in input order.
+"""
+
+from __future__ import annotations
+
+import ast
+import multiprocessing
+import os
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+from litert_lsp.analysis import analyze
+from litert_lsp.analysis.rewrites import apply_rewrites, rewrite_for
+from litert_lsp.core.discovery import read_source
+from litert_lsp.core.findings import Finding
+from litert_lsp.core.settings import Settings
+
+# Below this many files a pool costs more than it saves.
+_POOL_THRESHOLD = 8
+
+
+@dataclass(frozen=True)
+class Task:
+    display: str  # the path as reported
+    path: str | None  # the file to read; None when `text` is given (standard input)
+    settings: Settings
+    text: str | None = None
+    fix: bool = False  # compute the verified rewrites
+
+
+@dataclass(frozen=True)
+class FileResult:
+    display: str
+    findings: list[Finding]
+    problem: str | None = None  # why the file was not checked
+    original: str | None = None  # set when a fix changed the text
+    fixed: str | None = None
+    fixes: int = 0
+
+
+def check_one(task: Task) -> FileResult:
+    """Analyze one file; with `task.fix`, apply the verified rewrites and report what remains."""
+    text = task.text
+    if text is None:
+        from pathlib import Path
+
+        source = read_source(Path(task.path or task.display))
+        if source.text is None:
+            return FileResult(task.display, [], source.problem)
+        text = source.text
+    # `per-file-ignores` match the file's own path: the one read, or --stdin-filename's.
+    where = task.path or (task.display if task.display != "-" else None)
+    findings = task.settings.apply(analyze(text, task.display), where)
+    if not task.fix or not findings:
+        return FileResult(task.display, findings)
+    fixed, count = _fixed_text(text, findings)
+    if not count:
+        return FileResult(task.display, findings)
+    remaining = task.settings.apply(analyze(fixed, task.display), where)
+    return FileResult(task.display, remaining, None, text, fixed, count)
+
+
+def _fixed_text(text: str, findings: list[Finding]) -> tuple[str, int]:
+    from litert_lsp.analysis.names import ImportTable
+
+    try:
+        imports = ImportTable.from_tree(ast.parse(text))
+    except (SyntaxError, ValueError, RecursionError):
+        return text, 0
+    # Split on "\n" only, so "\r\n" files keep their endings ("\r" stays on each line).
+    lines = text.split("\n")
+    rewrites = [r for f in findings if (r := rewrite_for(f, lines, imports)) is not None]
+    if not rewrites:
+        return text, 0
+    fixed = "\n".join(apply_rewrites(lines, rewrites))
+    return fixed, len(rewrites) if fixed != text else 0
+
+
+def check_all(tasks: list[Task], jobs: int | None) -> Iterator[FileResult]:
+    """Results in the order of `tasks`, computed by `jobs` processes (None: every core)."""
+    workers = jobs or os.cpu_count() or 1
+    if workers <= 1 or len(tasks) < _POOL_THRESHOLD:
+        yield from map(check_one, tasks)
+        return
+    # fork: the workers inherit the imported analyzer and knowledge base instead of
+    # importing them again (the CLI runs no threads of its own).
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    chunk = max(1, min(32, len(tasks) // (workers * 8)))
+    with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=context) as pool:
+        yield from pool.map(check_one, tasks, chunksize=chunk)
+

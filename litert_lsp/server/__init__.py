@@ -1,57 +1,32 @@
 """The litert-lsp language server: pygls wiring only; the analysis lives in `litert_lsp.analysis`.
 
-    create_server() -> LitertServer     every feature registered, ready for start_io/start_tcp
+    create_server() -> LitertServer     every feature added and registered, ready to start
     serve_stdio() / serve_tcp(host, port)
 
-One module per feature group, each with `register(server)`:
-    diagnostics       open/change/save/close, pushed (with version) or pulled diagnostics,
-                      coalescing of edit bursts, never an old version over a newer one
-    hover             what the knowledge base says about the op under the cursor
-    code_actions      suppression comment and verified-rewrite quick fixes
-    lenses            textDocument/codeLens, filled by providers (the export features)
-    settings          workspace/configuration + [tool.litert-lsp], watched pyproject.toml
-    workspace_check   the `litert.checkWorkspace` command with $/progress
-    debug             `litert.debug.modules` (what the server process has imported; for tests)
-    export_features   owned by the export helper: its commands, lenses and actions
+Layout:
+    app.py        LitertServer (pygls' server + a feature registry), the `Feature` base and
+                  the two roles the server relies on (`SettingsProvider`, `DiagnosticsProvider`)
+    errors.py     the one place that turns handler and hook exceptions into log lines, and a
+                  crashed command into one sentence for the user
+    protocol.py   the JSON-RPC/LSP layer: error responses for every bad request, cancellation
+    framing.py    reading Content-Length frames, resynchronising after broken ones
+    transport.py  stdio: a reader thread, idle detection, the editor's processId watch
+    logs.py, progress.py   window/logMessage handler; work-done progress
+    features/     one module per feature (see `litert_lsp.server.features`)
+
+What features share, on the server object (all run on the event loop):
+    server.add_feature(f) / server.get_feature(FeatureClassOrRole) / server.each(hook, ...)
+    server.settings_for(uri) -> Settings       as workspace trust allows
+    server.all_settings_for(uri) -> Settings   including untrusted workspace-named values
+    server.workspace_root_for(uri), server.document_text(uri), server.open_document(uri)
+    server.analysis_for(uri), server.republish(uri=None), server.extra_findings()
+    server.position_encoding(), server.refresh_code_lenses()
+    server.show_error / show_warning / show_info(message), server.log
 
 Initialization options (all optional): `{"diagnosticMode": "auto" | "push" | "pull"}` (auto:
-pull when the client can, else push), plus `litert` settings for clients without
-`workspace/configuration` (`{"litert": {...}}` or `{"settings": {"litert": {...}}}`).
-
-Hooks for other features (the export features use these; all run on the event loop):
-
-    server.settings_for(uri) -> config.Settings
-        Defaults < [tool.litert-lsp] of the file's project < editor settings (section `litert`).
-    server.workspace_root_for(uri) -> pathlib.Path | None
-        The workspace folder holding the file, else its project root (pyproject.toml), else
-        the client's root.
-    server.extra_findings: dict[str, list[Finding]]
-        Findings from outside the analyzer (e.g. LRT901 from a real conversion), keyed by
-        document URI; merged into that document's diagnostics after settings filtering.
-        Assign, then call `server.republish(uri)`.
-    server.republish(uri=None) -> None
-        Recompute and re-send the diagnostics of one open document (all when None); for
-        clients that pull diagnostics, asks them to pull again.
-    server.analysis_for(uri) -> list[Finding]
-        The current findings of an open document (analyzing it now if they are stale), after
-        settings and with extra findings merged; [] for unknown documents.
-    server.document_text(uri) -> str | None
-        The editor's text of an open document.
-    server.lens_providers: list[Callable[[LitertServer, str], list[types.CodeLens]]]
-        Each is called with (server, uri) on textDocument/codeLens; append yours in register().
-        `server.refresh_code_lenses()` asks the client to ask again.
-    server.code_action_providers: list[Callable[[LitertServer, types.CodeActionParams], list[CodeAction]]]
-        Called on textDocument/codeAction after the quick fixes; add the kinds you return to
-        `server.code_action_kinds` in register() (it is advertised at initialize).
-    server.initialize_hooks / server.initialized_hooks
-        Callables run with the InitializeParams (before capabilities are computed) / after
-        the client's `initialized` notification (may be async): e.g. dynamic registrations.
-    server.saved_listeners: list[Callable[[LitertServer, str], None]]
-        Called with (server, uri) after a document is saved.
-    server.show_error(message) / server.show_info(message)
-        window/showMessage plus the log; use for anything a user asked for that failed.
-    server.log: logging.Logger
-        Goes to the client through window/logMessage (and to stderr with --log-level).
+pull when the client can, else push), `{"trusted": true | false}` (the client's workspace
+trust), plus `litert` settings for clients without `workspace/configuration`
+(`{"litert": {...}}` or `{"settings": {"litert": {...}}}`).
 """
 
 from __future__ import annotations
@@ -63,33 +38,19 @@ if TYPE_CHECKING:
 
 
 def create_server() -> LitertServer:
-    """A fully registered server (not started)."""
-    from litert_lsp.server import (
-        code_actions,
-        debug,
-        diagnostics,
-        export_features,
-        hover,
-        lenses,
-        settings,
-        workspace_check,
-    )
+    """A server with every feature added and registered (not started)."""
     from litert_lsp.server.app import LitertServer
+    from litert_lsp.server.features import FEATURES
     from litert_lsp.server.logs import attach
 
     server = LitertServer()
     attach(server)
-    settings.register(server)
-    diagnostics.register(server)
-    hover.register(server)
-    code_actions.register(server)
-    lenses.register(server)
-    workspace_check.register(server)
-    debug.register(server)
-    try:
-        export_features.register(server)
-    except Exception:  # a broken export feature must not take diagnostics down with it
-        server.log.exception("export features failed to register; diagnostics still work")
+    for feature in FEATURES:
+        try:
+            server.add_feature(feature(server))
+        except Exception:  # a broken feature (the export one, say) must not take diagnostics down
+            server.log.exception("%s failed to start; the other features still work", feature.__name__)
+    server.register_features()
     return server
 
 

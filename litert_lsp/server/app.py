@@ -1,13 +1,22 @@
-"""The server object: pygls' LanguageServer plus the hooks the feature modules share."""
+"""The server object: pygls' LanguageServer, a registry of features, and the roles they play.
+
+A feature (`server/features/<name>.py`) is one `Feature` subclass: it declares its LSP
+handlers in `register()` and overrides the hooks it needs (`initialize`, `initialized`,
+`saved`, `idle`, `lenses`, `code_actions`). Features find each other through the registry,
+`server.get_feature(SomeFeature)`, never through attributes set on the server. Two roles are
+declared here because the server itself relies on them: `SettingsProvider` (the settings of
+a document, as workspace trust allows) and `DiagnosticsProvider` (current findings, extra
+findings from real conversions, the position encoding). This module imports no feature.
+"""
 
 from __future__ import annotations
 
 import inspect
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import unquote
 
 from lsprotocol import types
@@ -15,25 +24,91 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from litert_lsp import __version__
+from litert_lsp.server import errors
 from litert_lsp.server.protocol import LitertProtocol
-from litert_lsp.server.trust import WorkspaceTrust
 
 if TYPE_CHECKING:
     from pygls.workspace import TextDocument
 
     from litert_lsp.core.findings import Finding
     from litert_lsp.core.settings import Settings
-    from litert_lsp.server.diagnostics import DiagnosticsEngine
-    from litert_lsp.server.settings import SettingsStore
 
 NAME = "litert-lsp"
 PYTHON_SUFFIXES = (".py", ".pyi")
 
 log = logging.getLogger("litert_lsp.server")
 
+F = TypeVar("F", bound="Feature")
+
+
+class Feature:
+    """One capability of the server. Override what applies; every hook is optional."""
+
+    # Code action kinds this feature returns (advertised at initialize).
+    code_action_kinds: tuple[str, ...] = ()
+
+    def __init__(self, server: LitertServer) -> None:
+        self.server = server
+
+    def register(self) -> None:
+        """Declare this feature's LSP handlers (`server.feature`, `server.command`)."""
+
+    def initialize(self, params: types.InitializeParams) -> None:
+        """Before the capabilities are computed."""
+
+    async def initialized(self) -> None:
+        """After the client's `initialized` notification (dynamic registrations...)."""
+
+    def saved(self, uri: str) -> None:
+        """After a document was saved."""
+
+    def idle(self) -> None:
+        """When no client message is waiting (the transport calls it)."""
+
+    def lenses(self, uri: str) -> list[types.CodeLens]:
+        return []
+
+    def code_actions(self, params: types.CodeActionParams) -> list[types.CodeAction | types.Command]:
+        return []
+
+
+class SettingsProvider(Feature):
+    """The role of the settings feature."""
+
+    def settings_for(self, uri: str) -> Settings:
+        raise NotImplementedError
+
+    def all_settings_for(self, uri: str) -> Settings:
+        raise NotImplementedError
+
+
+class DiagnosticsProvider(Feature):
+    """The role of the diagnostics feature."""
+
+    def __init__(self, server: LitertServer) -> None:
+        super().__init__(server)
+        # Findings from outside the analyzer (LRT901 from a real conversion), per URI; merged
+        # into that document's diagnostics after settings filtering. Assign, then republish.
+        self.extra_findings: dict[str, list[Finding]] = {}
+
+    def findings_for(self, uri: str) -> list[Finding]:
+        raise NotImplementedError
+
+    def republish(self, uri: str | None = None) -> None:
+        raise NotImplementedError
+
+    def encoding(self) -> str:
+        return "utf-16"
+
+    def hold(self) -> None:
+        """Publish nothing until `release` (while the editor's settings are being read)."""
+
+    def release(self) -> None:
+        """Publish what `hold` kept back."""
+
 
 class LitertServer(LanguageServer):
-    """The language server, with the hooks documented in `litert_lsp.server`."""
+    """The language server: features registered with `add_feature`, found with `get_feature`."""
 
     def __init__(self) -> None:
         super().__init__(
@@ -44,65 +119,78 @@ class LitertServer(LanguageServer):
             max_workers=4,
         )
         self.log = logging.getLogger("litert_lsp.server")
-        self.extra_findings: dict[str, list[Finding]] = {}
-        self.lens_providers: list[Callable[[LitertServer, str], list[types.CodeLens]]] = []
-        self.saved_listeners: list[Callable[[LitertServer, str], None]] = []
-        self.code_action_providers: list[
-            Callable[[LitertServer, types.CodeActionParams], list[types.CodeAction | types.Command]]
-        ] = []
-        self.code_action_kinds: list[str] = []
-        # Set by the feature modules in register().
-        self.diagnostics: DiagnosticsEngine | None = None
-        self.settings_store: SettingsStore | None = None
-        self.trust = WorkspaceTrust(self)
+        self._features: list[Feature] = []
         # Set by the stdio transport: whether more client messages are already waiting.
         self.input_pending: Callable[[], bool] = lambda: False
-        self.idle_callbacks: list[Callable[[], None]] = []
-        # Called with the InitializeParams before capabilities are computed, and (possibly
-        # async) after the client's `initialized` notification.
-        self.initialize_hooks: list[Callable[[types.InitializeParams], None]] = []
-        self.initialized_hooks: list[Callable[[], Any]] = []
         self._register_lifecycle()
+
+    # ---- the registry ----------------------------------------------------------------------
+
+    def add_feature(self, feature: Feature) -> Feature:
+        if any(type(known) is type(feature) for known in self._features):
+            raise ValueError(f"{type(feature).__name__} is already registered")
+        self._features.append(feature)
+        return feature
+
+    def get_feature(self, kind: type[F]) -> F | None:
+        """The registered feature that is a `kind` (a feature class or a role), or None."""
+        return next((f for f in self._features if isinstance(f, kind)), None)
+
+    def features(self) -> Iterator[Feature]:
+        return iter(list(self._features))
+
+    def register_features(self) -> None:
+        """Let every added feature declare its handlers (a failing one is logged and skipped,
+        so a broken export feature never takes diagnostics down with it)."""
+        for feature in self.features():
+            errors.guarded(self, f"registering {type(feature).__name__}", feature.register)
+
+    def each(self, hook: str, *arguments: Any) -> list[Any]:
+        """Call `hook` on every feature; an exception is logged and the rest still run."""
+        results = []
+        for feature in self.features():
+            outcome = errors.guarded(self, f"{type(feature).__name__}.{hook}", getattr(feature, hook), *arguments)
+            if outcome is not None:
+                results.append(outcome)
+        return results
 
     def _register_lifecycle(self) -> None:
         @self.feature(types.INITIALIZE)
         def on_initialize(ls: LitertServer, params: types.InitializeParams) -> None:
-            ls.trust.read_initialize(params.initialization_options)
-            for hook in list(ls.initialize_hooks):
-                try:
-                    hook(params)
-                except Exception:
-                    ls.log.exception("initialize hook failed")
+            ls.each("initialize", params)
 
         @self.feature(types.INITIALIZED)
         async def on_initialized(ls: LitertServer, params: types.InitializedParams) -> None:
             ls.log.info("%s %s ready (pid %s)", NAME, __version__, os.getpid())
             _prewarm()
-            for hook in list(ls.initialized_hooks):
+            for feature in ls.features():
                 try:
-                    outcome = hook()
+                    outcome = feature.initialized()
                     if inspect.isawaitable(outcome):
                         await outcome
-                except Exception:
-                    ls.log.exception("initialized hook failed")
+                except Exception as error:  # noqa: BLE001 - logged by the error layer
+                    errors.log_error(ls, f"{type(feature).__name__}.initialized", error)
 
-    # ---- hooks ---------------------------------------------------------------------------
+    # ---- what the features share ---------------------------------------------------------
 
     def settings_for(self, uri: str) -> Settings:
-        """The settings for `uri` as the workspace's trust allows (see `server.trust`)."""
-        settings = self.all_settings_for(uri)
-        if not settings.workspace_named:
-            return settings
-        return self.trust.view(settings, self.workspace_root_for(uri))
-
-    def all_settings_for(self, uri: str) -> Settings:
-        """Every setting for `uri`, including risky ones a workspace file named that trust has
-        not yet allowed: only for saying what would be used, or for `trust.ensure`."""
-        if self.settings_store is None:
+        """The settings for `uri` as the workspace's trust allows."""
+        provider = self.get_feature(SettingsProvider)
+        if provider is None:
             from litert_lsp.core.settings import Settings
 
             return Settings()
-        return self.settings_store.settings_for(uri)
+        return provider.settings_for(uri)
+
+    def all_settings_for(self, uri: str) -> Settings:
+        """Every setting for `uri`, including risky ones a workspace file named that trust has
+        not yet allowed: only for saying what would be used, or for asking for trust."""
+        provider = self.get_feature(SettingsProvider)
+        if provider is None:
+            from litert_lsp.core.settings import Settings
+
+            return Settings()
+        return provider.all_settings_for(uri)
 
     def workspace_root_for(self, uri: str) -> Path | None:
         path = uri_to_path(uri)
@@ -128,13 +216,21 @@ class LitertServer(LanguageServer):
         return next((f for f in folders if f is not None), None)
 
     def republish(self, uri: str | None = None) -> None:
-        if self.diagnostics is not None:
-            self.diagnostics.republish(uri)
+        if (diagnostics := self.get_feature(DiagnosticsProvider)) is not None:
+            diagnostics.republish(uri)
 
     def analysis_for(self, uri: str) -> list[Finding]:
-        if self.diagnostics is None:
-            return []
-        return self.diagnostics.findings_for(uri)
+        diagnostics = self.get_feature(DiagnosticsProvider)
+        return diagnostics.findings_for(uri) if diagnostics is not None else []
+
+    def extra_findings(self) -> dict[str, list[Finding]]:
+        """The diagnostics feature's findings from real conversions, per URI (mutable)."""
+        diagnostics = self.get_feature(DiagnosticsProvider)
+        return diagnostics.extra_findings if diagnostics is not None else {}
+
+    def position_encoding(self) -> str:
+        diagnostics = self.get_feature(DiagnosticsProvider)
+        return diagnostics.encoding() if diagnostics is not None else "utf-16"
 
     def document_text(self, uri: str) -> str | None:
         document = self.open_document(uri)
@@ -167,21 +263,19 @@ class LitertServer(LanguageServer):
             return None
 
     def on_input_idle(self) -> None:
-        for callback in list(self.idle_callbacks):
-            try:
-                callback()
-            except Exception:
-                self.log.exception("idle callback failed")
+        self.each("idle")
 
     def report_server_error(self, error: Exception, source: Any) -> None:
-        # pygls would show every internal error as a popup; log it instead (user-requested
-        # work reports its own failures with show_error).
-        self.log.error("internal error (%s): %s", getattr(source, "__name__", source), error)
+        # pygls calls this for every handler exception; one layer decides what the user sees.
+        errors.log_error(self, getattr(source, "__name__", str(source)), error)
 
 
 def _prewarm() -> None:
     """Import what the first document needs, once the initialize result is out (these are
     imported lazily so that answering `initialize` does not wait for them)."""
+    import litert_lsp.analysis
+    import litert_lsp.core.settings
+    import litert_lsp.kb  # noqa: F401 - imported for its side effect: loaded before the first edit
 
 
 def is_python_document(document: TextDocument) -> bool:

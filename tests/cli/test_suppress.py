@@ -63,7 +63,7 @@ def test_a_file_that_does_not_tokenize_still_has_its_comments_read():
 
 
 def test_the_server_quick_fix_uses_the_same_parser():
-    from litert_lsp.server.code_actions import suppression_edit
+    from litert_lsp.server.features.code_actions import suppression_edit
 
     lines = ["y = x.item()  # litert: ignore [LRT201]", "y = x.item()  # noqa: E501"]
     start, end, text = suppression_edit(lines, 0, "LRT202")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from lsprotocol import types
 
 from litert_lsp.core.findings import Finding, Severity
@@ -12,13 +13,13 @@ from litert_lsp.core.text import (
     split_lines,
 )
 from litert_lsp.server import create_server
-from litert_lsp.server.code_actions import (
+from litert_lsp.server.features.code_actions import (
     render_rewrite,
     suppression_edit,
     suppression_line,
 )
-from litert_lsp.server.diagnostics import to_diagnostic
-from litert_lsp.server.hover import imports_of, name_at, resolve
+from litert_lsp.server.features.diagnostics import to_diagnostic
+from litert_lsp.server.features.hover import imports_of, name_at, resolve
 
 
 def test_protocol_line_rules_and_encodings():
@@ -91,15 +92,38 @@ def test_name_under_the_cursor_and_its_knowledge_base_names():
     assert resolve("tf.linalg.svd", imports_of("import tensorflow as tf\n")) == ["tf.linalg.svd"]
 
 
-def test_hooks_exist_and_lens_providers_are_called():
+def test_features_are_registered_and_found_by_role():
+    from litert_lsp.server.app import DiagnosticsProvider, Feature, SettingsProvider
+    from litert_lsp.server.features import FEATURES
+    from litert_lsp.server.features.export import ExportFeature
+
     server = create_server()
+    assert [type(f) for f in server.features()] == list(FEATURES)
+    assert isinstance(server.get_feature(SettingsProvider), SettingsProvider)
+    assert isinstance(server.get_feature(DiagnosticsProvider), DiagnosticsProvider)
+    assert isinstance(server.get_feature(ExportFeature), ExportFeature)
+    assert server.extra_findings() == {}
     for hook in ("settings_for", "workspace_root_for", "republish", "analysis_for", "document_text",
                  "show_error", "refresh_code_lenses"):
         assert callable(getattr(server, hook))
-    assert server.extra_findings == {}
-    seen = []
-    server.lens_providers.append(lambda ls, uri: seen.append(uri) or [])
+
+    class Recording(Feature):
+        def __init__(self, server):
+            super().__init__(server)
+            self.seen = []
+
+        def lenses(self, uri):
+            self.seen.append(uri)
+            return []
+
+        def idle(self):
+            raise RuntimeError("a broken hook")
+
+    recording = server.add_feature(Recording(server))
+    with pytest.raises(ValueError):
+        server.add_feature(Recording(server))  # one feature of each kind
     handler = server.protocol.fm.features[types.TEXT_DOCUMENT_CODE_LENS]
-    # Not initialized: no open documents, so providers are not asked.
+    # Not initialized: no open documents, so no feature is asked for lenses.
     assert handler(types.CodeLensParams(types.TextDocumentIdentifier("file:///x.py"))) is None
-    assert seen == []
+    assert recording.seen == []
+    server.on_input_idle()  # a raising hook is logged; the other features' hooks still run

@@ -15,13 +15,12 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 
 from litert_lsp.core.text import column_from_client, column_to_client, split_lines
-from litert_lsp.server.app import is_python_document
+from litert_lsp.server.app import Feature, LitertServer, is_python_document
 
 if TYPE_CHECKING:
     from litert_lsp import kb
     from litert_lsp.analysis.names import ImportTable
     from litert_lsp.core.findings import Finding
-    from litert_lsp.server.app import LitertServer
 
 # A dotted name, allowing spaces around the dots (`torch . unique` is legal Python).
 _DOTTED = re.compile(r"[^\W\d]\w*(?:\s*\.\s*[^\W\d]\w*)*")
@@ -196,7 +195,7 @@ def hover_at(server: LitertServer, cache: ImportCache, uri: str, position: types
     lines = split_lines(source)
     if not 0 <= position.line < len(lines):
         return None
-    encoding = server.diagnostics.encoding() if server.diagnostics else "utf-16"
+    encoding = server.position_encoding()
     text = lines[position.line]
     column = column_from_client(text, position.character, encoding)
     found = name_at(text, column)
@@ -230,7 +229,7 @@ def _supports_markdown(server: LitertServer) -> bool:
     return not formats or types.MarkupKind.Markdown in formats
 
 
-def register(server: LitertServer) -> None:
+def _register(server: LitertServer) -> None:
     cache = ImportCache()
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
@@ -241,3 +240,9 @@ def register(server: LitertServer) -> None:
             ls.log.exception("hover failed at %s:%s", params.text_document.uri, params.position.line + 1)
             return None
 
+
+class HoverFeature(Feature):
+    """textDocument/hover: what the knowledge base says about the op under the cursor."""
+
+    def register(self) -> None:
+        _register(self.server)

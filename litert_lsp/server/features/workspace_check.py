@@ -18,10 +18,11 @@ from lsprotocol import types
 from pygls.uris import from_fs_path
 
 from litert_lsp.core.text import split_lines
+from litert_lsp.server import errors
 
 # Imported at run time: pygls reads command handlers' annotations with get_type_hints.
-from litert_lsp.server.app import LitertServer
-from litert_lsp.server.diagnostics import to_diagnostic
+from litert_lsp.server.app import Feature, LitertServer
+from litert_lsp.server.features.diagnostics import to_diagnostic
 from litert_lsp.server.progress import Progress
 
 if TYPE_CHECKING:
@@ -104,7 +105,7 @@ class WorkspaceChecker:
                     summary["skipped"].append({"path": str(path), "reason": problem})
                     continue
                 summary["files"] += 1
-                extra = server.extra_findings.get(uri) or []
+                extra = server.extra_findings().get(uri) or []
                 findings = [*findings, *settings.apply(extra, path)]
                 summary["findings"] += len(findings)
                 summary["errors"] += sum(1 for f in findings if f.severity == Severity.ERROR)
@@ -140,7 +141,7 @@ class WorkspaceChecker:
             self.published.add(uri)
             text = read_source(path).text or ""
             lines = split_lines(text)
-            encoding = self.server.diagnostics.encoding() if self.server.diagnostics else "utf-16"
+            encoding = self.server.position_encoding()
             diagnostics = [to_diagnostic(f, lines, encoding) for f in findings]
         else:
             self.published.discard(uri)
@@ -172,9 +173,17 @@ def _path(uri: str) -> str | None:
     return str(path) if path else None
 
 
-def register(server: LitertServer) -> None:
+def _register(server: LitertServer) -> None:
     checker = WorkspaceChecker(server)
 
     @server.command(COMMAND)
+    @errors.user_command(server, COMMAND)
     async def check_workspace(ls: LitertServer, *arguments: Any) -> dict[str, Any]:
         return await checker.run()
+
+
+class WorkspaceCheckFeature(Feature):
+    """The `litert.checkWorkspace` command: every Python file, with progress."""
+
+    def register(self) -> None:
+        _register(self.server)

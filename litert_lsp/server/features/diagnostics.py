@@ -26,12 +26,13 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 
 from litert_lsp.core.text import column_to_client, split_lines
-from litert_lsp.server.app import is_python_document, uri_to_path
+
+# Imported at run time: pygls reads handlers' annotations with get_type_hints.
+from litert_lsp.server.app import DiagnosticsProvider, LitertServer, is_python_document, uri_to_path
 
 if TYPE_CHECKING:
     from litert_lsp.analysis import DocumentAnalyzer
     from litert_lsp.core.findings import Finding
-    from litert_lsp.server.app import LitertServer
 
 SOURCE = "litert"
 # Documents larger than this (characters) are analyzed off the event loop.
@@ -70,9 +71,11 @@ class Result:
         return self._diagnostics
 
 
-class DiagnosticsEngine:
+class DiagnosticsEngine(DiagnosticsProvider):
+    """The diagnostics feature (see the module docstring)."""
+
     def __init__(self, server: LitertServer) -> None:
-        self.server = server
+        super().__init__(server)
         self.analyzers: dict[str, DocumentAnalyzer] = {}
         self.results: dict[str, Result] = {}
         self.published_version: dict[str, int] = {}
@@ -94,6 +97,17 @@ class DiagnosticsEngine:
         # uri -> (generation, settings, excluded): path checks touch the disk; settings
         # changes bump the generation.
         self._scope: dict[str, tuple[int, Any, bool]] = {}
+
+    # ---- feature hooks ----------------------------------------------------------------------
+
+    def register(self) -> None:
+        _register(self)
+
+    def initialize(self, params: types.InitializeParams) -> None:
+        _initialize(self, params)
+
+    def idle(self) -> None:
+        self.on_idle()
 
     # ---- scheduling ------------------------------------------------------------------------
 
@@ -208,7 +222,7 @@ class DiagnosticsEngine:
             self.server.log.exception("the analyzer failed on %s", uri)
             self.analyzers.pop(uri, None)
             found = []
-        extra = self.server.extra_findings.get(uri) or []
+        extra = self.extra_findings.get(uri) or []
         return settings.apply([*found, *extra], path)
 
     def _store(self, uri: str, version: int | None, source: str, findings: list[Finding]) -> Result:
@@ -385,20 +399,17 @@ def to_diagnostic(finding: Finding, lines: list[str], encoding: str) -> types.Di
     )
 
 
-def register(server: LitertServer) -> None:
-    engine = DiagnosticsEngine(server)
-    server.diagnostics = engine
-    server.idle_callbacks.append(engine.on_idle)
+def _initialize(engine: DiagnosticsEngine, params: types.InitializeParams) -> None:
+    capabilities = params.capabilities.text_document
+    supports_pull = bool(capabilities and capabilities.diagnostic is not None)
+    options = params.initialization_options if isinstance(params.initialization_options, dict) else {}
+    mode = str(options.get("diagnosticMode") or options.get("diagnostic_mode") or "auto").lower()
+    engine.pull_mode = supports_pull if mode == "auto" else mode == "pull"
+    engine.server.log.info("diagnostics are %s", "pulled by the client" if engine.pull_mode else "pushed")
 
-    def on_initialize(params: types.InitializeParams) -> None:
-        capabilities = params.capabilities.text_document
-        supports_pull = bool(capabilities and capabilities.diagnostic is not None)
-        options = params.initialization_options if isinstance(params.initialization_options, dict) else {}
-        mode = str(options.get("diagnosticMode") or options.get("diagnostic_mode") or "auto").lower()
-        engine.pull_mode = supports_pull if mode == "auto" else mode == "pull"
-        server.log.info("diagnostics are %s", "pulled by the client" if engine.pull_mode else "pushed")
 
-    server.initialize_hooks.append(on_initialize)
+def _register(engine: DiagnosticsEngine) -> None:
+    server = engine.server
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: LitertServer, params: types.DidOpenTextDocumentParams) -> None:
@@ -414,15 +425,9 @@ def register(server: LitertServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))
     def did_save(ls: LitertServer, params: types.DidSaveTextDocumentParams) -> None:
         uri = params.text_document.uri
-        if ls.settings_store is not None and ls.settings_store.is_settings_file(uri):
-            ls.settings_store.reload("saved " + uri.rsplit("/", 1)[-1])
-        elif ls.open_document(uri) is not None:
+        if ls.open_document(uri) is not None:
             engine.schedule(uri)
-        for listener in list(ls.saved_listeners):
-            try:
-                listener(ls, uri)
-            except Exception:
-                ls.log.exception("a save listener failed for %s", uri)
+        ls.each("saved", uri)  # e.g. settings re-read a saved pyproject.toml
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: LitertServer, params: types.DidCloseTextDocumentParams) -> None:

@@ -33,10 +33,14 @@ from litert_lsp.jobs.script import render, script_path
 from litert_lsp.models.checkpoints import Checkpoint, find_checkpoints, folder_distance
 from litert_lsp.models.classes import ModelClass
 from litert_lsp.models.exportable import models_of
+from litert_lsp.server import errors
 from litert_lsp.server.app import (  # pygls resolves handler type hints
+    Feature,
     LitertServer,
     uri_to_path,
 )
+from litert_lsp.server.features.settings import SettingsFeature
+from litert_lsp.server.features.trust import WorkspaceTrust
 from litert_lsp.server.progress import Progress
 
 EXPORT = "litert.export"
@@ -48,9 +52,13 @@ CHECKPOINT_CACHE_SECONDS = 10.0
 USABLE_KINDS = ("state_dict", "safetensors")  # what can be restored into a model class
 
 
-class ExportFeatures:
+class ExportFeature(Feature):
+    """Export commands, their lenses and source actions (see the module docstring)."""
+
+    code_action_kinds = (types.CodeActionKind.Source + ".litert",)
+
     def __init__(self, server: LitertServer) -> None:
-        self.server = server
+        super().__init__(server)
         self.clients: dict[str, WorkerClient] = {}
         self.stacks: dict[str, dict[str, bool]] = {}
         self.available = False
@@ -61,6 +69,14 @@ class ExportFeatures:
         self._default = sys.executable
         self._probe_thread = threading.Thread(target=self._probe_default, daemon=True)
         self._probe_thread.start()
+
+    def initialize(self, params: types.InitializeParams) -> None:
+        _initialize(self, params)
+
+    def _trust(self) -> WorkspaceTrust:
+        settings = self.server.get_feature(SettingsFeature)
+        assert settings is not None, "the export feature needs the settings feature"
+        return settings.trust
 
     def _probe_default(self) -> None:
         self.stacks[self._default] = probe_stacks(self._default)
@@ -115,7 +131,7 @@ class ExportFeatures:
         request_id = server.protocol.msg_id  # for $/cancelRequest (see _watch_cancel)
         uri = str(arguments.get("uri") or "")
         named = server.all_settings_for(uri)
-        if named.workspace_named and not await server.trust.ensure(named, server.workspace_root_for(uri)):
+        if named.workspace_named and not await self._trust().ensure(named, server.workspace_root_for(uri)):
             server.show_warning(f"litert-lsp: this workspace is not trusted, so its pyproject.toml settings "
                                 f"{named.describe_workspace_named()} are not used")
         try:
@@ -175,10 +191,11 @@ class ExportFeatures:
             by_uri.setdefault(uri, []).append(_finding(server, uri, line, "LRT902", result.message, "verify"))
         previous = self.owned.get(uri, set())
         for target in previous | set(by_uri):
-            kept = [f for f in server.extra_findings.get(target, []) if f.code not in ("LRT901", "LRT902")]
-            server.extra_findings[target] = kept + by_uri.get(target, [])
-            if not server.extra_findings[target]:
-                del server.extra_findings[target]
+            extra = server.extra_findings()
+            kept = [f for f in extra.get(target, []) if f.code not in ("LRT901", "LRT902")]
+            extra[target] = kept + by_uri.get(target, [])
+            if not extra[target]:
+                del extra[target]
             server.republish(target)
         self.owned[uri] = set(by_uri)
 
@@ -229,7 +246,8 @@ class ExportFeatures:
 
     # ---- lenses and actions -----------------------------------------------------------------
 
-    def lenses(self, server: LitertServer, uri: str) -> list[types.CodeLens]:
+    def lenses(self, uri: str) -> list[types.CodeLens]:
+        server = self.server
         if not self.available:
             return []
         path = uri_to_path(uri)
@@ -256,7 +274,8 @@ class ExportFeatures:
             lenses.append(_lens(where, "Check conversion", CHECK, {"uri": uri, "model": model.name}))
         return lenses
 
-    def actions(self, server: LitertServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+    def code_actions(self, params: types.CodeActionParams) -> list[types.CodeAction | types.Command]:
+        server = self.server
         if not self.available:
             return []
         uri = params.text_document.uri
@@ -340,44 +359,36 @@ def _class_line(server: LitertServer, uri: str, model: str | None) -> int:
     return found.line if found is not None else 1
 
 
-def register(server: LitertServer) -> None:
-    features = ExportFeatures(server)
-    server.export_features = features  # type: ignore[attr-defined] - for tests and debugging
+def _initialize(features: ExportFeature, params: types.InitializeParams) -> None:
+    # Runs before the capabilities are computed: register (advertise) the commands only
+    # when the configured interpreter can run exports.
+    # Never runs an interpreter a workspace file names: that waits for trust (see trust.py)
+    # and for an export that needs it; such a workspace gets the commands, checked then.
+    server = features.server
+    root = params.root_uri or (from_fs_path(params.root_path) if params.root_path else None)
+    settings = server.all_settings_for(f"{root.rstrip('/')}/_.py" if root else "")
+    python = settings.without_workspace_risks().python or sys.executable
+    features.available = any(features.stack_for(python).values()) or "python" in settings.workspace_named
+    if not features.available:
+        server.log.info("export commands not offered: %s cannot import the export stack", python)
+        return
+    if EXPORT in server.protocol.fm.commands:
+        return
 
-    def on_initialize(params: types.InitializeParams) -> None:
-        # Runs before the capabilities are computed: register (advertise) the commands only
-        # when the configured interpreter can run exports.
-        # Never runs an interpreter a workspace file names: that waits for trust (see trust.py)
-        # and for an export that needs it; such a workspace gets the commands, checked then.
-        root = params.root_uri or (from_fs_path(params.root_path) if params.root_path else None)
-        settings = server.all_settings_for(f"{root.rstrip('/')}/_.py" if root else "")
-        python = settings.without_workspace_risks().python or sys.executable
-        features.available = any(features.stack_for(python).values()) or "python" in settings.workspace_named
-        if not features.available:
-            server.log.info("export commands not offered: %s cannot import the export stack", python)
-            return
-        if EXPORT in server.protocol.fm.commands:
-            return
+    @server.command(EXPORT)
+    @errors.user_command(server, EXPORT)
+    async def export(ls: LitertServer, *arguments: Any) -> dict[str, Any]:
+        return await features.run(_arguments(arguments), write=True)
 
-        @server.command(EXPORT)
-        async def export(ls: LitertServer, *arguments: Any) -> dict[str, Any]:
-            return await features.run(_arguments(arguments), write=True)
+    @server.command(CHECK)
+    @errors.user_command(server, CHECK)
+    async def check(ls: LitertServer, *arguments: Any) -> dict[str, Any]:
+        return await features.run(_arguments(arguments), write=False)
 
-        @server.command(CHECK)
-        async def check(ls: LitertServer, *arguments: Any) -> dict[str, Any]:
-            return await features.run(_arguments(arguments), write=False)
-
-        @server.command(SCRIPT)
-        def write_script(ls: LitertServer, *arguments: Any) -> dict[str, Any]:
-            return features.write_script(_arguments(arguments))
-
-    server.initialize_hooks.append(on_initialize)
-    server.lens_providers.append(features.lenses)
-    server.code_action_providers.append(features.actions)
-    kind = types.CodeActionKind.Source + ".litert"
-    if kind not in server.code_action_kinds:
-        server.code_action_kinds.append(kind)
-    # No shutdown handler needed: a worker exits when its stdin (our pipe) closes.
+    @server.command(SCRIPT)
+    @errors.user_command(server, SCRIPT)
+    def write_script(ls: LitertServer, *arguments: Any) -> dict[str, Any]:
+        return features.write_script(_arguments(arguments))
 
 
 def _arguments(arguments: tuple[Any, ...]) -> Mapping[str, Any]:

@@ -15,14 +15,13 @@ from lsprotocol import types
 from litert_lsp.analysis.rewrites import render_rewrite, rewrite_for, rewrite_template
 from litert_lsp.analysis.suppress import line_directives
 from litert_lsp.core.text import column_to_client, split_lines
-from litert_lsp.server.app import is_python_document
-from litert_lsp.server.hover import imports_of
+from litert_lsp.server.app import Feature, LitertServer, is_python_document
+from litert_lsp.server.features.hover import imports_of
 
-__all__ = ["actions_for", "register", "render_rewrite", "suppression_edit", "suppression_line"]
+__all__ = ["CodeActionsFeature", "actions_for", "render_rewrite", "suppression_edit", "suppression_line"]
 
 if TYPE_CHECKING:
     from litert_lsp.core.findings import Finding
-    from litert_lsp.server.app import LitertServer
 
 
 # ---- suppression ---------------------------------------------------------------------------
@@ -68,7 +67,7 @@ def actions_for(server: LitertServer, uri: str, selection: types.Range,
     if context.only and not any(str(k).startswith("quickfix") for k in context.only):
         return []
     lines = split_lines(document.source)
-    encoding = server.diagnostics.encoding() if server.diagnostics else "utf-16"
+    encoding = server.position_encoding()
     first, last = selection.start.line + 1, selection.end.line + 1
     findings = [f for f in server.analysis_for(uri) if f.line <= last and f.end_line >= first]
     actions: list[types.CodeAction] = []
@@ -125,13 +124,10 @@ def _short(code: str) -> str:
     return code if len(code) <= 60 else code[:57] + "..."
 
 
-def register(server: LitertServer) -> None:
-    kinds = server.code_action_kinds
-    if types.CodeActionKind.QuickFix not in kinds:
-        kinds.append(types.CodeActionKind.QuickFix)
+def _register(server: LitertServer) -> None:
+    # Every feature's kinds, advertised at initialize (all features are added before any registers).
+    kinds = list(dict.fromkeys(kind for feature in server.features() for kind in feature.code_action_kinds))
 
-    # `kinds` is the server's list: providers registered later may add their kinds to it
-    # before the client connects.
     @server.feature(types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(code_action_kinds=kinds))
     def code_actions(ls: LitertServer, params: types.CodeActionParams) -> list[types.CodeAction] | None:
         actions: list[types.CodeAction] = []
@@ -139,9 +135,15 @@ def register(server: LitertServer) -> None:
             actions.extend(actions_for(ls, params.text_document.uri, params.range, params.context))
         except Exception as error:  # noqa: BLE001 - a user request: say it failed, keep serving
             ls.show_error(f"litert-lsp could not compute quick fixes: {error}")
-        for provider in list(ls.code_action_providers):
-            try:
-                actions.extend(provider(ls, params) or [])
-            except Exception:
-                ls.log.exception("code action provider %r failed", provider)
+        for offered in ls.each("code_actions", params):
+            actions.extend(offered)
         return actions or None
+
+
+class CodeActionsFeature(Feature):
+    """textDocument/codeAction: quick fixes, then every feature's own actions."""
+
+    code_action_kinds = (types.CodeActionKind.QuickFix,)
+
+    def register(self) -> None:
+        _register(self.server)

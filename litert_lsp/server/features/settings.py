@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from litert_lsp.server.app import uri_to_path
+# Imported at run time: pygls reads handlers' annotations with get_type_hints.
+from litert_lsp.server.app import DiagnosticsProvider, LitertServer, SettingsProvider, uri_to_path
+from litert_lsp.server.features.trust import WorkspaceTrust
 
 if TYPE_CHECKING:
     from litert_lsp.core.settings import Settings
-    from litert_lsp.server.app import LitertServer
 
 SECTION = "litert"
 SETTINGS_FILE = "pyproject.toml"
@@ -96,14 +97,29 @@ class SettingsStore:
         self.set_editor(values[0] if values else None, "the editor")
 
 
-def register(server: LitertServer) -> None:
-    store = SettingsStore(server)
-    server.settings_store = store
+class SettingsFeature(SettingsProvider):
+    """Settings for every document, kept current, as workspace trust allows."""
 
-    def on_initialize(params: types.InitializeParams) -> None:
+    def __init__(self, server: LitertServer) -> None:
+        super().__init__(server)
+        self.store = SettingsStore(server)
+        self.trust = WorkspaceTrust(server)
+
+    def settings_for(self, uri: str) -> Settings:
+        settings = self.store.settings_for(uri)
+        if not settings.workspace_named:
+            return settings
+        return self.trust.view(settings, self.server.workspace_root_for(uri))
+
+    def all_settings_for(self, uri: str) -> Settings:
+        return self.store.settings_for(uri)
+
+    def initialize(self, params: types.InitializeParams) -> None:
+        self.trust.read_initialize(params.initialization_options)
         workspace = params.capabilities.workspace
-        if workspace and workspace.configuration and server.diagnostics is not None:
-            server.diagnostics.hold()  # released once on_initialized has read the settings
+        diagnostics = self.server.get_feature(DiagnosticsProvider)
+        if workspace and workspace.configuration and diagnostics is not None:
+            diagnostics.hold()  # released once initialized() has read the settings
         options = params.initialization_options
         if isinstance(options, Mapping):
             # Clients without workspace/configuration may pass settings here, either as the
@@ -112,37 +128,44 @@ def register(server: LitertServer) -> None:
             if isinstance(nested, Mapping):
                 options = nested
             section = options.get(SECTION, options)
-            values = {k: v for k, v in section.items() if k not in ("diagnosticMode", "diagnostic_mode")}
-            store.set_editor(values, "initializationOptions")
+            if isinstance(section, Mapping):
+                values = {k: v for k, v in section.items() if k not in ("diagnosticMode", "diagnostic_mode", "trusted")}
+                self.store.set_editor(values, "initializationOptions")
 
-    async def on_initialized() -> None:
+    async def initialized(self) -> None:
+        store = self.store
         before = dict(store.editor)
         try:
             await store.fetch_from_client()
         finally:
             if store.editor != before:
                 store.reload("editor settings read")
-            if server.diagnostics is not None:
-                server.diagnostics.release()
-        await _watch_settings_files(server)
+            diagnostics = self.server.get_feature(DiagnosticsProvider)
+            if diagnostics is not None:
+                diagnostics.release()
+        await _watch_settings_files(self.server)
 
-    server.initialize_hooks.append(on_initialize)
-    server.initialized_hooks.append(on_initialized)
+    def saved(self, uri: str) -> None:
+        if self.store.is_settings_file(uri):
+            self.store.reload("saved " + uri.rsplit("/", 1)[-1])
 
-    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
-    async def did_change_configuration(ls: LitertServer, params: types.DidChangeConfigurationParams) -> None:
-        capabilities = ls.client_capabilities.workspace
-        if capabilities and capabilities.configuration:
-            await store.fetch_from_client()
-        elif isinstance(params.settings, Mapping) and SECTION in params.settings:
-            store.set_editor(params.settings[SECTION], "the editor")
-        store.reload("editor settings changed")
+    def register(self) -> None:
+        store = self.store
 
-    @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
-    def did_change_watched_files(ls: LitertServer, params: types.DidChangeWatchedFilesParams) -> None:
-        changed = [c.uri for c in params.changes if store.is_settings_file(c.uri)]
-        if changed:
-            store.reload(f"{len(changed)} pyproject.toml changed")
+        @self.server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+        async def did_change_configuration(ls: LitertServer, params: types.DidChangeConfigurationParams) -> None:
+            capabilities = ls.client_capabilities.workspace
+            if capabilities and capabilities.configuration:
+                await store.fetch_from_client()
+            elif isinstance(params.settings, Mapping) and SECTION in params.settings:
+                store.set_editor(params.settings[SECTION], "the editor")
+            store.reload("editor settings changed")
+
+        @self.server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+        def did_change_watched_files(ls: LitertServer, params: types.DidChangeWatchedFilesParams) -> None:
+            changed = [c.uri for c in params.changes if store.is_settings_file(c.uri)]
+            if changed:
+                store.reload(f"{len(changed)} pyproject.toml changed")
 
 
 async def _watch_settings_files(server: LitertServer) -> None:

@@ -100,3 +100,17 @@ def test_readme_commands_are_the_dev_commands_and_ci_runs_the_test_one():
     assert re.search(r"^\s*example\)", dev, flags=re.MULTILINE) and re.search(r"^\s*test\)", dev, flags=re.MULTILINE)
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert re.search(r"^exec \./dev test\s*$", ci, flags=re.MULTILINE)
+
+
+def test_readme_links_work_on_an_index_page():
+    # A package index renders README without the repository around it: every link and image
+    # must be absolute, and point at a file this repository has.
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    targets = re.findall(r"\]\(([^)\s]+)\)", readme)
+    assert targets
+    for target in targets:
+        assert target.startswith("https://"), f"relative link in README: {target}"
+        for base in ("https://github.com/litert-lsp/litert-lsp/blob/main/",
+                     "https://raw.githubusercontent.com/litert-lsp/litert-lsp/main/"):
+            if target.startswith(base):
+                assert (ROOT / target[len(base):].split("#")[0]).exists(), target

@@ -127,3 +127,45 @@ def test_features_are_registered_and_found_by_role():
     assert handler(types.CodeLensParams(types.TextDocumentIdentifier("file:///x.py"))) is None
     assert recording.seen == []
     server.on_input_idle()  # a raising hook is logged; the other features' hooks still run
+
+def test_a_crashing_command_becomes_one_sentence_and_a_log_with_the_traceback():
+    import asyncio
+    import logging
+
+    from litert_lsp.server import errors
+
+    class Recorder(logging.Handler):
+        def __init__(self):
+            super().__init__()
+            self.records = []
+
+        def emit(self, record):
+            self.records.append(record.getMessage())
+
+    class Host:  # what the error layer needs of a server: its log and show_error
+        def __init__(self):
+            self.log = logging.getLogger("test-errors")
+            self.log.addHandler(recorder)
+            self.shown = []
+
+        def show_error(self, message):
+            self.shown.append(message)
+
+    recorder = Recorder()
+    host = Host()
+
+    @errors.user_command(host, "litert.demo")
+    async def crashes(*arguments):
+        raise KeyError("model")
+
+    @errors.user_command(host, "litert.sync")
+    def works(*arguments):
+        return {"ok": True}
+
+    answer = asyncio.run(crashes())
+    assert answer["ok"] is False and "litert.demo failed" in answer["message"]
+    assert host.shown == [answer["message"]]
+    assert any("Traceback" in r and "KeyError" in r for r in recorder.records)
+    assert works() == {"ok": True} and len(host.shown) == 1
+    assert errors.guarded(host, "a hook", lambda: 1 / 0) is None
+    assert any("ZeroDivisionError" in r for r in recorder.records)

@@ -41,8 +41,7 @@ def help_uri(code: str) -> str:
     """The link to the code's section of docs/diagnostics.md: its heading is
     `## LRT202 tensor-to-python`, which GitHub anchors as `#lrt202-tensor-to-python`."""
     known = CODES.get(code)
-    anchor = f"{code} {known.name}" if known else code
-    return f"{DOCS_URL}#{heading_anchor(anchor)}"
+    return known.href() if known else f"{DOCS_URL}#{heading_anchor(code)}"
 
 
 def heading_anchor(heading: str) -> str:

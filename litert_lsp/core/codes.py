@@ -35,6 +35,15 @@ class Code:
     def docs_url(self) -> str:
         return f"docs/diagnostics.md#{self.anchor}"
 
+    def href(self, base: str | None = None) -> str:
+        """The absolute link to this code's documentation (`base`: where docs/ is published)."""
+        return f"{(base or DOCS_BASE).rstrip('/')}/{self.docs_url}"
+
+
+# Where the repository's documentation is published; the `docs-url` setting may point elsewhere
+# (a mirror, an internal copy).
+DOCS_BASE = "https://github.com/litert-lsp/litert-lsp/blob/main"
+
 
 LRT001 = Code("LRT001", "syntax-error", Severity.ERROR,
               "The file does not parse; the rest of it is still analyzed as far as it parses.")

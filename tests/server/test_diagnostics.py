@@ -32,6 +32,9 @@ async def test_push_diagnostics_follow_edits_with_versions(tmp_path):
         item = [d for d in first if d.code == "LRT202"]
         assert item and item[0].range.start.line == ITEM_LINE
         assert item[0].source == "litert" and item[0].severity == types.DiagnosticSeverity.Error
+        # The code links to its documentation (the anchor is checked against the docs' headings
+        # in tests/analysis/test_codes.py).
+        assert item[0].code_description.href.endswith("/docs/diagnostics.md#lrt202-tensor-to-python")
 
         # Mid-typing: the line becomes a syntax error, then gets fixed.
         line = MODEL.splitlines()[ITEM_LINE]

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
+from litert_lsp.core.codes import CODES
 from litert_lsp.core.text import column_to_client, split_lines
 
 # Imported at run time: pygls reads handlers' annotations with get_type_hints.
@@ -353,6 +354,8 @@ def diagnostic_json(finding: Finding, lines: list[str], encoding: str) -> str:
         "code": diagnostic.code,
         "source": SOURCE,
     }
+    if diagnostic.code_description is not None:
+        record["codeDescription"] = {"href": diagnostic.code_description.href}
     if diagnostic.data:
         record["data"] = diagnostic.data
     return json.dumps(record)
@@ -394,9 +397,16 @@ def to_diagnostic(finding: Finding, lines: list[str], encoding: str) -> types.Di
         message=finding.message,
         severity=types.DiagnosticSeverity(int(finding.severity)),
         code=finding.code,
+        code_description=_code_description(finding.code),
         source=SOURCE,
         data=data or None,
     )
+
+
+def _code_description(code: str) -> types.CodeDescription | None:
+    """The link editors show on the code (VS Code makes `LRT202` clickable)."""
+    known = CODES.get(code)
+    return types.CodeDescription(href=known.href()) if known else None
 
 
 def _initialize(engine: DiagnosticsEngine, params: types.InitializeParams) -> None:

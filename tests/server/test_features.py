@@ -53,6 +53,7 @@ async def test_hover_explains_a_knowledge_base_op(tmp_path):
     uri = (tmp_path / "model.py").as_uri()
     async with running_server(tmp_path) as client:
         client.open(uri, source)
+        diagnostics = await client.diagnostics_for(uri, version=1)
         column = source.splitlines()[6].index(function) + 1
         hover = await client.text_document_hover_async(
             types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(6, column))
@@ -60,17 +61,24 @@ async def test_hover_explains_a_knowledge_base_op(tmp_path):
         assert hover is not None
         text = hover.contents.value
         assert entry.name in text
-        assert "Instead:" in text
+        here = [d for d in diagnostics if d.range.start.line == 6]
+        if here:  # the hover says what the diagnostic under the cursor says
+            assert f"**{here[0].code}**" in text and here[0].message in text
+        else:  # no diagnostic: the measured table speaks, with its advice
+            assert "Instead:" in text
         assert hover.range.start.line == 6
         # A tensor method, known through the analyzer's finding at the cursor.
         if kb.lookup("torch.Tensor.item") is not None:
             client.change(uri, 2, MODEL)
-            await client.diagnostics_for(uri, version=2)
+            diagnostics = await client.diagnostics_for(uri, version=2)
+            [item] = [d for d in diagnostics if d.code == "LRT202"]
             column = MODEL.splitlines()[ITEM_LINE].index("item") + 1
             method = await client.text_document_hover_async(
                 types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(ITEM_LINE, column))
             )
-            assert method is not None and "torch.Tensor.item" in method.contents.value
+            assert method is not None and "**LRT202**" in method.contents.value
+            assert item.message in method.contents.value
+            assert "LRT103" not in method.contents.value  # never a verdict the diagnostic does not give
             client.change(uri, 3, source)
             await client.diagnostics_for(uri, version=3)
         # Nothing for names the knowledge base does not know, or outside any name.

@@ -174,6 +174,43 @@ def describe(entry: kb.Entry, markdown: bool) -> str:
     return text if markdown else text.replace("**", "").replace("`", "")
 
 
+def describe_findings(findings: list[Finding], entry: kb.Entry | None, markdown: bool) -> str:
+    """The hover for diagnostics under the cursor: each one's code and message, once, then the
+    knowledge base's measured details when they are about the same code (never a second
+    verdict that disagrees with the diagnostic)."""
+    from litert_lsp.core.codes import CODES, TF_STATUS_CODES, TORCH_STATUS_CODES
+
+    lines, seen = [], set()
+    for finding in findings:
+        if (finding.code, finding.message) in seen:
+            continue
+        seen.add((finding.code, finding.message))
+        known = CODES.get(finding.code)
+        title = f"**{finding.code}** {known.name}" if known else f"**{finding.code}**"
+        link = f" ([docs]({known.href()}))" if known and markdown else ""
+        lines.append(f"{title}: {finding.message}{link}")
+    codes_here = {f.code for f in findings}
+    if entry is not None:
+        code = TORCH_STATUS_CODES.get(entry.status) or TF_STATUS_CODES.get(entry.status)
+        if code in codes_here:
+            tflite_ops = entry.get("tflite_ops") or []
+            if tflite_ops:
+                lines.append("Becomes in LiteRT: " + ", ".join(f"`{op}`" for op in tflite_ops[:12]))
+            variants = entry.variants
+            if variants:
+                shown = [f"- {v.get('label') or v.get('args') or 'variant'}: "
+                         f"{STATUS_WORDS.get(v.get('status'), v.get('status'))}" for v in variants[:8]]
+                lines.append("Measured variants:\n" + "\n".join(shown))
+            rewrite = entry.rewrite
+            if rewrite and rewrite.get("code") and not any("Instead" in f.message for f in findings):
+                lines.append(f"```python\n{rewrite['code']}\n```" if markdown else str(rewrite["code"]))
+            versions = entry.get("versions") or {}
+            if versions:
+                lines.append("Measured with " + ", ".join(f"{k} {v}" for k, v in sorted(versions.items())) + ".")
+    text = "\n\n".join(lines)
+    return text if markdown else text.replace("**", "").replace("`", "")
+
+
 def _findings_at(findings: list[Finding], line: int, column: int) -> list[Finding]:
     """Findings whose span covers (1-based line, 0-based column)."""
     found = []
@@ -202,18 +239,22 @@ def hover_at(server: LitertServer, cache: ImportCache, uri: str, position: types
     if found is None:
         return None
     name, start, end = found
-    candidates = [f.op for f in _findings_at(server.analysis_for(uri), position.line + 1, column) if f.op]
+    here = _findings_at(server.analysis_for(uri), position.line + 1, column)
+    candidates = [f.op for f in here if f.op]
     candidates += resolve(name, cache.table(uri, document.version, source))
     from litert_lsp import kb
 
     entry = next((e for e in (kb.lookup(c) for c in candidates) if e is not None), None)
-    if entry is None:
+    if entry is None and not here:
         return None
     markdown = _supports_markdown(server)
+    # Where a diagnostic covers the cursor, the hover says what the diagnostic says (its code,
+    # its message) and adds only the measured details; the table alone speaks elsewhere.
+    value = describe_findings(here, entry, markdown) if here else describe(entry, markdown)
     return types.Hover(
         contents=types.MarkupContent(
             kind=types.MarkupKind.Markdown if markdown else types.MarkupKind.PlainText,
-            value=describe(entry, markdown),
+            value=value,
         ),
         range=types.Range(
             start=types.Position(line=position.line, character=column_to_client(text, start, encoding)),

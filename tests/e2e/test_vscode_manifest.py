@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from pathlib import Path
 
 from litert_lsp.core.settings import ExportSettings, Settings
@@ -67,3 +68,16 @@ def test_engine_and_activation() -> None:
     for name, entry in lock["packages"].items():
         if "resolved" in entry:
             assert entry["resolved"].startswith("https://registry.npmjs.org/"), name
+
+
+def test_the_severity_setting_names_exactly_the_real_statuses():
+    from litert_lsp.core.codes import CODES
+    from litert_lsp.core.settings import STATUSES
+
+    manifest = json.loads(MANIFEST.read_text())
+    configuration = manifest["contributes"]["configuration"]
+    properties = (configuration if isinstance(configuration, dict) else configuration[0])["properties"]
+    description = properties["litert.severity"]["markdownDescription"]
+    named = set(re.findall(r"`([a-z_]+|LRT\d+)`", description)) - {"off"}
+    assert STATUSES <= named, sorted(STATUSES - named)
+    assert named <= STATUSES | set(CODES), sorted(named - STATUSES - set(CODES))

@@ -136,8 +136,9 @@ def rewrite_for(finding: Finding, lines: list[str], imports: ImportTable) -> Rew
     return None if text is None else Rewrite(finding, text)
 
 
-def apply_rewrites(lines: list[str], rewrites: list[Rewrite]) -> list[str]:
-    """`lines` with the rewrites applied; overlapping ones after the first are skipped."""
+def choose_rewrites(rewrites: list[Rewrite]) -> list[Rewrite]:
+    """The rewrites that can be applied together, in document order: where two overlap, the
+    first one wins (the next run of a fix picks up what is left)."""
     chosen: list[Rewrite] = []
     for rewrite in sorted(rewrites, key=lambda r: (r.finding.line, r.finding.column)):
         if chosen and (rewrite.finding.line, rewrite.finding.column) < (
@@ -145,6 +146,12 @@ def apply_rewrites(lines: list[str], rewrites: list[Rewrite]) -> list[str]:
         ):
             continue
         chosen.append(rewrite)
+    return chosen
+
+
+def apply_rewrites(lines: list[str], rewrites: list[Rewrite]) -> list[str]:
+    """`lines` with the rewrites applied; overlapping ones after the first are skipped."""
+    chosen = choose_rewrites(rewrites)
     result = list(lines)
     for rewrite in reversed(chosen):
         f = rewrite.finding

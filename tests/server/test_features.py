@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import asyncio
+import sys
 import textwrap
 
 import pytest
@@ -153,6 +155,46 @@ async def test_rewrite_quick_fix_when_the_knowledge_base_has_one(tmp_path):
         rewritten = apply_edits(source, rewrite.edit.changes[uri])
         assert f"torch.{function}(" not in rewritten.splitlines()[6]
         compile(rewritten, "model.py", "exec")
+
+        # source.fixAll.litert (editor.codeActionsOnSave) applies the same verified rewrite,
+        # and gives what `litert-lsp check --fix` writes.
+        everything = types.Range(types.Position(0, 0), types.Position(0, 0))
+        [fix_all] = await client.text_document_code_action_async(types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri), range=everything,
+            context=types.CodeActionContext(diagnostics=[], only=[types.CodeActionKind.SourceFixAll]),
+        ))
+        assert fix_all.kind == "source.fixAll.litert"
+        assert apply_edits(source, fix_all.edit.changes[uri]) == rewritten
+        (tmp_path / "cli.py").write_text(source)
+        fixer = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "litert_lsp", "check", "--fix", str(tmp_path / "cli.py"),
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+        await asyncio.wait_for(fixer.wait(), 60)
+        assert (tmp_path / "cli.py").read_text() == rewritten
+
+
+async def test_fix_all_edit_is_resolved_lazily_for_clients_that_can(tmp_path):
+    rewritable = [e for e in kb.entries("torch") if e.rewrite and ".Tensor." not in e.name
+                  and e.name.count(".") == 1]
+    if not rewritable:
+        pytest.skip("no verified rewrite in the knowledge base yet")
+    function = rewritable[0].name.split(".", 1)[1]
+    names = {n.id for n in ast.walk(ast.parse(rewritable[0].rewrite["code"], mode="eval")) if isinstance(n, ast.Name)}
+    args = ", ".join(["a", "b", "c"][:sum(1 for s in ("x", "y", "z") if s in names)])
+    source = f"import torch\nfrom torch import nn\n\n\nclass Net(nn.Module):\n    def forward(self, a, b, c):\n" \
+             f"        return torch.{function}({args})\n"
+    uri = (tmp_path / "model.py").as_uri()
+    async with running_server(tmp_path, kind="visual-studio-code") as client:
+        client.open(uri, source)
+        await client.diagnostics_for(uri)
+        [fix_all] = await client.text_document_code_action_async(types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri), range=types.Range(types.Position(0, 0), types.Position(0, 0)),
+            context=types.CodeActionContext(diagnostics=[], only=["source.fixAll.litert"]),
+        ))
+        assert fix_all.edit is None and fix_all.data["uri"] == uri
+        resolved = await client.code_action_resolve_async(fix_all)
+        fixed = apply_edits(source, resolved.edit.changes[uri])
+        assert f"torch.{function}(" not in fixed.splitlines()[6]
 
 
 async def test_code_lens_and_unknown_documents_answer_quietly(tmp_path):

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 
 # render_rewrite is re-exported: the server tests and older imports name it here.
-from litert_lsp.analysis.rewrites import render_rewrite, rewrite_for, rewrite_template
+from litert_lsp.analysis.rewrites import choose_rewrites, render_rewrite, rewrite_for, rewrite_template
 from litert_lsp.analysis.suppress import line_directives
 from litert_lsp.core.text import column_to_client, split_lines
 from litert_lsp.server.app import Feature, LitertServer, is_python_document
@@ -108,6 +108,59 @@ def actions_for(server: LitertServer, uri: str, selection: types.Range,
     return actions
 
 
+FIX_ALL = types.CodeActionKind.SourceFixAll + ".litert"
+FIX_ALL_TITLE = "Apply every verified LiteRT rewrite in this file"
+
+
+def fix_all_edits(server: LitertServer, uri: str) -> list[types.TextEdit]:
+    """One edit per verified rewrite the document's findings offer (non-overlapping)."""
+    document = server.open_document(uri)
+    if document is None or not is_python_document(document):
+        return []
+    lines = split_lines(document.source)
+    imports = imports_of(document.source)
+    rewrites = [r for f in server.analysis_for(uri) if rewrite_template(f) and (r := rewrite_for(f, lines, imports))]
+    encoding = server.position_encoding()
+    return [
+        _edit(lines, encoding, r.finding.line - 1, r.finding.column, r.finding.end_line - 1, r.finding.end_column,
+              r.text)
+        for r in choose_rewrites(rewrites)
+    ]
+
+
+def fix_all_action(server: LitertServer, uri: str, resolve_later: bool) -> types.CodeAction | None:
+    """`source.fixAll.litert` (what VS Code runs for `editor.codeActionsOnSave`), or None when
+    there is nothing to fix. With `resolve_later`, the edit is computed on codeAction/resolve."""
+    edits = fix_all_edits(server, uri)
+    if not edits:
+        return None
+    document = server.open_document(uri)
+    if resolve_later:
+        return types.CodeAction(title=FIX_ALL_TITLE, kind=FIX_ALL,
+                                data={"uri": uri, "version": document.version if document else None})
+    return types.CodeAction(title=FIX_ALL_TITLE, kind=FIX_ALL, edit=types.WorkspaceEdit(changes={uri: edits}))
+
+
+def resolve_action(server: LitertServer, action: types.CodeAction) -> types.CodeAction:
+    """Fill in the edit of an action sent without one (only fixAll is sent that way)."""
+    data = action.data if isinstance(action.data, dict) else {}
+    uri = data.get("uri")
+    if action.kind == FIX_ALL and isinstance(uri, str) and action.edit is None:
+        action.edit = types.WorkspaceEdit(changes={uri: fix_all_edits(server, uri)})
+    return action
+
+
+def _client_resolves_edits(server: LitertServer) -> bool:
+    capabilities = server.client_capabilities.text_document
+    code_action = capabilities.code_action if capabilities else None
+    support = code_action.resolve_support if code_action else None
+    return bool(support and "edit" in support.properties)
+
+
+def _wanted(kind: str, only: list[str] | None) -> bool:
+    return not only or any(kind == str(k) or kind.startswith(f"{k}.") for k in only)
+
+
 def _edit(lines: list[str], encoding: str, line: int, column: int, end_line: int, end_column: int,
           text: str) -> types.TextEdit:
     return types.TextEdit(
@@ -128,22 +181,31 @@ def _register(server: LitertServer) -> None:
     # Every feature's kinds, advertised at initialize (all features are added before any registers).
     kinds = list(dict.fromkeys(kind for feature in server.features() for kind in feature.code_action_kinds))
 
-    @server.feature(types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(code_action_kinds=kinds))
+    @server.feature(types.TEXT_DOCUMENT_CODE_ACTION,
+                    types.CodeActionOptions(code_action_kinds=kinds, resolve_provider=True))
     def code_actions(ls: LitertServer, params: types.CodeActionParams) -> list[types.CodeAction] | None:
         actions: list[types.CodeAction] = []
         try:
             actions.extend(actions_for(ls, params.text_document.uri, params.range, params.context))
+            if _wanted(FIX_ALL, params.context.only):
+                fix_all = fix_all_action(ls, params.text_document.uri, _client_resolves_edits(ls))
+                if fix_all is not None:
+                    actions.append(fix_all)
         except Exception as error:  # noqa: BLE001 - a user request: say it failed, keep serving
             ls.show_error(f"litert-lsp could not compute quick fixes: {error}")
         for offered in ls.each("code_actions", params):
             actions.extend(offered)
         return actions or None
 
+    @server.feature(types.CODE_ACTION_RESOLVE)
+    def resolve(ls: LitertServer, action: types.CodeAction) -> types.CodeAction:
+        return resolve_action(ls, action)
+
 
 class CodeActionsFeature(Feature):
     """textDocument/codeAction: quick fixes, then every feature's own actions."""
 
-    code_action_kinds = (types.CodeActionKind.QuickFix,)
+    code_action_kinds = (types.CodeActionKind.QuickFix, FIX_ALL)
 
     def register(self) -> None:
         _register(self.server)

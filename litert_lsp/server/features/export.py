@@ -47,6 +47,8 @@ EXPORT = "litert.export"
 CHECK = "litert.checkConversion"
 SCRIPT = "litert.writeExportScript"
 COMMANDS = (EXPORT, CHECK, SCRIPT)
+SOURCE_KIND = types.CodeActionKind.Source + ".litert"
+LIGHTBULB_KIND = types.CodeActionKind.Refactor + ".litert"
 LENS_CHECKPOINTS = 3  # checkpoints offered per class, nearest first
 CHECKPOINT_CACHE_SECONDS = 10.0
 USABLE_KINDS = ("state_dict", "safetensors")  # what can be restored into a model class
@@ -55,7 +57,7 @@ USABLE_KINDS = ("state_dict", "safetensors")  # what can be restored into a mode
 class ExportFeature(Feature):
     """Export commands, their lenses and source actions (see the module docstring)."""
 
-    code_action_kinds = (types.CodeActionKind.Source + ".litert",)
+    code_action_kinds = (SOURCE_KIND, LIGHTBULB_KIND)
 
     def __init__(self, server: LitertServer) -> None:
         super().__init__(server)
@@ -283,9 +285,16 @@ class ExportFeature(Feature):
         if text is None:
             return []
         first, last = params.range.start.line + 1, params.range.end.line + 1
+        only = params.context.only
         actions = []
         for model in self.models_in(server, uri, text)[0]:
             if model.line > last or model.end_line < first:
+                continue
+            # On the class line they are also offered as `refactor.litert`, which editors show
+            # in the light-bulb / Ctrl+. menu (they keep `source.*` for the Source Action menu).
+            kinds = [SOURCE_KIND] + ([LIGHTBULB_KIND] if first <= model.line <= last else [])
+            kind = next((k for k in kinds if _wanted(k, only)), None)
+            if kind is None:
                 continue
             arguments = {"uri": uri, "model": model.name}
             for title, command in (
@@ -294,7 +303,7 @@ class ExportFeature(Feature):
                 (f"Write a standalone export script for {model.name}", SCRIPT),
             ):
                 actions.append(types.CodeAction(
-                    title=title, kind=types.CodeActionKind.Source + ".litert",
+                    title=title, kind=kind if only else kinds[-1],
                     command=types.Command(title=title, command=command, arguments=[arguments]),
                 ))
         return actions
@@ -389,6 +398,12 @@ def _initialize(features: ExportFeature, params: types.InitializeParams) -> None
     @errors.user_command(server, SCRIPT)
     def write_script(ls: LitertServer, *arguments: Any) -> dict[str, Any]:
         return features.write_script(_arguments(arguments))
+
+
+def _wanted(kind: str, only: list[str] | None) -> bool:
+    """Whether a client that asked for `only` these kinds wants `kind` (kinds are dotted
+    hierarchies: asking for `source` includes `source.litert`)."""
+    return not only or any(kind == str(k) or kind.startswith(f"{k}.") for k in only)
 
 
 def _arguments(arguments: tuple[Any, ...]) -> Mapping[str, Any]:

@@ -13,6 +13,7 @@ import collections
 import contextlib
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -118,6 +119,7 @@ class WorkerClient:
         """Run one job; never raises for anything the worker does (crash, hang, garbage)."""
         async with self._lock:
             self._cancelled = False
+            request.job_token = request.job_token or secrets.token_hex(6)
             stage = "load code"
             try:
                 await self.start()
@@ -248,10 +250,11 @@ def _exit_text(code: int | None) -> str:
 
 
 def _remove_partials(request: ExportRequest) -> None:
-    """A worker killed while writing can leave write_atomically's temp file: remove it."""
-    if not request.output:
+    """A worker killed while writing can leave write_atomically's temp file: remove this job's
+    (named by its token), and nothing else in the folder."""
+    if not request.job_token:
         return
-    target = Path(request.output)
+    folder = Path(request.output).expanduser().parent if request.output else Path(request.source).parent
     with contextlib.suppress(OSError):
-        for leftover in target.parent.glob(f".{target.name}.*.partial"):
+        for leftover in folder.glob(f".*.{request.job_token}.*.partial"):
             leftover.unlink()

@@ -40,6 +40,9 @@ class ExportRequest:
     output_names: list[str] | None = None  # TF1 graphs: ops to use as outputs
     signature: str | None = None  # SavedModel: the signature to convert (else `model`, else the only one)
     workspace: str | None = None
+    # Names this job's temporary files (`.<output>.<token>.*.partial`), so that cleaning up
+    # after a killed worker removes only them, never another job's or process's.
+    job_token: str = ""
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ExportRequest:

@@ -180,12 +180,14 @@ def _tensor_infos(interpreter: Interpreter, kind: str) -> list[TensorInfo]:
     return [TensorInfo(d["name"], [int(x) for x in d["shape"]], np.dtype(d["dtype"]).name) for d in raw]
 
 
-def write_atomically(data: bytes, target: str | Path) -> Path:
+def write_atomically(data: bytes, target: str | Path, owner: str = "") -> Path:
     """Write `data` to `target` via a temp file in the same folder and a rename, so a failure
-    or a kill at any point leaves either the old file or the complete new one."""
+    or a kill at any point leaves either the old file or the complete new one. `owner` (the
+    job's token) is part of the temp file's name, so a cleanup can tell its own files apart."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
+    prefix = f".{target.name}.{owner}." if owner else f".{target.name}."
+    fd, temp = tempfile.mkstemp(prefix=prefix, suffix=".partial", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

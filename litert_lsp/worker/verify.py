@@ -86,7 +86,7 @@ def finish(
     output = None
     if request.write_output:
         target = Path(request.output) if request.output else Path(request.source).with_suffix(".tflite")
-        output = str(runtime.write_atomically(content, target))
+        output = str(runtime.write_atomically(content, target, request.job_token))
     return ExportResult(
         ok=True,
         message=(

@@ -174,7 +174,7 @@ def _write(content: bytes, request: ExportRequest) -> str | None:
     if not request.write_output:
         return None
     target = Path(request.output).expanduser() if request.output else default_output(Path(request.source))
-    return str(runtime.write_atomically(content, target))
+    return str(runtime.write_atomically(content, target, request.job_token))
 
 
 def default_output(source: Path) -> Path:

@@ -5,6 +5,23 @@ Pure Python over source text: imports neither pygls nor any ML framework.
     analyze(source, path="<string>") -> list[Finding]      one-shot
     DocumentAnalyzer(path).analyze(source) -> list[Finding] incremental, one per open file
 
+Layout:
+    engine (this package)  document.py (both entry points, the per-block caches), blocks.py,
+                           module_index.py, names.py (imports), derivation.py (which classes
+                           derive from a framework base), literals.py (the one literal
+                           evaluator), columns.py (the one byte -> code-point column fix-up),
+                           suppress.py, rewrites.py
+    torch/                 PyTorch: walker.py (one traversal per function: value inference,
+                           guards; calls the rules' hooks), values.py, kb_verdict.py, and
+                           rules/ with one module per code (LRT10x, LRT201..LRT205)
+    tf/                    TensorFlow / Keras: finder.py, scope.py, values.py, checks.py and
+                           ops.py (the traversals), ragged.py, and rules/ with one module per
+                           code (LRT301..LRT307: message text and decision)
+A new PyTorch rule is a module `torch/rules/lrtNNN_<slug>.py` (its code record from
+`core/codes.py`, why-docstring, message, and the hooks it implements), registered in
+`torch/rules/__init__.py`; the walker needs no change unless the rule needs a new hook.
+A new TF rule is a module in `tf/rules/`, called from the traversal that sees the construct.
+
 The text is split into top-level blocks (`blocks.py`), each parsed on its own: a syntax
 error stays inside its block (one LRT001) and the rest of the file is still analyzed.
 The incremental analyzer keeps each block's parse keyed by its text, and each function's

@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 import re
 
-from litert_lsp.analysis import torch_rules
 from litert_lsp.analysis.blocks import (
     Block,
     body_indent,
@@ -26,6 +25,7 @@ from litert_lsp.analysis.module_index import (
 )
 from litert_lsp.analysis.names import ImportTable
 from litert_lsp.analysis.suppress import apply_suppressions
+from litert_lsp.analysis.torch import walker
 from litert_lsp.core import codes
 from litert_lsp.core.findings import Finding, Severity
 
@@ -100,7 +100,7 @@ class DocumentAnalyzer:
             self._functions = {}  # results depend on the context: start over when it changes
             self._context_key = ctx.key
         if ctx.imports.imports_any("torch"):
-            program = torch_rules.Program(self._functions)
+            program = walker.Program(self._functions)
             for index, finding in program.run(infos, ctx):
                 unit = units[index]
                 findings.append(finding.shifted(unit.line + unit.info.line_shift))
@@ -164,10 +164,10 @@ class DocumentAnalyzer:
             return self._tf[1]
         found: list[Finding] = []
         try:
-            from litert_lsp.analysis import tf_rules
+            from litert_lsp.analysis.tf import finder as tf_finder
 
             tree = _whole_tree(text, blocks)
-            found = list(tf_rules.find_tf_findings(tree, ImportTable.from_tree(tree), text))
+            found = list(tf_finder.find_tf_findings(tree, ImportTable.from_tree(tree), text))
         except Exception:  # noqa: BLE001 - a failing rule set must not hide the others
             found = []
         self._tf = (text, found)

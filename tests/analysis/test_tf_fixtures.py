@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from litert_lsp.analysis.names import ImportTable
-from litert_lsp.analysis.tf_rules import find_tf_findings
+from litert_lsp.analysis.tf.finder import find_tf_findings
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "tensorflow"
 WORKER = Path(__file__).with_name("tf_fixture_worker.py")

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from litert_lsp import kb
 from litert_lsp.analysis.names import ImportTable
-from litert_lsp.analysis.tf_rules import _find, find_tf_findings
+from litert_lsp.analysis.tf.finder import _find, find_tf_findings
 from litert_lsp.core.findings import Severity
 from litert_lsp.core.settings import Settings
 

@@ -10,7 +10,8 @@ import textwrap
 import pytest
 
 from litert_lsp import kb
-from litert_lsp.analysis import analyze, torch_kb
+from litert_lsp.analysis import analyze
+from litert_lsp.analysis.torch import kb_verdict as torch_kb
 from litert_lsp.core.findings import Severity
 
 

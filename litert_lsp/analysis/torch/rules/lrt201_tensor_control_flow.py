@@ -6,7 +6,14 @@ needs the value at trace time (GuardOnDataDependentSymNode), so the model cannot
 
 from __future__ import annotations
 
+import ast
+from typing import TYPE_CHECKING
+
+from litert_lsp.analysis.torch.values import TENSOR, Kind
 from litert_lsp.core import codes
+
+if TYPE_CHECKING:
+    from litert_lsp.analysis.torch.context import TraceContext
 
 CODE = codes.LRT201
 
@@ -37,3 +44,22 @@ def any_all_message(builtin: str) -> str:
         f"cannot trace it. Instead: use the tensor method `.{builtin}()` and keep the "
         "result a tensor."
     )
+
+
+# ---- hooks -------------------------------------------------------------------------------------
+
+
+def on_condition(ctx: TraceContext, node: ast.expr, construct: str, kind: Kind | None) -> None:
+    """`node` is used as a Python truth value: only a tensor's truth needs its data."""
+    if kind == TENSOR:
+        ctx.report(node, CODE.code, branch_message(construct))
+
+
+def on_builtin_call(ctx: TraceContext, node: ast.Call, name: str, first: Kind | None) -> None:
+    """`bool(x)`, `any(x)`, `all(x)` on a tensor."""
+    if first != TENSOR:
+        return
+    if name == "bool":
+        ctx.report(node, CODE.code, bool_message())
+    elif name in ("any", "all"):
+        ctx.report(node, CODE.code, any_all_message(name))

@@ -24,9 +24,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from litert_lsp.analysis.names import ImportTable
-from litert_lsp.analysis.tf_ops import PY_FUNCTIONS, make, op_findings
-from litert_lsp.analysis.tf_ragged import ragged_method, ragged_names
-from litert_lsp.analysis.tf_scope import (
+from litert_lsp.analysis.tf.ops import PY_FUNCTIONS, make, op_findings
+from litert_lsp.analysis.tf.ragged import ragged_method, ragged_names
+from litert_lsp.analysis.tf.rules import lrt305_untraceable_python as lrt305
+from litert_lsp.analysis.tf.scope import (
     BUILDER,
     NESTED,
     SETUP,
@@ -41,8 +42,7 @@ from litert_lsp.analysis.tf_scope import (
     tf_function_decorator,
     walk_own,
 )
-from litert_lsp.analysis.tf_values import TensorValues
-from litert_lsp.core import codes
+from litert_lsp.analysis.tf.values import TensorValues
 from litert_lsp.core.findings import Finding
 
 _LAMBDA_LAYERS = frozenset({"keras.layers.Lambda", "keras.layers.core.Lambda"})
@@ -126,9 +126,7 @@ class ScopeChecker:
         name = self.imports.resolve_canonical(call.func)
         if name is not None:
             if kind == BUILDER and name.startswith("tf.") and self._symbolic_argument(call):
-                self._add(call.func, f"`{name}` is given a Keras symbolic tensor (from `keras.Input` or a layer): "
-                                     "Keras 3 refuses TensorFlow functions on those, so building the model fails. "
-                                     "Use the `keras.ops` equivalent, or call it inside a custom layer's `call`.")
+                self._add(call.func, lrt305.symbolic_argument_message(name))
             elif self._judged(call, name) and not self._folded(call, name):
                 self.result.findings.extend(op_findings(call, name))
             if kind == TRACED:
@@ -198,8 +196,7 @@ class ScopeChecker:
     def _value_call(self, call: ast.Call, name: str | None) -> None:
         func = call.func
         if isinstance(func, ast.Attribute) and func.attr == "numpy" and not call.args:
-            self._add(call, "`.numpy()` needs the tensor's value, which does not exist while the model is "
-                            "traced for conversion: tracing fails. Keep the computation in TensorFlow ops.")
+            self._add(call, lrt305.numpy_message())
             return
         arguments = [a for a in call.args if not isinstance(a, ast.Starred)]
         tensor_argument = any(self.values.is_tensor(a) for a in arguments)
@@ -207,15 +204,12 @@ class ScopeChecker:
             return
         if name is None and isinstance(func, ast.Name) and func.id == "range" and not self.context.autograph:
             why = _NO_AUTOGRAPH.get(self.context.origin, "this code is traced without AutoGraph")
-            self._add(call, f"`range()` of a tensor needs its value while tracing, and {why}: tracing fails. "
-                            "Use tf.range with tf.while_loop, or vectorised ops.")
+            self._add(call, lrt305.range_message(why))
         elif name is None and isinstance(func, ast.Name) and func.id in _VALUE_BUILTINS:
-            self._add(call, f"`{func.id}()` of a tensor needs its value while the model is traced: tracing "
-                            f"fails. Use tf.cast or keep it a tensor.")
+            self._add(call, lrt305.value_builtin_message(func.id))
         elif name is not None and name.startswith("numpy."):
             short = "np." + name.split(".", 1)[1]
-            self._add(call, f"NumPy `{short}` on a tensor needs its value while the model is traced: tracing "
-                            f"fails. Use the TensorFlow op instead.")
+            self._add(call, lrt305.numpy_function_message(short))
 
     def _local_call(self, call: ast.Call) -> None:
         resolved = self.index.resolve_callee(call.func, self.context.scope)
@@ -288,8 +282,7 @@ class ScopeChecker:
 
     def _statement(self, node: ast.AST) -> None:
         if isinstance(node, ast.Assert) and self.values.is_sure_tensor(node.test):
-            self._add(node.test, "`assert` on a tensor needs its value while the model is traced: tracing "
-                                 "fails. Use tf.debugging.assert_* or drop the check from exported code.")
+            self._add(node.test, lrt305.assert_message())
             return
         if self.context.autograph:
             return
@@ -297,21 +290,18 @@ class ScopeChecker:
         if isinstance(node, (ast.If, ast.While, ast.IfExp)) and self.values.is_sure_tensor(node.test):
             word = {ast.If: "if", ast.While: "while", ast.IfExp: "x if c else y"}[type(node)]
             fix = "tf.while_loop" if isinstance(node, ast.While) else "tf.cond or tf.where"
-            self._add(node.test, f"Python `{word}` on a tensor needs its value while tracing, and {why}: "
-                                 f"tracing fails. Use {fix}.")
+            self._add(node.test, lrt305.branch_message(word, why, fix))
         elif isinstance(node, ast.BoolOp):
             for operand in node.values[:-1]:
                 if self.values.is_sure_tensor(operand):
                     word = "and" if isinstance(node.op, ast.And) else "or"
-                    self._add(operand, f"Python `{word}` on a tensor needs its truth value while tracing, "
-                                       f"and {why}: tracing fails. Use tf.logical_{word}.")
+                    self._add(operand, lrt305.bool_operator_message(word, why))
                     break
         elif isinstance(node, (ast.For, ast.comprehension)) and self.values.is_sure_tensor(node.iter):
-            self._add(node.iter, f"A Python `for` over a tensor needs its length while tracing, and {why}: "
-                                 "tracing fails. Use vectorised ops or tf.map_fn.")
+            self._add(node.iter, lrt305.loop_message(why))
 
     def _add(self, node: ast.AST, message: str) -> None:
-        self.result.findings.append(make(node, codes.LRT305.code, message))
+        self.result.findings.append(make(node, lrt305.CODE.code, message))
 
 
 def is_static(function: FunctionNode) -> bool:

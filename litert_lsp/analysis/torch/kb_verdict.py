@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from litert_lsp import kb
+from litert_lsp.analysis.literals import UNKNOWN, literal
 from litert_lsp.core import codes
 from litert_lsp.core.codes import TORCH_STATUS_CODES, default_severity
 from litert_lsp.core.findings import Severity
@@ -32,7 +33,6 @@ _STATUS_LAYER = {
     "wrong_numbers": "numerics",
 }
 _MISSING = object()
-_UNKNOWN = object()
 
 
 @dataclass(frozen=True)
@@ -52,22 +52,8 @@ def lookup(name: str) -> kb.Entry | None:
         return None
 
 
-def literal(node: ast.AST) -> Any:
-    """The Python value of a literal argument, or _UNKNOWN."""
-    if isinstance(node, ast.Constant):
-        return node.value
-    if isinstance(node, (ast.Tuple, ast.List)):
-        values = [literal(e) for e in node.elts]
-        return _UNKNOWN if any(v is _UNKNOWN for v in values) else values
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        value = literal(node.operand)
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return -value
-    return _UNKNOWN
-
-
 def call_arguments(call: ast.Call, params: list[str] | None, method: bool) -> dict[str, Any] | None:
-    """Parameter name -> literal value (or _UNKNOWN) for the arguments this call passes.
+    """Parameter name -> literal value (or UNKNOWN) for the arguments this call passes.
     None when a `*args`/`**kwargs` hides which parameters are passed."""
     names = list(params or [])
     if method and names and names[0] in ("self", "input"):
@@ -178,7 +164,7 @@ def _decide_variant(entry: kb.Entry, call: ast.Call | None,
         possible = True
         for key in keys:
             given = passed.get(key, _MISSING)
-            if given is _UNKNOWN:
+            if given is UNKNOWN:
                 continue
             if key in wanted:
                 # A variant probed with a non-default value: the call must pass that value.

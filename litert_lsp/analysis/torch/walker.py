@@ -6,8 +6,10 @@ builds the layers. One walk per function infers which local names hold tensors a
 each statement as it goes; calls to other functions of the file become edges, so that the
 callee is analyzed with the tensor-ness of its arguments (a small fixpoint in `Program`).
 
-The messages (and the why of each rule) live in `analysis/torch/rules/`, one module per
-code; knowledge-base verdicts (LRT10x) are worded in `torch_kb.py`.
+The walker owns the traversal and the value inference (`values.py`: which names hold
+tensors, masks, which branches are traced); what to report is decided by the rules in
+`analysis/torch/rules/`, one module per code, whose hooks the walker calls at each call,
+condition and subscript (knowledge-base verdicts: `rules/lrt10x_kb_status.py`).
 
 Each function's result depends only on its block's text, the module context key, its mode
 and the tensor parameters it was reached with, so `Program` caches it under that key and
@@ -21,7 +23,7 @@ import enum
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from litert_lsp.analysis import torch_kb
+from litert_lsp.analysis.columns import char_column
 from litert_lsp.analysis.module_index import (
     BlockInfo,
     ModuleContext,
@@ -29,27 +31,10 @@ from litert_lsp.analysis.module_index import (
     parse_block,
 )
 from litert_lsp.analysis.names import ImportTable
-from litert_lsp.analysis.torch.rules import (
-    lrt201_tensor_control_flow as lrt201,
-)
-from litert_lsp.analysis.torch.rules import (
-    lrt202_tensor_to_python as lrt202,
-)
-from litert_lsp.analysis.torch.rules import (
-    lrt203_boolean_mask_indexing as lrt203,
-)
-from litert_lsp.analysis.torch.rules import (
-    lrt204_data_dependent_shape as lrt204,
-)
-from litert_lsp.analysis.torch.rules import (
-    lrt205_randomness_in_eval as lrt205,
-)
-from litert_lsp.analysis.torch_values import (
+from litert_lsp.analysis.torch import rules
+from litert_lsp.analysis.torch.values import (
     BOOL_FUNCTIONS,
     BOOL_METHODS,
-    DATA_DEPENDENT_FUNCTIONS,
-    DATA_DEPENDENT_METHODS,
-    DROPOUT_TRAINING_DEFAULT,
     GUARDS_FALSE_UNTRACED,
     GUARDS_TRUE_UNTRACED,
     MAYBE,
@@ -57,7 +42,6 @@ from litert_lsp.analysis.torch_values import (
     NON_TENSOR_METHODS,
     NON_TENSOR_TORCH_NAMES,
     NON_TENSOR_TORCH_PREFIXES,
-    RANDOM_FUNCTIONS,
     RANDOM_METHODS,
     SEQ,
     SEQ_FUNCTIONS,
@@ -109,6 +93,7 @@ TensorParams = frozenset
 _IS_OPS = (ast.Is, ast.IsNot, ast.In, ast.NotIn)
 _REST_UNTRACED = object()  # returned by a statement handler: the rest of the block is not traced
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_VALUE_BUILTINS = frozenset({"bool", "any", "all", *TO_PYTHON_BUILTINS})
 
 
 @dataclass(frozen=True)
@@ -167,8 +152,8 @@ class _Walker:
         end_line, end_column = node.end_lineno or line, node.end_col_offset or column
         if not self.block.ascii:
             lines = self.block.lines
-            column = _char_column(lines, line, column)
-            end_column = _char_column(lines, end_line, end_column)
+            column = char_column(lines, line, column)
+            end_column = char_column(lines, end_line, end_column)
         span = (line, column, end_line, end_column)
         if span in self.findings:
             return  # one finding per span: the first (most specific) check wins
@@ -362,8 +347,8 @@ class _Walker:
         elif isinstance(target, ast.Subscript):
             base = self.ev(target.value)
             self.ev(target.slice)
-            if base in (TENSOR, MAYBE) and self.is_mask(target.slice):
-                self.report_mask(target)
+            for hook in rules.ON_SUBSCRIPT:
+                hook(self, target, base)
         elif isinstance(target, ast.Attribute):
             self.ev(target.value)
 
@@ -430,8 +415,9 @@ class _Walker:
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
             self.test(node.operand, construct)
             return
-        if self.ev(node) == TENSOR:
-            self.report(node, lrt201.CODE.code, lrt201.branch_message(construct))
+        kind = self.ev(node)
+        for hook in rules.ON_CONDITION:
+            hook(self, node, construct, kind)
 
     # ---- expressions -------------------------------------------------------------------------
 
@@ -510,16 +496,13 @@ class _Walker:
     def e_subscript(self, node: ast.Subscript) -> Kind | None:
         base = self.ev(node.value)
         self.ev(node.slice)
+        for hook in rules.ON_SUBSCRIPT:
+            hook(self, node, base)
         if base in (TENSOR, MAYBE):
-            if self.is_mask(node.slice):
-                self.report_mask(node)
             return base  # an item of a "maybe" (pad_values[3]) is no more a tensor than it
         if base == SEQ:
             return TENSOR
         return None
-
-    def report_mask(self, node: ast.Subscript) -> None:
-        self.report(node, lrt203.CODE.code, lrt203.message())
 
     def e_sequence(self, node: ast.Tuple) -> Kind | None:
         kinds = [self.ev(e) for e in node.elts]
@@ -636,19 +619,14 @@ class _Walker:
             if name in self.ctx.classes:
                 self.args(node)
                 return None  # building a module object inside forward
-            if name == "bool" and node.args:
-                if self.ev(node.args[0]) == TENSOR:
-                    self.report(node, lrt201.CODE.code, lrt201.bool_message())
-                return None
-            if name in TO_PYTHON_BUILTINS and node.args:
-                if self.ev(node.args[0]) == TENSOR:
-                    self.report_to_python(node, f"{name}()")
-                for extra in node.args[1:]:
-                    self.ev(extra)
-                return None
-            if name in ("any", "all") and node.args:
-                if self.ev(node.args[0]) == TENSOR:
-                    self.report(node, lrt201.CODE.code, lrt201.any_all_message(name))
+            if name in _VALUE_BUILTINS and node.args:
+                # Builtins that read their first argument's value; the rules judge it.
+                first = self.ev(node.args[0])
+                for hook in rules.ON_BUILTIN_CALL:
+                    hook(self, node, name, first)
+                if name in TO_PYTHON_BUILTINS:
+                    for extra in node.args[1:]:
+                        self.ev(extra)
                 return None
             if name in NON_TENSOR_BUILTINS:
                 self.args(node)
@@ -692,48 +670,26 @@ class _Walker:
         kind = self.ev(receiver)
         if kind in (TENSOR, MAYBE):
             return self.tensor_method(node, method)
-        if method in TO_PYTHON_METHODS and method != "tolist" and not _visibly_not_tensor(receiver):
-            # `.item()`/`.numpy()` exist on tensors; in traced code the receiver is one.
-            self.args(node)
-            self.report_to_python(node, f".{method}()")
-            return None
         tensors = self.args(node)
+        if rules.first_claim(rules.ON_UNTYPED_METHOD, self, node, method, receiver):
+            return None  # a Python value taken from it
         if kind == SEQ:
             return TENSOR if method in ("pop", "__getitem__") else None
         return TENSOR if tensors else None
-
-    def report_to_python(self, node: ast.Call, what: str) -> None:
-        self.report(node, lrt202.CODE.code, lrt202.message(what), op=lrt202.op(what))
 
     def tensor_method(self, node: ast.Call, method: str) -> Kind | None:
         self.args(node)
         if method.startswith(("get_", "is_", "has_")):
             return None  # accessors of non-tensor objects passed where a tensor may be
+        rules.first_claim(rules.ON_TENSOR_METHOD, self, node, method)
         if method in TO_PYTHON_METHODS:
-            self.report_to_python(node, f".{method}()")
             return None
-        if method in RANDOM_METHODS:
-            self.report_random(node, f"torch.Tensor.{method}")
-            return TENSOR
-        if method in VALUE_BOOL_METHODS:
+        if method in RANDOM_METHODS or method in VALUE_BOOL_METHODS:
             return TENSOR
         if method in NON_TENSOR_METHODS:
             return None
         if method == "type" and not node.args and not node.keywords:
             return None
-        op = f"torch.Tensor.{method}"
-        entry = torch_kb.lookup(op)
-        if entry is None and not method.startswith("_"):
-            fallback = f"torch.{method.rstrip('_')}"
-            entry = torch_kb.lookup(fallback)
-            if entry is not None:
-                op = fallback
-        if entry is not None:
-            self.kb(node, entry, op, method=op.startswith("torch.Tensor."))
-        elif method in DATA_DEPENDENT_METHODS or (
-            method == "repeat_interleave" and node.args and self.kind_of_known(node.args[0]) == TENSOR
-        ):
-            self.report_data_dependent(node, op)
         return SEQ if method in SEQ_METHODS else TENSOR
 
     def library_call(self, node: ast.Call, qualified: str, _unused: None) -> Kind | None:
@@ -749,22 +705,9 @@ class _Walker:
             self.args(node)
             return None  # a module object built inside forward
         self.args(node)
-        if name in RANDOM_FUNCTIONS:
-            self.report_random(node, name)
-            return TENSOR
-        if name in DROPOUT_TRAINING_DEFAULT:
-            self.dropout(node, name)
-            return TENSOR
+        rules.first_claim(rules.ON_LIBRARY_CALL, self, node, name)
         if name == "torch.where" and len(node.args) == 1 and not node.keywords:
-            self.report_data_dependent(node, "torch.where", "`torch.where(condition)` (one argument)")
-            return SEQ
-        entry = torch_kb.lookup(name)
-        if entry is not None:
-            self.kb(node, entry, name, method=False)
-        elif name in DATA_DEPENDENT_FUNCTIONS or (
-            name == "torch.repeat_interleave" and len(node.args) == 1 and not node.keywords
-        ):
-            self.report_data_dependent(node, name)
+            return SEQ  # the indices of the true values, one tensor per dimension
         if name in VALUE_BOOL_FUNCTIONS:
             return TENSOR
         if name in NON_TENSOR_TORCH_NAMES or name.startswith(NON_TENSOR_TORCH_PREFIXES):
@@ -777,39 +720,8 @@ class _Walker:
         return TENSOR
 
     def layer(self, node: ast.Call, name: str) -> None:
-        """A torch.nn layer constructor: its measured verdict, reported on this line."""
-        entry = torch_kb.lookup(name)
-        if entry is None and ".modules." in name:
-            name = "torch.nn." + name.rsplit(".", 1)[-1]
-            entry = torch_kb.lookup(name)
-        if entry is not None:
-            self.kb(node, entry, name, method=False)
-
-    def kb(self, node: ast.Call, entry, op: str, method: bool) -> None:
-        found = torch_kb.verdict(entry, op, node, method)
-        if found is not None:
-            self.report(node, found.code, found.message, op=op, status=found.status,
-                        data=found.data, severity=found.severity)
-
-    def report_random(self, node: ast.Call, op: str) -> None:
-        self.report(node, lrt205.CODE.code, lrt205.sampling_message(op), op=op)
-
-    def dropout(self, node: ast.Call, name: str) -> None:
-        default, index = DROPOUT_TRAINING_DEFAULT[name]
-        given: object = default
-        if len(node.args) > index:
-            given = torch_kb.literal(node.args[index])
-        for keyword in node.keywords:
-            if keyword.arg == "training":
-                given = torch_kb.literal(keyword.value)
-            elif keyword.arg is None:
-                return
-        if given is True:
-            short = name.rsplit(".", 1)[-1]
-            self.report(node, lrt205.CODE.code, lrt205.dropout_message(short), op=name)
-
-    def report_data_dependent(self, node: ast.Call, op: str, label: str | None = None) -> None:
-        self.report(node, lrt204.CODE.code, lrt204.message(label or f"`{op}`"), op=op)
+        """A torch.nn layer constructor, judged by the rules on this line."""
+        rules.first_claim(rules.ON_LAYER, self, node, name)
 
     # ---- masks -------------------------------------------------------------------------------
 
@@ -943,16 +855,6 @@ def _received(param: str, tensor_params: frozenset[str]) -> Kind | None:
     return MAYBE if f"?{param}" in tensor_params else None
 
 
-def _char_column(lines: list[str], line: int, byte_column: int) -> int:
-    """ast gives UTF-8 byte offsets; findings use code points."""
-    if not 1 <= line <= len(lines):
-        return byte_column
-    text = lines[line - 1]
-    if text.isascii():
-        return byte_column
-    return len(text.encode("utf-8")[:byte_column].decode("utf-8", errors="ignore"))
-
-
 def _is_static(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     return any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in function.decorator_list)
 
@@ -973,12 +875,6 @@ def _is_local_name(node: ast.expr, env: dict[str, Kind]) -> bool:
     while isinstance(node, ast.Attribute):
         node = node.value
     return isinstance(node, ast.Name) and node.id in env
-
-
-def _visibly_not_tensor(node: ast.expr) -> bool:
-    return isinstance(node, (ast.Constant, ast.JoinedStr, ast.Dict, ast.List)) or (
-        isinstance(node, ast.Attribute) and node.attr in ("shape", "dtype", "device")
-    )
 
 
 def _canonical_torch(name: str) -> str:

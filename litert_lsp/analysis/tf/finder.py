@@ -2,8 +2,8 @@
 
     find_tf_findings(tree, imports, source) -> list[Finding]
 
-Finds the code that becomes a LiteRT graph (`tf_scope`), follows it through the file's own
-helpers, and applies the rules of `tf_checks` / `tf_ops` there. Pure `ast`: no framework is
+Finds the code that becomes a LiteRT graph (`scope.py`), follows it through the file's own
+helpers, and applies the rules of `checks.py` / `ops.py` there. Pure `ast`: no framework is
 imported. LRT303 (GPU) is always reported; `config.Settings.apply` drops it unless the user
 turned `gpu_compatibility` on.
 """
@@ -14,9 +14,10 @@ import ast
 import re
 from dataclasses import replace
 
+from litert_lsp.analysis.columns import char_column
 from litert_lsp.analysis.names import ImportTable
-from litert_lsp.analysis.tf_checks import ScopeChecker
-from litert_lsp.analysis.tf_scope import Context, ModuleIndex, RootFinder
+from litert_lsp.analysis.tf.checks import ScopeChecker
+from litert_lsp.analysis.tf.scope import Context, ModuleIndex, RootFinder
 from litert_lsp.core.findings import Finding
 
 # A file with more distinct (scope, assumptions) pairs than this is cut short rather than slow.
@@ -61,13 +62,8 @@ def _in_code_points(findings: list[Finding], source: str) -> list[Finding]:
     if source.isascii():
         return findings
     lines = re.split(r"\r\n|\r|\n", source)
-
-    def column(line: int, offset: int) -> int:
-        if not 1 <= line <= len(lines):
-            return offset
-        return len(lines[line - 1].encode("utf-8")[:offset].decode("utf-8", errors="ignore"))
-
     return [
-        replace(f, column=column(f.line, f.column), end_column=column(f.end_line, f.end_column))
+        replace(f, column=char_column(lines, f.line, f.column),
+                  end_column=char_column(lines, f.end_line, f.end_column))
         for f in findings
     ]

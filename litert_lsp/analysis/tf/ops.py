@@ -14,7 +14,25 @@ from functools import lru_cache
 from typing import Any
 
 from litert_lsp import kb
-from litert_lsp.core import codes
+from litert_lsp.analysis.literals import UNKNOWN, literal
+from litert_lsp.analysis.tf.rules import (
+    lrt301_select_tf_ops as lrt301,
+)
+from litert_lsp.analysis.tf.rules import (
+    lrt302_unsupported_op as lrt302,
+)
+from litert_lsp.analysis.tf.rules import (
+    lrt303_gpu_fallback as lrt303,
+)
+from litert_lsp.analysis.tf.rules import (
+    lrt304_python_function as lrt304,
+)
+from litert_lsp.analysis.tf.rules import (
+    lrt306_strings_ragged as lrt306,
+)
+from litert_lsp.analysis.tf.rules import (
+    lrt307_unsupported_layer as lrt307,
+)
 from litert_lsp.core.codes import default_severity
 from litert_lsp.core.findings import Finding
 
@@ -29,7 +47,6 @@ STRING_FORMATTERS = frozenset({"tf.print", "tf.strings.format"})
 # Families whose kernels live in TensorFlow, not in LiteRT builtins.
 STRING_RAGGED_PREFIXES = ("tf.strings.", "tf.ragged.", "tf.RaggedTensor.")
 
-FLEX_COST = "the app must ship the Flex (Select TF ops) runtime, which adds several MB to it"
 
 
 def span(node: ast.AST) -> tuple[int, int, int, int]:
@@ -49,13 +66,6 @@ def make(node: ast.AST, code: str, message: str, op: str | None = None, status: 
                    op=op, status=status, data=data or {})
 
 
-def _literal(node: ast.AST) -> tuple[bool, Any]:
-    try:
-        return True, ast.literal_eval(node)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return False, None
-
-
 def _call_literals(call: ast.Call, params: list[str]) -> dict[str, tuple[ast.AST, Any]]:
     """Keyword name -> (node, literal value) for the literal arguments of a call."""
     found: dict[str, tuple[ast.AST, Any]] = {}
@@ -63,14 +73,14 @@ def _call_literals(call: ast.Call, params: list[str]) -> dict[str, tuple[ast.AST
         if isinstance(argument, ast.Starred):
             break
         if position < len(params):
-            ok, value = _literal(argument)
-            if ok:
+            value = literal(argument)
+            if value is not UNKNOWN:
                 found[params[position]] = (argument, value)
     for keyword in call.keywords:
         if keyword.arg is None:
             continue
-        ok, value = _literal(keyword.value)
-        if ok:
+        value = literal(keyword.value)
+        if value is not UNKNOWN:
             found[keyword.arg] = (keyword, value)
     return found
 
@@ -114,25 +124,17 @@ def _matching_variant(entry: kb.Entry, call: ast.Call) -> tuple[dict[str, Any], 
 def op_findings(call: ast.Call, name: str, autocheck_gpu: bool = True) -> list[Finding]:
     """Findings for one resolved call `name(...)` (canonical spelling) at `call`."""
     if name in PY_FUNCTIONS:
-        return [make(call.func, codes.LRT304.code,
-                     f"`{name}` runs Python code when the model runs; a LiteRT graph cannot hold it "
-                     "(conversion fails with builtins and with Select TF ops). Write it with TensorFlow ops.",
-                     op=name)]
+        return [make(call.func, lrt304.CODE.code, lrt304.message(name), op=name)]
     entry = kb.lookup(name, "tensorflow")
     if entry is None and name in STRING_FORMATTERS:
-        return [make(call.func, codes.LRT306.code,
-                     f"`{name}` formats a string in the graph (StringFormat, PrintV2), which converts only "
-                     f"with Select TF ops: {FLEX_COST}. Drop it from exported code; Python `print` is fine.",
+        return [make(call.func, lrt306.CODE.code, lrt306.formatter_message(name),
                      op=name, status="select_tf_ops")]
     if entry is None and name.startswith("tf.raw_ops."):
         entry = raw_op_entry(name[len("tf.raw_ops."):])
     family = name.startswith(STRING_RAGGED_PREFIXES)
     if entry is None:
         if family:
-            return [make(call.func, codes.LRT306.code,
-                         f"`{name}` handles strings or ragged tensors; such kernels come only with "
-                         f"Select TF ops: {FLEX_COST}. (Not yet measured in the knowledge base.)",
-                         op=name)]
+            return [make(call.func, lrt306.CODE.code, lrt306.unmeasured_message(name), op=name)]
         return []
     layer = entry.get("kind") == "layer"
     findings: list[Finding] = []
@@ -149,11 +151,8 @@ def op_findings(call: ast.Call, name: str, autocheck_gpu: bool = True) -> list[F
             findings.extend(_status_findings(status, name, entry, call.func, layer, family, None, None))
         return findings
     findings.extend(_status_findings(status, name, entry, call.func, layer, family, None, None))
-    if status == "builtin" and autocheck_gpu and entry.get("gpu_compatible") is False:
-        ops = ", ".join(entry.get("tflite_ops") or []) or "its LiteRT ops"
-        findings.append(make(call.func, codes.LRT303.code,
-                             f"`{name}` converts to LiteRT builtins ({ops}), but the GPU delegate does "
-                             "not take them: that part of the model falls back to the CPU.",
+    if lrt303.applies(entry, status, autocheck_gpu):
+        findings.append(make(call.func, lrt303.CODE.code, lrt303.message(name, entry),
                              op=name, status="builtin"))
     return findings
 
@@ -187,26 +186,12 @@ def _status_findings(status: str, name: str, entry: kb.Entry, node: ast.AST, lay
     data = {k: v for k, v in (("error", error), ("reason", reason)) if v}
     subject = f"`{name}({options})`" if options else f"`{name}`"
     if status == "select_tf_ops":
-        code = codes.LRT306.code if family else codes.LRT301.code
-        what = "handles strings or ragged tensors and " if family else ""
-        return [make(node, code, f"{subject} {what}converts only with Select TF ops: {FLEX_COST}.",
-                     op=name, status=status, data=data)]
+        if family:
+            return [make(node, lrt306.CODE.code, lrt306.select_message(subject), op=name, status=status, data=data)]
+        return [make(node, lrt301.CODE.code, lrt301.message(subject), op=name, status=status, data=data)]
     if status == "unsupported":
-        what = _unsupported_words(entry.get("layer"), variant or entry.raw)
+        what = lrt302.unsupported_words(entry.get("layer"), variant or entry.raw)
         if layer:
-            return [make(node, codes.LRT307.code, f"Keras layer {subject} {what}.", op=name, status=status, data=data)]
-        return [make(node, codes.LRT302.code, f"{subject} {what}.", op=name, status=status, data=data)]
+            return [make(node, lrt307.CODE.code, lrt307.message(subject, what), op=name, status=status, data=data)]
+        return [make(node, lrt302.CODE.code, lrt302.message(subject, what), op=name, status=status, data=data)]
     return []
-
-
-def _unsupported_words(where: str | None, record: dict[str, Any]) -> str:
-    """What "unsupported" meant when it was measured, in the words of the failing stage."""
-    reason = record.get("reason")
-    why = f" ({reason})" if reason else ""
-    if where == "numerics":
-        return f"converts, but LiteRT's results disagreed with TensorFlow when measured{why}"
-    if where == "runtime":
-        return f"converts, but the LiteRT runtime cannot run the result{why}"
-    if where == "export":
-        return f"could not be traced into a graph for conversion{why}"
-    return f"converts neither to LiteRT builtins nor with Select TF ops{why}"

@@ -10,8 +10,10 @@ from litert_lsp.core import codes
 
 CODE = codes.LRT301
 FLEX_COST = "the app must ship the Flex (Select TF ops) runtime, which adds several MB to it"
+INSTEAD = ("Instead: use builtin ops, or allow Select TF ops (`export.allow-select-tf-ops`) and ship "
+           "the Flex runtime.")
 
 
 def message(subject: str) -> str:
     """`subject` is the call as shown: "`tf.linalg.det`" or "`Layer(option=1)`"."""
-    return f"{subject} converts only with Select TF ops: {FLEX_COST}."
+    return f"{subject} converts only with Select TF ops: {FLEX_COST}. {INSTEAD}"

@@ -13,8 +13,11 @@ from litert_lsp.core import codes
 CODE = codes.LRT302
 
 
+INSTEAD = "Instead: write the same math with ops LiteRT supports, or run this step outside the model."
+
+
 def message(subject: str, what: str) -> str:
-    return f"{subject} {what}."
+    return f"{subject} {what}. {INSTEAD}"
 
 
 def unsupported_words(where: str | None, record: dict[str, Any]) -> str:

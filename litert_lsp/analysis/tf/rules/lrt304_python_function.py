@@ -13,4 +13,4 @@ CODE = codes.LRT304
 
 def message(name: str) -> str:
     return (f"`{name}` runs Python code when the model runs; a LiteRT graph cannot hold it "
-            "(conversion fails with builtins and with Select TF ops). Write it with TensorFlow ops.")
+            "(conversion fails with builtins and with Select TF ops). Instead: write it with TensorFlow ops.")

@@ -10,5 +10,9 @@ from litert_lsp.core import codes
 CODE = codes.LRT307
 
 
+INSTEAD = ("Instead: use a layer option measured to work (the hover lists them), or build the same "
+           "computation from layers LiteRT takes.")
+
+
 def message(subject: str, what: str) -> str:
-    return f"Keras layer {subject} {what}."
+    return f"Keras layer {subject} {what}. {INSTEAD}"

@@ -52,7 +52,6 @@ def test_reported_findings_carry_registered_codes():
 
 def test_every_error_the_fixtures_and_docs_produce_says_what_to_write_instead():
     # An error that only says "no" teaches nothing: each one names a way forward.
-    import re
 
     from litert_lsp.analysis import analyze
     from litert_lsp.core.findings import Severity
@@ -60,7 +59,7 @@ def test_every_error_the_fixtures_and_docs_produce_says_what_to_write_instead():
     root = Path(__file__).resolve().parents[2]
     sources = [p.read_text(encoding="utf-8") for p in sorted((root / "tests" / "fixtures").glob("*/*.py"))]
     docs = (root / "docs" / "diagnostics.md").read_text(encoding="utf-8")
-    sources += re.findall(r"```python\n(.*?)```", docs, flags=re.S)
+    sources += re.findall(r"```python\n(.*?)```", docs, flags=re.DOTALL)
     errors = [f for source in sources for f in analyze(source)
               if f.severity == Severity.ERROR and f.code != "LRT001"]
     assert len({f.code for f in errors}) >= 8, sorted({f.code for f in errors})

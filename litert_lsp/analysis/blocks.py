@@ -252,10 +252,9 @@ def split_members(text: str) -> list[tuple[int, str]] | None:
     return _pieces(text, cuts, 0)
 
 
-def split_members_reusing(text: str, previous_text: str, previous: list[tuple[int, str]] | None
-                          ) -> list[tuple[int, str]] | None:
+def split_members_reusing(text: str, previous: list[tuple[int, str]] | None) -> list[tuple[int, str]] | None:
     """`split_members(text)`, rescanning only the methods that changed since
-    `previous_text` (split as `previous`); the same result, always."""
+    the previous text (split as `previous`); the same result, always."""
     if previous is None or len(previous) < 3 or not _CLASS_START.match(text):
         return split_members(text)
     pieces = [piece for _, piece in previous]

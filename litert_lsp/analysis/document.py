@@ -126,7 +126,7 @@ class DocumentAnalyzer:
         head = text.split("\n", 1)[0]
         for previous_text, previous in self._members.items():
             if previous is not None and previous_text.startswith(head) and previous_text[len(head):len(head) + 1] in ("\n", ""):
-                return split_members_reusing(text, previous_text, previous)
+                return split_members_reusing(text, previous)
         return split_members(text)
 
     def _parse(self, kind: str, text: str, parsed: dict, parser) -> BlockInfo:

@@ -104,7 +104,7 @@ def parse_block(text: str) -> BlockInfo:
             warnings.simplefilter("ignore")  # SyntaxWarnings of half-typed code are not ours to print
             tree = ast.parse(text)
     except SyntaxError as error:
-        return BlockInfo(text, None, _error_span(error, text))
+        return BlockInfo(text, None, _error_span(error))
     except (ValueError, RecursionError, MemoryError) as error:  # null bytes, absurd nesting
         return BlockInfo(text, None, (1, 0, 1, 0, str(error) or type(error).__name__))
     info = BlockInfo(text, tree, None)
@@ -131,7 +131,7 @@ def parse_block(text: str) -> BlockInfo:
     return info
 
 
-def _error_span(error: SyntaxError, text: str) -> tuple[int, int, int, int, str]:
+def _error_span(error: SyntaxError) -> tuple[int, int, int, int, str]:
     line = error.lineno or 1
     column = max((error.offset or 1) - 1, 0)
     end_line = error.end_lineno or line

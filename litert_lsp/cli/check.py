@@ -1,7 +1,8 @@
 """`litert-lsp check PATH...`: the analyzer over files and folders, for CI and terminals.
 
 Exit 0 when no finding has error severity, 1 when any does (or, with `--diff`, when a fix
-would change a file), 2 on bad usage.
+would change a file), 2 on bad usage. `--convert` adds the dynamic lane (cli/convert_lane.py):
+its LRT901/LRT902 count as errors like the static ones.
 """
 
 from __future__ import annotations
@@ -58,6 +59,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="with `-`: the path the standard input stands for (settings, reports)")
     parser.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
                         help="check files in N processes (default: every core)")
+    parser.add_argument("--convert", action="store_true",
+                        help="after the static findings, convert and verify each model class that can be built "
+                             "without asking (the export worker; writes nothing): failures are LRT901/LRT902")
     parser.add_argument("--quiet", "-q", action="store_true",
                         help="no summary line on standard error")
 
@@ -93,6 +97,11 @@ def run(args: argparse.Namespace) -> int:
         reported.extend((result.display, f) for f in result.findings)
         if result.fixed is not None:
             changed.append(result)
+    if args.convert and not from_stdin:
+        from litert_lsp.cli.convert_lane import convert_findings
+
+        checked = [Path(t.path) for t in tasks if t.path is not None]
+        reported.extend(convert_findings(checked, settings_for))
     elapsed = time.perf_counter() - started
 
     if args.diff:

@@ -36,10 +36,12 @@ OFF = "off"
 # `trace` is the VS Code client's own (`litert.trace.server`), sent along with the section.
 TOP_LEVEL_KEYS = frozenset({
     "select", "ignore", "exclude", "per_file_ignores", "severity", "gpu_compatibility", "python", "models",
-    "export", "trace",
+    "export", "trace", "convert_check",
 })
 EXPORT_KEYS = frozenset({"allow_select_tf_ops", "allow_pickle", "quantize", "atol", "rtol", "timeout_seconds"})
 QUANTIZE_MODES = ("int8", "float16")
+# When the server converts saved models in the background (see server/features/convert_check.py).
+CONVERT_CHECK_MODES = ("off", "onSave", "onIdle")
 # Knowledge-base statuses `severity` may re-map (the codes' own statuses).
 STATUSES = frozenset({*TORCH_STATUS_CODES, *TF_STATUS_CODES})
 
@@ -73,6 +75,8 @@ class Settings:
     python: str | None = None
     models: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     export: ExportSettings = field(default_factory=ExportSettings)
+    # Background conversion check: one of CONVERT_CHECK_MODES (only in a trusted workspace).
+    convert_check: str = "onSave"
     # Risky keys ("python", "export.allow_pickle", ...) whose value came from a workspace file.
     # Provenance, not a setting (no key sets it): `metadata` says so to the manifest test.
     workspace_named: frozenset[str] = field(default=frozenset(), metadata={"provenance": True})
@@ -125,6 +129,13 @@ class Settings:
             models = _models(values["models"], problems)
             if models is not None:
                 changes["models"] = {**self.models, **models}
+        if values.get("convert_check") is not None:
+            mode = check(values["convert_check"], str, "convert-check", problems)
+            if mode is not None and mode not in CONVERT_CHECK_MODES:
+                problems.append(f"`convert-check` must be one of {', '.join(CONVERT_CHECK_MODES)}, "
+                                f"not {mode!r}; ignoring it")
+            elif mode is not None:
+                changes["convert_check"] = mode
         if values.get("export") is not None:
             if isinstance(values["export"], Mapping):
                 changes["export"] = _export_settings(self.export, values["export"], problems)

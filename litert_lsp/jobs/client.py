@@ -69,8 +69,10 @@ class WorkerClient:
     """One worker process, one job at a time (jobs queue on a lock)."""
 
     def __init__(self, python: str | None = None, cwd: str | None = None, env: dict[str, str] | None = None,
-                 stderr_lines: int = 200, echo_stderr: bool = False) -> None:
+                 stderr_lines: int = 200, echo_stderr: bool = False, niceness: int = 0) -> None:
         self.python = python or sys.executable
+        # Added to the worker's scheduling niceness (background checks run at low priority).
+        self.niceness = niceness
         self.cwd = cwd
         self.env = env
         self.echo_stderr = echo_stderr
@@ -101,6 +103,9 @@ class WorkerClient:
             cwd=self.cwd, env=env, limit=64 << 20, start_new_session=True,
         )
         self.starts += 1
+        if self.niceness:
+            with contextlib.suppress(OSError, AttributeError):  # a parent may lower its child's priority
+                os.setpriority(os.PRIO_PROCESS, self.process.pid, self.niceness)
         self._stderr_task = asyncio.ensure_future(self._drain_stderr(self.process))
 
     async def _drain_stderr(self, process: asyncio.subprocess.Process) -> None:

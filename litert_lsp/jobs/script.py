@@ -8,6 +8,7 @@ from pathlib import Path
 
 from litert_lsp.jobs.framework import is_tensorflow
 from litert_lsp.jobs.job import ExportRequest
+from litert_lsp.jobs.package import package_place
 from litert_lsp.jobs.tf_script import render_tensorflow
 
 _TEMPLATE = '''\
@@ -17,7 +18,7 @@ Written by litert-lsp; edit freely. Run it with the Python that has torch, liter
 ai-edge-litert installed:  python {script_name}
 """
 
-import importlib.util
+import importlib
 import sys
 from pathlib import Path
 
@@ -27,7 +28,10 @@ import litert_torch
 from ai_edge_litert.interpreter import Interpreter
 
 HERE = Path(__file__).resolve().parent
-MODEL_FILE = HERE / {model_file!r}
+# The model's file is imported by its dotted name from the folder above its package, so its
+# relative imports (`from .blocks import ...`) resolve as they do in the project.
+IMPORT_ROOT = HERE / {import_root!r}
+MODULE_NAME = {module_name!r}
 CHECKPOINT = {checkpoint}
 OUTPUT = HERE / {output!r}
 INPUT_SHAPES = {input_shapes}  # None: inferred from the first layer below
@@ -36,11 +40,8 @@ ATOL, RTOL = {atol!r}, {rtol!r}
 
 
 def load_model() -> torch.nn.Module:
-    sys.path.insert(0, str(MODEL_FILE.parent))
-    spec = importlib.util.spec_from_file_location(MODEL_FILE.stem, MODEL_FILE)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[MODEL_FILE.stem] = module
-    spec.loader.exec_module(module)
+    sys.path.insert(0, str(IMPORT_ROOT))
+    module = importlib.import_module(MODULE_NAME)
     return module.{model}({call_args})
 
 
@@ -143,13 +144,15 @@ def render(request: ExportRequest, target: Path) -> str:
     if request.checkpoint:
         checkpoint = f"HERE / {_relative(Path(request.checkpoint), folder)!r}"
     output = Path(request.output) if request.output else source.with_suffix(".tflite")
+    place = package_place(source)
     arguments = [repr(a) for a in request.constructor_args] + [
         f"{k}={v!r}" for k, v in request.constructor_kwargs.items()
     ]
     return _TEMPLATE.format(
         model=request.model or source.stem,
         script_name=target.name,
-        model_file=_relative(source, folder),
+        import_root=_relative(place.import_root, folder),
+        module_name=place.module_name,
         checkpoint=checkpoint,
         output=_relative(output, folder),
         input_shapes=repr(request.input_shapes) if request.input_shapes else "None",

@@ -41,6 +41,16 @@ log = logging.getLogger("litert_lsp.server")
 F = TypeVar("F", bound="Feature")
 
 
+_RUNNING: set[Any] = set()
+
+
+def keep(task: Any) -> Any:
+    """Hold a fire-and-forget task until it ends (the event loop keeps only weak references)."""
+    _RUNNING.add(task)
+    task.add_done_callback(_RUNNING.discard)
+    return task
+
+
 class Feature:
     """One capability of the server. Override what applies; every hook is optional."""
 
@@ -62,13 +72,16 @@ class Feature:
     def saved(self, uri: str) -> None:
         """After a document was saved."""
 
+    def changed(self, params: types.DidChangeTextDocumentParams) -> None:
+        """After an open document's edits were applied (before its diagnostics are rescheduled)."""
+
     def idle(self) -> None:
         """When no client message is waiting (the transport calls it)."""
 
-    def lenses(self, uri: str) -> list[types.CodeLens]:
+    def lenses(self, uri: str) -> list[types.CodeLens]:  # noqa: ARG002 - the default offers none
         return []
 
-    def code_actions(self, params: types.CodeActionParams) -> list[types.CodeAction | types.Command]:
+    def code_actions(self, params: types.CodeActionParams) -> list[types.CodeAction | types.Command]:  # noqa: ARG002
         return []
 
 
@@ -160,7 +173,7 @@ class LitertServer(LanguageServer):
             ls.each("initialize", params)
 
         @self.feature(types.INITIALIZED)
-        async def on_initialized(ls: LitertServer, params: types.InitializedParams) -> None:
+        async def on_initialized(ls: LitertServer, _params: types.InitializedParams) -> None:
             ls.log.info("%s %s ready (pid %s)", NAME, __version__, os.getpid())
             _prewarm()
             for feature in ls.features():

@@ -13,6 +13,7 @@ What pygls 2.1 does not do, and this class does:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from concurrent.futures import Future
@@ -183,7 +184,5 @@ class LitertProtocol(LanguageServerProtocol):
 
 
 def _call_soon(loop: asyncio.AbstractEventLoop, callback: Any, done: Any) -> None:
-    try:
+    with contextlib.suppress(RuntimeError):  # a closed loop: the server is going away anyway
         loop.call_soon_threadsafe(callback, done)
-    except RuntimeError:
-        pass  # the loop is closed: the server is going away with its bookkeeping

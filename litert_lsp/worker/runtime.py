@@ -5,6 +5,7 @@ Imports ai_edge_litert and numpy: worker-only.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import statistics
 import tempfile
@@ -195,9 +196,7 @@ def write_atomically(data: bytes, target: str | Path, owner: str = "") -> Path:
             os.fsync(handle.fileno())
         os.replace(temp, target)
     except BaseException:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)
-        except FileNotFoundError:
-            pass
         raise
     return target

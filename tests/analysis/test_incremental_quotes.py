@@ -155,7 +155,7 @@ def test_member_split_reuse_sees_the_open_quote_close():
     cls = ("class M(nn.Module):\n    '''\n    def a(self):\n        pass\n\n    def b(self):\n        pass\n\n"
            "    def c(self, x):\n        print(\"t\", x)\n        return x\n")
     edited = cls.replace('"t"', '"t\'\'\'"')
-    assert split_members_reusing(edited, cls, split_members(cls)) == split_members(edited)
+    assert split_members_reusing(edited, split_members(cls)) == split_members(edited)
 
 
 def test_reopening_a_docstring_re_splits_the_blocks_after_it():

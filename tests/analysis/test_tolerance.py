@@ -225,7 +225,7 @@ def test_member_split_reuse_equals_a_fresh_split(changes):
     assert previous is not None and len(previous) == 7
     for change in changes:
         edited = edit(block, *change).replace("\r", "")
-        reused = split_members_reusing(edited, block, previous)
+        reused = split_members_reusing(edited, previous)
         assert reused == split_members(edited)
         block, previous = edited, reused
 

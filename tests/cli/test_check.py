@@ -18,7 +18,7 @@ def test_text_format_names_path_line_column_and_code(cli, project):
     root = project({"net.py": MODEL_WITH_ITEM})
     run = cli("check", "net.py", cwd=root)
     assert run.code == 1, run.stderr
-    line = next(l for l in run.stdout.splitlines() if "LRT202" in l)
+    line = next(text for text in run.stdout.splitlines() if "LRT202" in text)
     column = MODEL_WITH_ITEM.splitlines()[ITEM_LINE - 1].index("x.mean().item()") + 1
     assert line.startswith(f"net.py:{ITEM_LINE}:{column}: LRT202 ")
     assert "item" in line

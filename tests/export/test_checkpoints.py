@@ -10,8 +10,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from litert_lsp.models.checkpoints import classify, find_checkpoints
-from tests.export.models_src import TINY
+from litert_lsp.models.checkpoints import classify, find_checkpoints  # noqa: E402 - after the skip
+from tests.export.models_src import TINY  # noqa: E402
 
 
 @pytest.fixture(scope="module")

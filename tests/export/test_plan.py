@@ -71,7 +71,7 @@ def test_missing_arguments_say_what_to_add(tmp_path: Path) -> None:
     settings, _ = load_settings(tmp_path)
     with pytest.raises(PlanError, match=r"Wide\(\) needs width.*kwargs = \{ width = \.\.\. \}.*models\.Wide"):
         plan_export(source, settings, tmp_path, model="Wide")
-    with pytest.raises(PlanError, match="several models .*TinyNet.*--model"):
+    with pytest.raises(PlanError, match=r"several models .*TinyNet.*--model"):
         plan_export(source, settings, tmp_path)
     with pytest.raises(PlanError, match="no model class Nope"):
         plan_export(source, settings, tmp_path, model="Nope")

@@ -12,8 +12,8 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("litert_torch")
 
-from litert_lsp.worker import runtime
-from tests.export.conftest import request_for
+from litert_lsp.worker import runtime  # noqa: E402 - after the skips
+from tests.export.conftest import request_for  # noqa: E402
 
 pytestmark = pytest.mark.slow
 

@@ -57,10 +57,11 @@ def test_cancel_mid_job_leaves_no_partial_output(warm_worker, workspace, tmp_pat
     client = warm_worker.client
     target = tmp_path / "TinyNet.tflite"
     target.write_bytes(b"previous export")  # a cancelled job must not touch it either
+    pending = []
 
     def progress(stage: str, message: str, percent: float | None) -> None:
         if stage == at_stage:
-            asyncio.ensure_future(client.cancel())  # runs on the client's loop, like an LSP cancel
+            pending.append(asyncio.ensure_future(client.cancel()))  # runs on the client's loop, like an LSP cancel
 
     result = warm_worker.export(request_for(workspace, "TinyNet", tmp_path), progress)
     assert not result.ok and result.status == "cancelled" and result.details.get("cancelled")

@@ -113,7 +113,7 @@ def test_ragged_and_random_entry_points_are_measured(entries):
     random = {n: e for n, e in entries.items() if n.startswith("tf.random.")}
     assert len(random) >= 10 and len({e["status"] for e in random.values()}) >= 2
     for entry in [*ragged.values(), *random.values()]:
-        assert entry["variants"] and entry["error"] or entry["status"] == "builtin", entry["name"]
+        assert (entry["variants"] and entry["error"]) or entry["status"] == "builtin", entry["name"]
 
 
 def test_ragged_method_calls_resolve_to_their_entries():

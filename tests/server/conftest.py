@@ -6,7 +6,7 @@ import asyncio
 import sys
 import time
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -69,10 +69,8 @@ class Client(LanguageClient):
             if time.monotonic() > deadline:
                 raise AssertionError(f"timed out after {timeout} s waiting for {condition}")
             self.arrived.clear()
-            try:
+            with suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self.arrived.wait(), 0.05)
-            except asyncio.TimeoutError:
-                pass
 
     async def diagnostics_for(self, uri: str, version: int | None = None, timeout: float = 20.0):
         """The diagnostics published for `uri` (for `version`, when given)."""

@@ -96,7 +96,7 @@ class RawServer:
                 if set(answered) == ids:
                     return answered
                 left = deadline - time.monotonic()
-                if left <= 0 or self.process.poll() is not None and not self._reader.is_alive():
+                if left <= 0 or (self.process.poll() is not None and not self._reader.is_alive()):
                     missing = sorted(map(str, ids - set(answered)))
                     raise AssertionError(f"{len(missing)} requests without a response: {missing[:20]}")
                 self._arrived.wait(min(left, 0.1))

@@ -9,6 +9,7 @@ frameworks import once per worker, not once per probe) and are replaced after a 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -159,14 +160,10 @@ class _Worker:
             self.kill()
 
     def kill(self) -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            pass
 
 
 def _resident_bytes(pid: int) -> int:

@@ -62,10 +62,7 @@ def probe(name: str) -> dict[str, Any]:
         "params": row["params"],
     }
     obj = tf_inventory.resolve(name)
-    if row["kind"] == "layer":
-        measured = _probe_layer(name)
-    else:
-        measured = _probe_function(name, obj)
+    measured = _probe_layer(name) if row["kind"] == "layer" else _probe_function(name, obj)
     if not measured:
         entry["skipped"] = "no recipe and no generic argument pattern is accepted by TensorFlow eagerly"
         return entry

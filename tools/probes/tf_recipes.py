@@ -85,7 +85,7 @@ def _jsonable(value: Any) -> bool:
 # ---- shapes used across recipes ------------------------------------------------------------
 F = T((2, 3, 4))
 F2 = T((3, 4))
-I = T((2, 3, 4), "int32", "int")
+I = T((2, 3, 4), "int32", "int")  # noqa: E741 - the int32 operand, beside F and B
 B = T((2, 3, 4), "bool", "bool")
 S = T((2, 3), "string", "text")
 IMG = T((1, 8, 8, 3), fill="image")

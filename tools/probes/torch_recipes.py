@@ -87,7 +87,7 @@ REGISTRY: dict[str, tuple[str, list[Variant]]] = {}  # name -> (kind, variants)
 
 
 def add(name: str, variants: list[Variant], kind: str | None = None) -> None:
-    REGISTRY[name] = (kind or ("layer" if name.split(".")[-1][:1].isupper() else "function"), variants)
+    REGISTRY[name] = (kind or ("layer" if name.rsplit(".", maxsplit=1)[-1][:1].isupper() else "function"), variants)
 
 
 def many(prefix: str, names: str, variants: Callable[[], list[Variant]]) -> None:
@@ -156,7 +156,7 @@ add("torch.isin", [V("int32 elements in const set", (T((2, 3, 8, 8), "int32", "i
 many("torch", "sum mean prod amax amin nansum nanmean", _reduce)
 add("torch.logsumexp", _reduce(full=False))
 many("torch", "std var std_mean var_mean", lambda: _reduce() + [V("dim=1 correction=0", (X4,), {"dim": 1, "correction": 0})])
-many("torch", "argmax argmin", lambda: _reduce())
+many("torch", "argmax argmin", _reduce)
 add("torch.max", [V("all elements", (X4,)), V("dim=1 (values, indices)", (X4,), {"dim": 1}),
                   V("elementwise with tensor", (X4, X4))])
 add("torch.min", [V("all elements", (X4,)), V("dim=1 (values, indices)", (X4,), {"dim": 1}),
@@ -704,7 +704,7 @@ def recipes() -> dict[str, Recipe]:
         if target is None or not variants:
             continue
         built[name] = Recipe(name, kind, target, variants)
-    for name, (kind, variants) in REGISTRY.items():
+    for name, (_kind, variants) in REGISTRY.items():
         short = name.split(".")[-1]
         if not name.startswith("torch.") or name.count(".") != 1 or name in CREATION:
             continue

@@ -535,7 +535,7 @@ class _Walker:
         self.env = saved
         return None
 
-    def e_joined(self, node: ast.JoinedStr) -> Kind | None:
+    def e_joined(self, _node: ast.JoinedStr) -> Kind | None:
         return None  # formatting for messages; never traced into the graph
 
     def e_starred(self, node: ast.Starred) -> Kind | None:

@@ -6,6 +6,8 @@
                      coalescing of edit bursts, never an old version over a newer one
     hover            what the knowledge base says about the op under the cursor
     export           export / check-conversion / script commands, their lenses and actions
+    convert_check    the background conversion check after a save (litert.convertCheck);
+                     follow_edits moves converter findings with incremental edits
     code_actions     suppression comments and verified rewrites, then every feature's actions
     lenses           textDocument/codeLens, collected from every feature
     workspace_check  the `litert.checkWorkspace` command with $/progress
@@ -19,6 +21,7 @@ each other with `server.get_feature(...)`; imports between feature modules go on
 from __future__ import annotations
 
 from litert_lsp.server.features.code_actions import CodeActionsFeature
+from litert_lsp.server.features.convert_check import ConvertCheckFeature
 from litert_lsp.server.features.debug import DebugFeature
 from litert_lsp.server.features.diagnostics import DiagnosticsEngine
 from litert_lsp.server.features.export import ExportFeature
@@ -34,6 +37,7 @@ FEATURES = (
     DiagnosticsEngine,
     HoverFeature,
     ExportFeature,
+    ConvertCheckFeature,
     WorkspaceCheckFeature,
     DebugFeature,
     LensesFeature,

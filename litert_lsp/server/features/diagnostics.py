@@ -29,7 +29,7 @@ from litert_lsp.core.codes import CODES
 from litert_lsp.core.text import column_to_client, split_lines
 
 # Imported at run time: pygls reads handlers' annotations with get_type_hints.
-from litert_lsp.server.app import DiagnosticsProvider, LitertServer, is_python_document, uri_to_path
+from litert_lsp.server.app import DiagnosticsProvider, LitertServer, is_python_document, keep, uri_to_path
 
 if TYPE_CHECKING:
     from litert_lsp.analysis import DocumentAnalyzer
@@ -370,7 +370,7 @@ def send_raw_notification(server: LitertServer, method: str, params_json: str) -
     data = b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
     outcome = writer.write(data)
     if inspect.isawaitable(outcome):
-        asyncio.ensure_future(outcome)
+        keep(asyncio.ensure_future(outcome))
 
 
 def to_diagnostic(finding: Finding, lines: list[str], encoding: str) -> types.Diagnostic:
@@ -430,6 +430,7 @@ def _register(engine: DiagnosticsEngine) -> None:
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: LitertServer, params: types.DidChangeTextDocumentParams) -> None:
         if ls.open_document(params.text_document.uri) is not None:
+            ls.each("changed", params)  # e.g. converter findings follow the edit
             engine.schedule(params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))

@@ -256,7 +256,7 @@ class ExportFeature(Feature):
         text = server.document_text(uri)
         if path is None or text is None or path.suffix != ".py":
             return []
-        models, framework = self.models_in(server, uri, text)
+        models, framework = self.models_in(uri, text)
         if not models:
             return []
         root = server.workspace_root_for(uri) or path.parent
@@ -287,7 +287,7 @@ class ExportFeature(Feature):
         first, last = params.range.start.line + 1, params.range.end.line + 1
         only = params.context.only
         actions = []
-        for model in self.models_in(server, uri, text)[0]:
+        for model in self.models_in(uri, text)[0]:
             if model.line > last or model.end_line < first:
                 continue
             # On the class line they are also offered as `refactor.litert`, which editors show
@@ -308,7 +308,7 @@ class ExportFeature(Feature):
                 ))
         return actions
 
-    def models_in(self, server: LitertServer, uri: str, text: str) -> tuple[list[ModelClass], str]:
+    def models_in(self, uri: str, text: str) -> tuple[list[ModelClass], str]:
         """The models a lens/action is offered for, and their framework: PyTorch classes, else
         Keras models (subclasses and builder functions), each only when the configured
         interpreter can run that framework's export."""

@@ -46,7 +46,7 @@ def convert(saved_model: Path, signature_key: str, request: ExportRequest, roots
         needs_flex = [p for p in problems if p.code == "ERROR_NEEDS_FLEX_OPS"]
         blocking = [p for p in problems if p.code != "ERROR_NEEDS_FLEX_OPS"]
         if not needs_flex or blocking:
-            raise _failure(error, problems or needs_flex, roots) from None
+            raise _failure(error, problems or needs_flex) from None
         ops = _unique(p.op for p in needs_flex)
         if not request.allow_select_tf_ops:
             raise ExportError(
@@ -58,7 +58,7 @@ def convert(saved_model: Path, signature_key: str, request: ExportRequest, roots
     try:
         content = _run(saved_model, signature_key, request, select_tf_ops=True)
     except ConverterError as error:
-        raise _failure(error, _problems(error, roots), roots) from None
+        raise _failure(error, _problems(error, roots)) from None
     return Conversion(content, True, ops, [f"converted with Select TF ops for {', '.join(ops)}. {FLEX_COST}."])
 
 
@@ -117,7 +117,7 @@ def _failures(problems: list[_Problem]) -> list[SourceFailure]:
     return failures
 
 
-def _failure(error: ConverterError, problems: list[_Problem], roots: list[Path]) -> ExportError:
+def _failure(error: ConverterError, problems: list[_Problem]) -> ExportError:
     if not problems:
         text = str(error).strip().splitlines()
         return ExportError("convert", f"TFLiteConverter failed: {text[0] if text else 'no message'}")

@@ -113,10 +113,8 @@ def _verify_profile_write(
             return _unverified_flex(content, request, details)
         raise ExportError("verify", f"the converted model does not run in the LiteRT runtime: {_first_line(error)}") from error
     names = _output_names(interpreter)
-    if set(names) == set(expected):
-        reference = [expected[name] for name in names]
-    else:  # names differ only if the converter renamed them: fall back to declared order
-        reference = list(expected.values())
+    # Names differ only if the converter renamed them: then fall back to the declared order.
+    reference = [expected[name] for name in names] if set(names) == set(expected) else list(expected.values())
     atol, rtol = tolerances(request, reference)
     comparison = runtime.compare(actual_list, reference, atol, rtol)
     details["tolerance"] = {"atol": atol, "rtol": rtol}

@@ -5,6 +5,7 @@ Runs the user's code: only ever called for an export the user asked for. Worker-
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import inspect
@@ -19,6 +20,7 @@ import keras
 import numpy as np
 
 from litert_lsp.jobs.job import ExportError, ExportRequest, SourceFailure
+from litert_lsp.jobs.package import PackagePlace, package_place
 from litert_lsp.models.exportable import models_of
 
 # Function names taken as model builders when the request names none.
@@ -28,6 +30,9 @@ _BUILDER_PREFIXES = ("build", "make", "create", "get_model", "model")
 def load_module(path: Path, stage: str = "load code") -> ModuleType:
     """Import the user's file under a private module name, its folder first on sys.path
     (so its sibling imports resolve as they do when the user runs it)."""
+    place = package_place(path)
+    if place.in_package:
+        return _import_in_package(path, place, stage)
     digest = hashlib.sha1(str(path).encode()).hexdigest()[:10]
     name = f"_litert_user_{path.stem}_{digest}"
     spec = importlib.util.spec_from_file_location(name, path)
@@ -43,11 +48,27 @@ def load_module(path: Path, stage: str = "load code") -> ModuleType:
         sys.modules.pop(name, None)
         raise user_code_error(error, path, stage, f"importing {path.name} failed") from error
     finally:
-        try:
+        with contextlib.suppress(ValueError):  # user code may have removed it itself
             sys.path.remove(folder)
-        except ValueError:
-            pass
     return module
+
+
+def _import_in_package(path: Path, place: PackagePlace, stage: str) -> ModuleType:
+    """A file inside a package is imported by its dotted name from the package's import root,
+    so its relative imports (`from .layers import Block`) resolve as in the project."""
+    top = place.module_name.split(".")[0]
+    for name in [n for n in sys.modules if n == top or n.startswith(top + ".")]:
+        del sys.modules[name]  # a stale copy from an earlier export: edits must be seen
+    root = str(place.import_root)
+    sys.path.insert(0, root)
+    importlib.invalidate_caches()
+    try:
+        return importlib.import_module(place.module_name)
+    except Exception as error:  # user code may raise anything
+        raise user_code_error(error, path, stage, f"importing {place.module_name} failed") from error
+    finally:
+        with contextlib.suppress(ValueError):
+            sys.path.remove(root)
 
 
 def user_code_error(error: BaseException, path: Path, stage: str, what: str) -> ExportError:

@@ -6,6 +6,7 @@ the user asked for.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import sys
 import time
@@ -18,6 +19,7 @@ import numpy as np
 import torch
 
 from litert_lsp.jobs.job import ExportError, ExportRequest, ExportResult, Progress
+from litert_lsp.jobs.package import PackagePlace, package_place
 from litert_lsp.models.exportable import models_of
 from litert_lsp.worker.locate import failures_from_exception, is_user_file
 from litert_lsp.worker.torch import restore as torch_restore
@@ -142,6 +144,9 @@ def load_user_module(source: Path, roots: list[Path]) -> types.ModuleType:
         # Never our own modules, even when the workspace is a checkout of litert-lsp.
         if file and not name.startswith("litert_lsp") and is_user_file(file, roots):
             del sys.modules[name]
+    place = package_place(source)
+    if place.in_package:
+        return _import_in_package(source, place, roots)
     _ensure_path([source.parent, *roots])
     name = source.stem if source.stem.isidentifier() and source.stem not in sys.modules else f"_litert_user_{abs(hash(source))}"
     spec = importlib.util.spec_from_file_location(name, source)
@@ -158,6 +163,24 @@ def load_user_module(source: Path, roots: list[Path]) -> types.ModuleType:
         del sys.modules[name]
         raise _located("load code", f"importing {source.name} failed", error, roots) from error
     return module
+
+
+def _import_in_package(source: Path, place: PackagePlace, roots: list[Path]) -> types.ModuleType:
+    """Import a file that lives in a package by its dotted name, so its relative imports resolve
+    and pickles name its classes as the project does."""
+    top = place.module_name.split(".")[0]
+    for name in [n for n in sys.modules if n == top or n.startswith(top + ".")]:
+        del sys.modules[name]  # an earlier version of this package: edits must be seen
+    _ensure_path([*roots, place.import_root])  # the import root ends up first
+    importlib.invalidate_caches()
+    try:
+        return importlib.import_module(place.module_name)
+    except SyntaxError as error:
+        raise ExportError("load code", f"{Path(error.filename or source).name} does not parse: {error.msg} "
+                                       f"(line {error.lineno})") from error
+    except (Exception, SystemExit) as error:
+        raise _located("load code", f"importing {place.module_name} (from {place.import_root}) failed",
+                       error, roots) from error
 
 
 def _default_class(source: Path) -> str:
@@ -283,10 +306,9 @@ def _failed_in_torch_export(error: BaseException) -> bool:
 
 
 def _eval_mode(model: torch.nn.Module) -> None:
-    try:
+    # A torch.export program's module raises here: its train/eval mode was fixed when it was exported.
+    with contextlib.suppress(NotImplementedError):
         model.eval()
-    except NotImplementedError:
-        pass  # a torch.export program's module: its train/eval mode was fixed when it was exported
 
 
 def _flatten(value: Any) -> list[np.ndarray]:

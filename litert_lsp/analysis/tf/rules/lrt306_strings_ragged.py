@@ -6,12 +6,11 @@ Why: their kernels exist only in Select TF ops, so the app has to ship the Flex 
 from __future__ import annotations
 
 from litert_lsp.analysis.tf.rules.lrt301_select_tf_ops import FLEX_COST
-
-INSTEAD = ("Instead: do string and ragged processing before the model (in the app or the data "
-           "pipeline) and feed it dense numeric tensors, or allow Select TF ops and ship Flex.")
 from litert_lsp.core import codes
 
 CODE = codes.LRT306
+INSTEAD = ("Instead: do string and ragged processing before the model (in the app or the data "
+           "pipeline) and feed it dense numeric tensors, or allow Select TF ops and ship Flex.")
 
 
 def select_message(subject: str) -> str:

@@ -137,8 +137,40 @@ def plan_export(
     _check_dtypes(request)
     if write_output:
         stem = request.model or (source.stem if source.is_file() else source.name)
-        request.output = str(Path(output).resolve()) if output else str(source.parent / f"{stem}.tflite")
+        target = Path(output).expanduser() if output else source.parent / f"{stem}.tflite"
+        request.output = str(checked_output(target, workspace))
     return Choice(request, notes)
+
+
+def checked_output(target: Path, workspace: Path | None) -> Path:
+    """Where the .tflite will go, refused before any conversion when writing there would be
+    wrong: a folder, an existing file that is not a .tflite (a `.py`, say), a parent that is
+    a file, or a symbolic link out of the workspace."""
+    if target.is_symlink():
+        real = target.resolve()
+        if workspace is not None and not _within(real, workspace.resolve()):
+            raise PlanError(f"{target} is a symbolic link to {real}, outside the workspace: litert-lsp does not "
+                            "write through it. Give the real path as the output")
+    resolved = target.resolve()
+    if resolved.is_dir():
+        raise PlanError(f"the output {target} is a folder: give a file name, like {target / 'model.tflite'}")
+    if resolved.exists() and resolved.suffix != ".tflite":
+        raise PlanError(f"the output {target} exists and is not a .tflite file: litert-lsp will not overwrite it. "
+                        "Choose another output path")
+    parent = resolved.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise PlanError(f"the output {target} cannot be created: {parent} is a file, not a folder")
+    return resolved
+
+
+def _within(path: Path, folder: Path) -> bool:
+    try:
+        path.relative_to(folder)
+    except ValueError:
+        return False
+    return True
 
 
 def _check_source_options(source: Path, request: ExportRequest) -> None:

@@ -85,3 +85,28 @@ def test_parse_shapes() -> None:
     for bad in ("1,x", "0,3", ""):
         with pytest.raises(PlanError):
             parse_shapes(bad)
+
+
+def test_output_paths_are_checked_before_anything_converts(tmp_path: Path) -> None:
+    source = project(tmp_path)
+    settings, _ = load_settings(tmp_path)
+    (tmp_path / "out").mkdir()
+    with pytest.raises(PlanError, match="is a folder: give a file name"):
+        plan_export(source, settings, tmp_path, model="TinyNet", output=str(tmp_path / "out"))
+    (tmp_path / "keep.py").write_text("precious = 1\n")
+    with pytest.raises(PlanError, match=r"exists and is not a \.tflite file"):
+        plan_export(source, settings, tmp_path, model="TinyNet", output=str(tmp_path / "keep.py"))
+    assert (tmp_path / "keep.py").read_text() == "precious = 1\n"
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(PlanError, match="is a file, not a folder"):
+        plan_export(source, settings, tmp_path, model="TinyNet", output=str(tmp_path / "afile" / "m.tflite"))
+    # A link out of the workspace is refused; an existing .tflite is fine to replace.
+    outside = tmp_path.parent / f"{tmp_path.name}-outside.tflite"
+    (tmp_path / "link.tflite").symlink_to(outside)
+    with pytest.raises(PlanError, match=r"symbolic link .* outside the workspace"):
+        plan_export(source, settings, tmp_path, model="TinyNet", output=str(tmp_path / "link.tflite"))
+    (tmp_path / "old.tflite").write_bytes(b"previous")
+    choice = plan_export(source, settings, tmp_path, model="TinyNet", output=str(tmp_path / "old.tflite"))
+    assert choice.request.output == str((tmp_path / "old.tflite").resolve())
+    default = plan_export(source, settings, tmp_path, model="TinyNet")
+    assert default.request.output == str((tmp_path / "TinyNet.tflite").resolve())

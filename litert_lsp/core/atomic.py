@@ -13,6 +13,9 @@ def write_text_atomically(text: str, target: Path) -> Path:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
+        current = os.umask(0o022)  # mkstemp's file is 0600: give it the mode a new file gets
+        os.umask(current)
+        os.chmod(temp, 0o666 & ~current)
         os.replace(temp, target)
     except BaseException:
         Path(temp).unlink(missing_ok=True)

@@ -181,6 +181,14 @@ def _tensor_infos(interpreter: Interpreter, kind: str) -> list[TensorInfo]:
     return [TensorInfo(d["name"], [int(x) for x in d["shape"]], np.dtype(d["dtype"]).name) for d in raw]
 
 
+def _umask() -> int:
+    """The process's umask (read by setting it and putting it back: the worker runs one job
+    at a time, so nothing else creates files meanwhile)."""
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
+
+
 def write_atomically(data: bytes, target: str | Path, owner: str = "") -> Path:
     """Write `data` to `target` via a temp file in the same folder and a rename, so a failure
     or a kill at any point leaves either the old file or the complete new one. `owner` (the
@@ -194,6 +202,8 @@ def write_atomically(data: bytes, target: str | Path, owner: str = "") -> Path:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        # mkstemp makes the file private (0600); the .tflite gets the mode any new file would.
+        os.chmod(temp, 0o666 & ~_umask())
         os.replace(temp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

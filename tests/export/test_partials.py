@@ -38,3 +38,16 @@ def test_atomic_writes_name_their_temporary_file_after_the_job(tmp_path: Path, m
     assert target.read_bytes() == b"tflite"
     assert seen and seen[0].startswith(".m.tflite.a1b2c3.") and seen[0].endswith(".partial")
     assert not list(tmp_path.glob("*.partial"))
+
+
+def test_outputs_get_the_mode_a_new_file_gets(tmp_path: Path) -> None:
+    import os
+
+    from litert_lsp.core.atomic import write_text_atomically
+
+    umask = os.umask(0o022)
+    os.umask(umask)
+    tflite = runtime.write_atomically(b"tflite", tmp_path / "m.tflite", owner="t0")
+    script = write_text_atomically("print(1)\n", tmp_path / "export_m.py")
+    for written in (tflite, script):
+        assert written.stat().st_mode & 0o777 == 0o666 & ~umask, oct(written.stat().st_mode)

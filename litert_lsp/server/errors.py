@@ -20,7 +20,7 @@ from typing import Any, Protocol
 log = logging.getLogger("litert_lsp.server")
 
 
-class LitertServer(Protocol):
+class ServerLike(Protocol):
     """What this layer needs of the server (a Protocol, so that the server's module, which
     uses this one, is not imported back)."""
 
@@ -29,13 +29,13 @@ class LitertServer(Protocol):
     def show_error(self, message: str) -> None: ...
 
 
-def log_error(server: LitertServer, where: str, error: BaseException) -> None:
+def log_error(server: ServerLike, where: str, error: BaseException) -> None:
     """Log `error` raised in `where` with its traceback (to the client's log, not a popup)."""
     details = "".join(traceback.format_exception(type(error), error, error.__traceback__)).rstrip()
     server.log.error("internal error in %s: %s\n%s", where, error, details)
 
 
-def guarded(server: LitertServer, where: str, function: Callable[..., Any], *arguments: Any) -> Any:
+def guarded(server: ServerLike, where: str, function: Callable[..., Any], *arguments: Any) -> Any:
     """`function(*arguments)`, or None after logging what it raised."""
     try:
         return function(*arguments)
@@ -44,7 +44,7 @@ def guarded(server: LitertServer, where: str, function: Callable[..., Any], *arg
         return None
 
 
-def user_command(server: LitertServer, name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def user_command(server: ServerLike, name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Decorate a command handler (sync or async) so that a crash becomes a message."""
 
     def failed(error: Exception) -> dict[str, Any]:

@@ -148,16 +148,9 @@ def describe(entry: kb.Entry, markdown: bool) -> str:
         lines.append(f"Cause: {entry.get('reason')}.")
     if status == "conditional" and entry.get("condition"):
         lines.append(f"Depends on: {entry.get('condition')}.")
-    tflite_ops = entry.get("tflite_ops") or []
-    if tflite_ops:
-        lines.append("Becomes in LiteRT: " + ", ".join(f"`{op}`" for op in tflite_ops[:12]))
-    variants = entry.variants
-    if variants and status != "supported":
-        shown = []
-        for variant in variants[:8]:
-            label = variant.get("label") or variant.get("args") or "variant"
-            shown.append(f"- {label}: {STATUS_WORDS.get(variant.get('status'), variant.get('status'))}")
-        lines.append("Measured variants:\n" + "\n".join(shown))
+    lines.extend(_lowered_to(entry))
+    if status != "supported":
+        lines.extend(_variants(entry))
     if entry.get("error") and not entry.ok:
         lines.append(f"Converter said: `{str(entry.get('error'))[:200]}`")
     rewrite = entry.rewrite
@@ -167,11 +160,25 @@ def describe(entry: kb.Entry, markdown: bool) -> str:
             lines.append(f"```python\n{rewrite['code']}\n```" if markdown else str(rewrite["code"]))
     elif status in ADVICE:
         lines.append(f"Instead: {ADVICE[status]}")
-    versions = entry.get("versions") or {}
-    if versions:
-        lines.append("Measured with " + ", ".join(f"{k} {v}" for k, v in sorted(versions.items())) + ".")
+    lines.extend(_measured_with(entry))
     text = "\n\n".join(lines)
     return text if markdown else text.replace("**", "").replace("`", "")
+
+
+def _lowered_to(entry: kb.Entry) -> list[str]:
+    tflite_ops = entry.get("tflite_ops") or []
+    return ["Becomes in LiteRT: " + ", ".join(f"`{op}`" for op in tflite_ops[:12])] if tflite_ops else []
+
+
+def _variants(entry: kb.Entry) -> list[str]:
+    shown = [f"- {v.get('label') or v.get('args') or 'variant'}: {STATUS_WORDS.get(v.get('status'), v.get('status'))}"
+             for v in (entry.variants or [])[:8]]
+    return ["Measured variants:\n" + "\n".join(shown)] if shown else []
+
+
+def _measured_with(entry: kb.Entry) -> list[str]:
+    versions = entry.get("versions") or {}
+    return ["Measured with " + ", ".join(f"{k} {v}" for k, v in sorted(versions.items())) + "."] if versions else []
 
 
 def describe_findings(findings: list[Finding], entry: kb.Entry | None, markdown: bool) -> str:
@@ -193,20 +200,11 @@ def describe_findings(findings: list[Finding], entry: kb.Entry | None, markdown:
     if entry is not None:
         code = TORCH_STATUS_CODES.get(entry.status) or TF_STATUS_CODES.get(entry.status)
         if code in codes_here:
-            tflite_ops = entry.get("tflite_ops") or []
-            if tflite_ops:
-                lines.append("Becomes in LiteRT: " + ", ".join(f"`{op}`" for op in tflite_ops[:12]))
-            variants = entry.variants
-            if variants:
-                shown = [f"- {v.get('label') or v.get('args') or 'variant'}: "
-                         f"{STATUS_WORDS.get(v.get('status'), v.get('status'))}" for v in variants[:8]]
-                lines.append("Measured variants:\n" + "\n".join(shown))
+            lines.extend(_lowered_to(entry) + _variants(entry))
             rewrite = entry.rewrite
             if rewrite and rewrite.get("code") and not any("Instead" in f.message for f in findings):
                 lines.append(f"```python\n{rewrite['code']}\n```" if markdown else str(rewrite["code"]))
-            versions = entry.get("versions") or {}
-            if versions:
-                lines.append("Measured with " + ", ".join(f"{k} {v}" for k, v in sorted(versions.items())) + ".")
+            lines.extend(_measured_with(entry))
     text = "\n\n".join(lines)
     return text if markdown else text.replace("**", "").replace("`", "")
 

@@ -28,7 +28,9 @@ The incremental analyzer keeps each block's parse keyed by its text, and each fu
 result keyed by its block's text plus the module context it depends on (imports, local
 classes and functions, which classes are torch modules), so an edit inside one `forward`
 re-parses and re-walks only that block. Both paths run the same code, so their results
-are identical.
+are identical. One-shot `analyze` (the CLI) has no next version to prepare for: it parses
+the whole module once and cuts the tree into the same units, falling back to the blocks
+only when the module does not parse (tests/analysis/test_batch_parse.py holds them equal).
 """
 
 from __future__ import annotations

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ast
+import itertools
 import re
+import warnings
 
 from litert_lsp.analysis.blocks import (
     Block,
@@ -22,6 +24,7 @@ from litert_lsp.analysis.module_index import (
     parse_block,
     parse_header,
     parse_member,
+    summarize,
 )
 from litert_lsp.analysis.names import ImportTable
 from litert_lsp.analysis.suppress import apply_suppressions
@@ -31,16 +34,23 @@ from litert_lsp.core.findings import Finding, Severity
 
 _TF_TOP_LEVELS = ("tensorflow", "tf", "keras", "tf_keras")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+# Every rule set needs an import of its framework, whose name must then be in the text
+# (ASCII text: a non-ASCII identifier may normalize to one, so it goes the full way).
+_FRAMEWORK_WORD = re.compile(r"\b(?:torch|tensorflow|keras|tf_keras|tf)\b")
 
 
 class DocumentAnalyzer:
     """Keeps what it learned about one document so the next version costs less."""
 
-    def __init__(self, path: str = "<string>", *, strict: bool = False) -> None:
+    def __init__(self, path: str = "<string>", *, strict: bool = False, batch: bool = False) -> None:
         self.path = path
         # strict: let internal errors propagate (tests); otherwise an internal error costs
         # this version's findings, never the editor session.
         self.strict = strict
+        # batch: one version only (the CLI). The module is parsed once, whole; only a file
+        # that does not parse is cut into blocks (to keep its syntax error local). The
+        # blocks and their caches exist for the next version, which a batch never has.
+        self.batch = batch
         self._blocks: dict[tuple[str, str], BlockInfo] = {}
         self._members: dict[str, list[tuple[int, str]] | None] = {}
         self._split: tuple[str, list[Block]] | None = None
@@ -66,22 +76,10 @@ class DocumentAnalyzer:
         bom = text.startswith("\ufeff")
         if bom:
             text = text[1:]
-        blocks = (split_blocks_reusing(text, *self._split, inner_cuts=self._method_offsets) if self._split
-                  else split_blocks(text))
-        self._split = (text, blocks)
-        parsed: dict[tuple[str, str], BlockInfo] = {}
-        members: dict[str, list[tuple[int, str]] | None] = {}
-        units: list[Unit] = []
-        for block in blocks:
-            if block.text not in members:
-                members[block.text] = self._split_members(block.text)
-            group = self._units(block, members[block.text], parsed)
-            for unit in group:
-                if unit.header is not None:
-                    unit.header += len(units)  # group-relative -> document-wide index
-            units.extend(group)
-        self._blocks = parsed  # keep only what the current version uses
-        self._members = members
+        whole = _parse_whole(text) if self.batch else None
+        if whole is not None and text.isascii() and not _FRAMEWORK_WORD.search(text):
+            return []  # it parses and imports no framework: no rule applies
+        units = _statement_units(text, whole) if whole is not None else self._block_units(text)
         infos = [unit.info for unit in units]
 
         lines = _LINE_BREAK.split(source)
@@ -109,10 +107,31 @@ class DocumentAnalyzer:
             self._functions = {}
 
         if ctx.imports.imports_any(*_TF_TOP_LEVELS):
-            findings.extend(self._tf_findings(text, blocks))
+            findings.extend(self._tf_findings(text, whole))
         if bom:
             findings = [_after_bom(f) for f in findings]
         return _sorted_unique([_clamped(f, lines) for f in findings])
+
+    def _block_units(self, text: str) -> list[Unit]:
+        """The document as units parsed one by one: top-level blocks, classes cut before
+        each method, each parse cached by its text for the next version."""
+        blocks = (split_blocks_reusing(text, *self._split, inner_cuts=self._method_offsets) if self._split
+                  else split_blocks(text))
+        self._split = (text, blocks)
+        parsed: dict[tuple[str, str], BlockInfo] = {}
+        members: dict[str, list[tuple[int, str]] | None] = {}
+        units: list[Unit] = []
+        for block in blocks:
+            if block.text not in members:
+                members[block.text] = self._split_members(block.text)
+            group = self._units(block, members[block.text], parsed)
+            for unit in group:
+                if unit.header is not None:
+                    unit.header += len(units)  # group-relative -> document-wide index
+            units.extend(group)
+        self._blocks = parsed  # keep only what the current version uses
+        self._members = members
+        return units
 
     def _method_offsets(self, text: str) -> list[int] | None:
         """Where the methods of a known class block start (clean points to rescan from)."""
@@ -159,14 +178,14 @@ class DocumentAnalyzer:
             return units
         return [Unit(block.line, self._parse("plain", block.text, parsed, lambda: parse_block(block.text)))]
 
-    def _tf_findings(self, text: str, blocks: list[Block]) -> list[Finding]:
+    def _tf_findings(self, text: str, whole: ast.Module | None) -> list[Finding]:
         if self._tf is not None and self._tf[0] == text:
             return self._tf[1]
         found: list[Finding] = []
         try:
             from litert_lsp.analysis.tf import finder as tf_finder
 
-            tree = _whole_tree(text, blocks)
+            tree = whole or _whole_tree(text, self._split[1] if self._split else split_blocks(text))
             found = list(tf_finder.find_tf_findings(tree, ImportTable.from_tree(tree), text))
         except Exception:  # noqa: BLE001 - a failing rule set must not hide the others
             found = []
@@ -184,22 +203,57 @@ def _may_be_a_bad_cut(unit: Unit) -> bool:
 
 
 def analyze(source: str, path: str = "<string>") -> list[Finding]:
-    """Every LiteRT problem in `source`, never raising."""
-    return DocumentAnalyzer(path).analyze(source)
+    """Every LiteRT problem in `source`, never raising (one version: the batch path)."""
+    return DocumentAnalyzer(path, batch=True).analyze(source)
+
+
+def _parse_whole(text: str) -> ast.Module | None:
+    """The module's tree, or None when it does not parse (the blocks will tell where)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # as for blocks: SyntaxWarnings are not ours to print
+            return ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def _statement_units(text: str, tree: ast.Module) -> list[Unit]:
+    """The units the block path would build, cut from one tree: a unit per top-level
+    statement (with its decorators; statements sharing a line, `a = 1; b = 2`, are one
+    unit, as they are one block). Their line numbers stay the module's (`Unit.line` 0)
+    and every unit sees the module's lines, so findings need no shifting."""
+    lines = text.split("\n")
+    starts = [0, *itertools.accumulate(len(line) + 1 for line in lines)]
+    groups: list[list[ast.stmt]] = []
+    last_line = 0
+    for statement in tree.body:
+        first = min([statement.lineno, *(d.lineno for d in getattr(statement, "decorator_list", ()))])
+        if groups and first <= last_line:
+            groups[-1].append(statement)
+        else:
+            groups.append([statement])
+        last_line = statement.end_lineno or statement.lineno
+    firsts = [min([g[0].lineno, *(d.lineno for d in getattr(g[0], "decorator_list", ()))]) for g in groups]
+    units = []
+    for index, group in enumerate(groups):
+        begin = 0 if index == 0 else starts[firsts[index] - 1]
+        end = starts[firsts[index + 1] - 1] if index + 1 < len(groups) else len(text)
+        info = summarize(text[begin:end], ast.Module(body=group, type_ignores=[]))
+        info._lines = lines  # absolute line numbers index the module's lines
+        units.append(Unit(0, info))
+    return units
 
 
 def _whole_tree(text: str, blocks: list[Block]) -> ast.Module:
     """The module's tree: parsed whole when it parses, else the blocks that do, re-parsed
     and moved to their lines (fresh nodes: the cached block trees are never mutated)."""
-    try:
-        return ast.parse(text)
-    except (SyntaxError, ValueError):
-        pass
+    whole = _parse_whole(text)
+    if whole is not None:
+        return whole
     body: list[ast.stmt] = []
     for block in blocks:
-        try:
-            tree = ast.parse(block.text)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
+        tree = _parse_whole(block.text)
+        if tree is None:
             continue
         ast.increment_lineno(tree, block.line)
         body.extend(tree.body)

@@ -12,6 +12,7 @@ Pure `ast`; no framework is imported.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -26,14 +27,53 @@ _CANONICAL_PREFIXES = (
 )
 
 
+# Keras 3's public `keras.ops` namespaces that only repeat top-level `keras.ops` functions
+# (keras/ops/{linalg,nn,numpy}/__init__.py re-export what keras/ops/__init__.py does);
+# `keras.ops.image` is the one whose functions are not at the top level.
+_KERAS_OPS_REPEATS = frozenset({"linalg", "nn", "numpy"})
+_KERAS_OPS_OWN_NAMESPACES = frozenset({"image"})
+# The modules of keras/src/ops whose functions are the public `keras.ops` API; the others
+# (operation_utils, node, symbolic_arguments, operation, function) are Keras' own machinery,
+# whose helpers compute shapes and wire graphs, not tensors.
+_KERAS_OPS_PUBLIC_MODULES = frozenset({"core", "einops", "image", "linalg", "math", "nn", "numpy"})
+
+
 def canonical_name(name: str) -> str:
     """Map a resolved name onto the spelling the knowledge base uses."""
     if name == "tensorflow":
         return "tf"
     for prefix, replacement in _CANONICAL_PREFIXES:
         if name.startswith(prefix):
-            return replacement + name[len(prefix):]
+            name = replacement + name[len(prefix):]
+            break
+    if name.startswith("keras.src."):
+        return _public_keras(name.split(".")[2:])
+    if name.startswith("keras.ops."):
+        parts = name.split(".")
+        if len(parts) == 4 and parts[2] in _KERAS_OPS_REPEATS:
+            return f"keras.ops.{parts[3]}"
     return name
+
+
+def _public_keras(parts: list[str]) -> str:
+    """`keras.src.<package>.<modules...>.<object>` -> the public `keras.<package>.<object>`.
+
+    Keras 3 keeps its implementation under `keras.src` (its own applications import
+    `from keras.src import layers`) and exports each object once per package: every layer
+    is `keras.layers.X`, every op `keras.ops.x` (image ops `keras.ops.image.x`). The first
+    capitalised part is the object (a class, then its attributes); without one, the last
+    part is (a function).
+    """
+    if len(parts) <= 1:
+        return ".".join(["keras", *parts])
+    package, rest = parts[0], parts[1:]
+    if package == "ops" and len(rest) > 1 and rest[0] not in _KERAS_OPS_PUBLIC_MODULES:
+        return ".".join(["keras", "src", *parts])  # not an op: keep the private name
+    capitalised = next((i for i, part in enumerate(rest) if part[:1].isupper()), None)
+    tail = rest[capitalised:] if capitalised is not None else rest[-1:]
+    if package == "ops" and rest[0] in _KERAS_OPS_OWN_NAMESPACES and len(rest) > 1:
+        tail = [rest[0], *tail]
+    return ".".join(["keras", package, *tail])
 
 
 @dataclass
@@ -119,5 +159,24 @@ def subclasses_of(
 def matches_root(qualified: str, roots: frozenset[str]) -> bool:
     if qualified in roots:
         return True
+    if "torch.nn.Module" not in roots:
+        return False
+    name = qualified.rsplit(".", 1)[-1]
     # Any torch.nn layer class (nn.Sequential, nn.Linear, ...) is itself a Module.
-    return "torch.nn.Module" in roots and qualified.startswith("torch.nn.") and qualified.rsplit(".", 1)[-1][:1].isupper()
+    if qualified.startswith("torch.nn.") and name[:1].isupper():
+        return True
+    return _is_library_model(qualified, name)
+
+
+# Model classes of the PyTorch model libraries users subclass (`class MyClassifier(BertPreTrainedModel)`).
+# transformers 5 is PyTorch-only; its configurations, tokenizers and processors are not models.
+_TRANSFORMERS_MODEL = re.compile(r"(PreTrainedModel|Model|For[A-Z]\w*)$")
+_TORCH_MODEL_LIBRARIES = ("timm.models.", "timm.layers.", "torchvision.models.")
+
+
+def _is_library_model(qualified: str, name: str) -> bool:
+    if not name[:1].isupper():
+        return False
+    if qualified.startswith("transformers."):
+        return bool(_TRANSFORMERS_MODEL.search(name)) and "Config" not in name
+    return qualified.startswith(_TORCH_MODEL_LIBRARIES) and not name.endswith(("Config", "Cfg"))

@@ -40,14 +40,28 @@ ENTRY (keys not listed may be absent; readers must tolerate extra keys):
                    keyword arguments of this variant), "rank", "dtype", "status", "layer",
                    "reason" (this variant's own cause), "error", "aten_ops", "tflite_ops",
                    "max_abs_error", "max_rel_error", "seconds"; torch: "input_narrowing"
-                   (inputs the converter narrowed, e.g. int64 -> int32); tensorflow:
-                   "tf_ops", "error_codes", "missing_ops", "random" (outputs not compared)}]
+                   (inputs the converter narrowed, e.g. int64 -> int32), "outputs_used"
+                   (the output indices the probe's graph kept, e.g. [0] for `topk(...).values`
+                   alone; null: all outputs; the analyzer picks it from how the call's result
+                   is used), "operands" (per positional argument, receiver first: "tensor" a
+                   module input, "const" a constant tensor (a weight; a tensor built only
+                   from static values in forward is one too), "scalar" a plain Python number,
+                   null anything else; the analyzer picks the variant from the call site's
+                   operands: `torch.div(t, 2, rounding_mode="floor")` is ["tensor", "scalar"]);
+                   tensorflow:
+                   "tf_ops", "error_codes", "missing_ops", "random" (outputs not compared);
+                   functions: "operands" ("input": tensor operands are model inputs, "constant":
+                   the same call on constants, which the converter may fold); layers:
+                   "dynamic_axes" (input axes left unknown in the model, e.g. [0, 1] = batch, time)}]
     tf_ops, error_codes, tflite_op_counts, gpu_check   tensorflow: the TF graph ops, the
                   converter's structured error codes, LiteRT op counts, how GPU was judged
     probe_seconds time the probe took
     rewrite       {"description", "code", "verified": bool, "max_abs_error"} or null:
                   a supported formulation, itself probed
     versions      toolchain versions the entry was measured with
+
+Idioms (constructs of several ops, e.g. grouped-query attention's K/V widening) are measured
+in `data/torch_idioms.json`; its schema and lookup are in `litert_lsp.kb.idioms`.
 """
 
 from __future__ import annotations

@@ -12,8 +12,12 @@ from __future__ import annotations
 
 import inspect
 import json
+import os
 import sys
 from typing import Any
+
+# keras.ops is probed through the TensorFlow backend (the one LiteRT's TensorFlow converter sees).
+os.environ["KERAS_BACKEND"] = "tensorflow"
 
 # Namespaces probed, most specific first: the first one that exports an object names it.
 NAMESPACES = ("math", "linalg", "signal", "image", "strings", "nn", "random", "ragged", "")
@@ -118,7 +122,24 @@ def method_table() -> list[dict[str, Any]]:
 
 
 def inventory() -> list[dict[str, Any]]:
-    return function_table() + method_table() + layer_table()
+    from tools.probes.tf_keras_ops import keras_ops_table
+
+    return function_table() + method_table() + layer_table() + keras_ops_table() + construct_table()
+
+
+# Constructs that are not a single public function but decide conversion: measured under the
+# name a call site shows (`tf.TensorArray(...)`), with one variant per way of using them.
+CONSTRUCTS = ("tf.TensorArray",)
+
+
+def construct_table() -> list[dict[str, Any]]:
+    """[{name, aliases, kind: "function", params}] for the constructs in CONSTRUCTS."""
+    table = []
+    for name in CONSTRUCTS:
+        obj = resolve(name)
+        params = _params(obj.__init__)[1:] if inspect.isclass(obj) else _params(obj)
+        table.append({"name": name, "aliases": [], "kind": "function", "params": params})
+    return table
 
 
 def resolve(name: str) -> Any:

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
-from tools.probes import tf_inventory, tf_recipes
+from tools.probes import tf_inventory, tf_keras_recipes, tf_recipes
 from tools.probes.tf_recipes import L, T, V
 
 # Elementwise tolerance for "the LiteRT numbers match TF eager" (numpy.allclose rule).
@@ -190,15 +190,22 @@ def _accepts(op: Callable[..., Any], variant: V, name: str) -> bool:
 
 
 def _function_variants(name: str, op: Callable[..., Any]) -> list[V]:
-    if name in tf_recipes.FUNCTIONS:
-        return list(tf_recipes.FUNCTIONS[name])
+    recipes = {**tf_recipes.FUNCTIONS, **tf_keras_recipes.FUNCTIONS}
+    if name in recipes:
+        return list(recipes[name])
     namespace = name.rsplit(".", 1)[0]
-    patterns = tf_recipes.GENERIC_BY_NAMESPACE.get(namespace, []) + tf_recipes.GENERIC
+    if namespace in tf_keras_recipes.GENERIC_BY_NAMESPACE:
+        patterns = tf_keras_recipes.GENERIC_BY_NAMESPACE[namespace]
+    else:
+        patterns = tf_recipes.GENERIC_BY_NAMESPACE.get(namespace, []) + tf_recipes.GENERIC
     chosen: list[V] = []
     for pattern in patterns:
         if _accepts(op, pattern, name):
             chosen.append(pattern)
             break
+    along_axis = tf_keras_recipes.axis_variant(_inventory()[name]["params"], chosen[0]) if chosen else None
+    if along_axis is not None and _accepts(op, along_axis, name):
+        chosen.append(along_axis)
     if chosen and any(s.dtype == "float32" for s in _specs_in(chosen[0])):
         # The same call on int32 shows dtype-dependent support (many kernels are float-only).
         as_int = V(tuple(_to_int(a) for a in chosen[0].args), {})
@@ -218,8 +225,64 @@ def _probe_function(name: str, op: Callable[..., Any]) -> list[dict[str, Any]]:
     for variant in _function_variants(name, op):
         if not _accepts(op, variant, name):
             continue  # an explicit recipe TF itself rejects says nothing about LiteRT
-        results.append(_measure_function(name, op, variant))
+        results.append(dict(_measure_function(name, op, variant), operands="input"))
+    if results and results[0]["status"] != "builtin":
+        # The converter folds an op whose operands are all constants (Gemma3n's ops.erfinv on a
+        # literal converts with builtins while the same op on an input does not): measure that too.
+        first = next(v for v in _function_variants(name, op) if _accepts(op, v, name))
+        folded = _measure_constant(name, op, first)
+        if folded is not None:
+            results.append(folded)
     return results
+
+
+def _measure_constant(name: str, op: Callable[..., Any], variant: V) -> dict[str, Any] | None:
+    """The same call with every tensor operand a constant of the graph (the model input is unused)."""
+    specs = _specs_in(variant)
+    if not specs or any(s.dtype == "string" for s in specs):
+        return None
+    label = f"{variant.describe()} (constant operands)"
+    rng = _rng(name, variant.describe())
+    values = [make_value(s, rng) for s in specs]
+    body = _caller(op, variant)
+
+    def folded(unused: Any) -> list[Any]:
+        return body(*[tf.constant(x, dtype=s.dtype) for x, s in zip(values, specs)])
+
+    record: dict[str, Any] = {"label": label, "args": [s.describe() for s in specs],
+                              "kwargs": variant.literal_kwargs(), "rank": len(specs[0].shape),
+                              "dtype": specs[0].dtype, "operands": "constant"}
+    dummy = np.zeros((1,), np.float32)
+    try:
+        expected = [np.asarray(t) for t in folded(dummy)]
+        random = not _same(expected, [np.asarray(t) for t in folded(dummy)])
+        concrete = tf.function(folded, input_signature=[tf.TensorSpec((1,), tf.float32)],
+                               autograph=_autograph(name)).get_concrete_function()
+    except Exception as error:  # noqa: BLE001 - graphs reject what eager accepts (Python values)
+        record.update(status="unsupported", layer="export", reason="cannot be traced into a tf.function",
+                      error=_first_line(error))
+        return record
+    record["tf_ops"] = sorted({o.type for o in concrete.graph.get_operations()} - _PLUMBING)
+    random = random or any(_RANDOM_OP.search(op) for op in record["tf_ops"])
+    record.update(_convert_and_check(_converter_for(concrete), [dummy], expected, random=random))
+    return record
+
+
+def _converter_for(concrete: Any) -> Callable[[bool], Any]:
+    """A TFLiteConverter of `concrete`, builtins only or with Select TF ops."""
+
+    def converter(flex: bool) -> Any:
+        conv = tf.lite.TFLiteConverter.from_concrete_functions([concrete], tf.Module())
+        if flex:
+            conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS, tf.lite.OpsSet.SELECT_TF_OPS]
+        return conv
+
+    return converter
+
+
+def _autograph(name: str) -> bool:
+    """keras.ops run inside a Keras model's traced call, which Keras converts with autograph."""
+    return name.startswith("keras.")
 
 
 def _measure_function(name: str, op: Callable[..., Any], variant: V) -> dict[str, Any]:
@@ -237,7 +300,7 @@ def _measure_function(name: str, op: Callable[..., Any], variant: V) -> dict[str
     # A second eager call tells random ops (whose outputs cannot be compared) from the rest.
     random = not _same(expected, [np.asarray(t) for t in body(*tensors)])
     function = tf.function(body, input_signature=[tf.TensorSpec(s.shape, s.dtype) for s in specs],
-                           autograph=False)
+                           autograph=_autograph(name))
     try:
         concrete = function.get_concrete_function()
     except Exception as error:  # noqa: BLE001 - graphs reject what eager accepts (Python values)
@@ -247,14 +310,7 @@ def _measure_function(name: str, op: Callable[..., Any], variant: V) -> dict[str
     record["tf_ops"] = sorted({o.type for o in concrete.graph.get_operations()} - _PLUMBING)
     # Two equal eager calls can still be random (a coin flip that came out the same): the graph says.
     random = random or any(_RANDOM_OP.search(op) for op in record["tf_ops"])
-
-    def converter(flex: bool) -> Any:
-        conv = tf.lite.TFLiteConverter.from_concrete_functions([concrete], tf.Module())
-        if flex:
-            conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS, tf.lite.OpsSet.SELECT_TF_OPS]
-        return conv
-
-    record.update(_convert_and_check(converter, values, expected, random=random))
+    record.update(_convert_and_check(_converter_for(concrete), values, expected, random=random))
     return record
 
 
@@ -295,7 +351,8 @@ def _layer_call(keras: Any, name: str, recipe: L) -> tuple[Any, list[np.ndarray]
         eager = layer(tensors[0], training=False, **recipe.call_kwargs)
     expected = [np.asarray(t) for t in _outputs(eager)]
     _reset_state(layer)
-    inputs = [keras.Input(shape=s.shape[1:], batch_size=s.shape[0], dtype=s.dtype, name=f"in{i}")
+    inputs = [keras.Input(shape=_model_shape(s.shape, recipe.dynamic_axes)[1:],
+                          batch_size=None if 0 in recipe.dynamic_axes else s.shape[0], dtype=s.dtype, name=f"in{i}")
               for i, s in enumerate(recipe.inputs)]
     if recipe.as_list:
         symbolic = layer(inputs, **recipe.call_kwargs)
@@ -305,6 +362,10 @@ def _layer_call(keras: Any, name: str, recipe: L) -> tuple[Any, list[np.ndarray]
         symbolic = layer(inputs[0], **recipe.call_kwargs)
     model = keras.Model(inputs, symbolic)
     return model, values, expected
+
+
+def _model_shape(shape: tuple[int, ...], unknown: tuple[int, ...]) -> tuple[int | None, ...]:
+    return tuple(None if axis in unknown else size for axis, size in enumerate(shape))
 
 
 def _reset_state(layer: Any) -> None:
@@ -333,6 +394,8 @@ def _probe_layer(name: str) -> list[dict[str, Any]]:
         record: dict[str, Any] = {"label": recipe.label, "args": [s.describe() for s in recipe.inputs],
                                   "kwargs": _literal_options(recipe), "rank": len(recipe.inputs[0].shape),
                                   "dtype": recipe.inputs[0].dtype}
+        if recipe.dynamic_axes:
+            record["dynamic_axes"] = list(recipe.dynamic_axes)
         try:
             model, values, expected = _layer_call(keras, name, recipe)
             _, _, again = _layer_call(keras, name, recipe)
@@ -365,9 +428,31 @@ def _keras_converter(model: Any, flex: bool) -> Any:
 # ---- conversion, run, compare ---------------------------------------------------------------
 
 
-def _ops_of(histogram: dict[str, int]) -> dict[str, Any]:
-    """LiteRT op names (Flex ops appear as custom ops named Flex<TfOp>) and their counts."""
-    return {"tflite_ops": sorted(histogram), "tflite_op_counts": histogram}
+def _ops_of(histogram: dict[str, int], model: bytes | None = None) -> dict[str, Any]:
+    """LiteRT op names (Flex ops appear as custom ops named Flex<TfOp>) and the main graph's counts.
+
+    The runtime's histogram sees only the main subgraph; ops inside IF / WHILE branches (a Flex
+    kernel in a loop body, say) are read from the flatbuffer and added to the names."""
+    names = set(histogram) | (_subgraph_ops(model) if model is not None else set())
+    return {"tflite_ops": sorted(names), "tflite_op_counts": histogram}
+
+
+def _subgraph_ops(model: bytes) -> set[str]:
+    """Every op name in every subgraph of a .tflite flatbuffer (builtins by enum name, custom by code)."""
+    from tensorflow.lite.python import schema_py_generated as schema
+    from tensorflow.lite.tools import flatbuffer_utils
+
+    parsed = flatbuffer_utils.convert_bytearray_to_object(bytearray(model))
+    builtin_names = {code: name for name, code in vars(schema.BuiltinOperator).items() if not name.startswith("_")}
+    codes = []
+    for opcode in parsed.operatorCodes or []:
+        code = max(opcode.builtinCode, opcode.deprecatedBuiltinCode)  # the schema's two-field rule
+        if code == schema.BuiltinOperator.CUSTOM:
+            custom = opcode.customCode
+            codes.append(custom.decode() if isinstance(custom, bytes) else str(custom))
+        else:
+            codes.append(builtin_names.get(code, str(code)))
+    return {codes[op.opcodeIndex] for graph in parsed.subgraphs or [] for op in graph.operators or []}
 
 
 def _same(first: list[np.ndarray], second: list[np.ndarray]) -> bool:
@@ -400,10 +485,10 @@ def _convert_and_check(converter: Callable[[bool], Any], values: list[np.ndarray
             return result
         result.update(status="select_tf_ops", layer=None,
                       reason="needs Select TF ops (Flex): " + (", ".join(result["missing_ops"]) or "see error"),
-                      **_ops_of(runtime.op_histogram(flex_model)))
+                      **_ops_of(runtime.op_histogram(flex_model), flex_model))
         return result
     result = {"status": "builtin", "layer": None, "reason": None, "error": None,
-              **_ops_of(runtime.op_histogram(model)), "gpu_compatible": gpu_compatible(model)}
+              **_ops_of(runtime.op_histogram(model), model), "gpu_compatible": gpu_compatible(model)}
     try:
         with contextlib.redirect_stderr(io.StringIO()):
             feed = dict(zip(names, values)) if names else values

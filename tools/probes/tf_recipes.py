@@ -121,6 +121,64 @@ def _while(op: Any, x: Any) -> Any:
     return op(lambda i, y: i < 3, lambda i, y: (i + 1, y * 1.5), (0, x))[1]
 
 
+def _while_growing(op: Any, x: Any) -> Any:
+    """A loop whose carried tensor changes shape each iteration (declared by shape_invariants)."""
+    import tensorflow as tf
+
+    def body(i: Any, y: Any) -> Any:
+        return i + 1, tf.concat([y, y[:, -1:] * 0.5], axis=1)
+
+    return op(lambda i, y: i < 3, body, (0, x), shape_invariants=(tf.TensorShape([]), tf.TensorShape([2, None, 4])))[1]
+
+
+def _while_data_trip(op: Any, x: Any) -> Any:
+    """The trip count comes from the data (the loop cannot be unrolled)."""
+    import tensorflow as tf
+
+    limit = tf.cast(tf.reduce_sum(x), tf.int32) % 4 + 1
+    return op(lambda i, y: i < limit, lambda i, y: (i + 1, y * 1.5), (0, x))[1]
+
+
+def _while_bounded(op: Any, x: Any) -> Any:
+    return op(lambda i, y: i < 10, lambda i, y: (i + 1, y * 1.5), (0, x), maximum_iterations=3)[1]
+
+
+# tf.TensorArray as models use it: `op` is the tf.TensorArray class.
+def _ta_python_loop(op: Any, x: Any) -> Any:
+    """Written in a Python loop at trace time (keras-hub RWKV7's time mix), then stacked."""
+    out = op(x.dtype, size=3)
+    state = x
+    for t in range(3):
+        state = state * 0.5 + 1.0
+        out = out.write(t, state)
+    return out.stack()
+
+
+def _ta_python_loop_dynamic(op: Any, x: Any) -> Any:
+    out = op(x.dtype, size=0, dynamic_size=True)
+    for t in range(3):
+        out = out.write(t, x * float(t + 1))
+    return out.stack()
+
+
+def _ta_while_loop(op: Any, x: Any) -> Any:
+    """Written inside tf.while_loop (what autograph makes of `for t in tf.range(n)`)."""
+    import tensorflow as tf
+
+    def body(t: Any, state: Any, out: Any) -> Any:
+        state = state * 0.5 + 1.0
+        return t + 1, state, out.write(t, state)
+
+    _, _, out = tf.while_loop(lambda t, s, o: t < 3, body, (0, x, op(x.dtype, size=3)))
+    return out.stack()
+
+
+def _ta_unstack_read(op: Any, x: Any) -> Any:
+    """unstack an input into a TensorArray and read its elements back (Python loop)."""
+    array = op(x.dtype, size=2).unstack(x)
+    return array.read(0) + array.read(1) * 2.0
+
+
 def _map_fn(op: Any, x: Any) -> Any:
     return op(lambda row: row * 2.0 + 1.0, x)
 
@@ -357,7 +415,14 @@ FUNCTIONS: dict[str, list[V]] = {
     "tf.random_index_shuffle": [],
     # control flow
     "tf.cond": [vc(_cond, F, label="pred from data, two lambdas")],
-    "tf.while_loop": [vc(_while, F, label="3 iterations of y * 1.5")],
+    "tf.while_loop": [vc(_while, F, label="3 iterations of y * 1.5"),
+                      vc(_while_growing, F, label="carried tensor grows each iteration (shape_invariants)"),
+                      vc(_while_data_trip, F, label="trip count from the data"),
+                      vc(_while_bounded, F, label="maximum_iterations=3")],
+    "tf.TensorArray": [vc(_ta_python_loop, F, label="written in a Python loop, then stacked"),
+                       vc(_ta_python_loop_dynamic, F, label="dynamic_size=True, written in a Python loop"),
+                       vc(_ta_while_loop, F, label="written inside tf.while_loop, then stacked"),
+                       vc(_ta_unstack_read, F, label="unstack an input, read elements back")],
     "tf.map_fn": [vc(_map_fn, F, label="elementwise lambda over axis 0")],
     "tf.scan": [vc(_scan, F, label="running sum over axis 0")],
     "tf.foldl": [vc(_fold, F, label="sum over axis 0")],
@@ -617,6 +682,9 @@ class L:
     label: str
     as_list: bool = False  # the layer takes a list of tensors (Add, Concatenate, ...)
     call_kwargs: dict[str, Any] = field(default_factory=dict)
+    # Input axes left unknown in the model (`keras.Input(shape=(None, 3))` has batch and time
+    # unknown); the probe data still has the sizes of `inputs`.
+    dynamic_axes: tuple[int, ...] = ()
 
 
 V2 = T((2, 8))
@@ -856,8 +924,39 @@ LAYER_OPTIONS: dict[str, tuple[tuple[Any, ...], tuple[T, ...], list[Option], boo
                                      False),
     "keras.layers.Bidirectional": ((), (SEQ3,), [{"merge_mode": m} for m in ("sum", "mul", "ave", None)], False),
 }
+_WORDS_1D = T((2,), "string", "text")
+_VOCAB = ["ab", "cd", "ef"]
+_STRING_OPTIONS: dict[str, tuple[tuple[Any, ...], tuple[T, ...], list[Option], bool]] = {
+    "keras.layers.TextVectorization": ((), (_WORDS_1D,), [{"output_mode": "multi_hot"}, {"output_mode": "count"},
+                                                          {"output_mode": "tf_idf", "idf_weights": [1.0, 0.5, 0.25]},
+                                                          {"output_sequence_length": 4}, {"split": None},
+                                                          {"standardize": None}, {"ngrams": 2}], False),
+    "keras.layers.StringLookup": ((), (WORDS,), [{"output_mode": "one_hot"}, {"output_mode": "multi_hot"},
+                                                 {"output_mode": "count"}, {"mask_token": ""},
+                                                 ((), {"invert": True}, (T((2, 3), "int32", "index:4"),))], False),
+    "keras.layers.IntegerLookup": ((), (T((2, 3), "int32", "int"),), [{"output_mode": "multi_hot"},
+                                                                      {"output_mode": "count"},
+                                                                      ((), {"invert": True},
+                                                                       (T((2, 3), "int32", "index:4"),))], False),
+    "keras.layers.Hashing": ((8,), (WORDS,), [{"salt": 7}, {"output_mode": "one_hot"},
+                                              {"output_mode": "multi_hot"}], False),
+}
+LAYER_OPTIONS.update(_STRING_OPTIONS)
+
+# Recurrent layers are also built as user models usually are, with unknown batch and sequence
+# length: whether the converter can keep the loop fused depends on the static shapes.
+DYNAMIC_INPUTS: dict[str, list[tuple[dict[str, Any], tuple[int, ...]]]] = {
+    name: [({}, (0,)), ({}, (0, 1)), ({"return_sequences": True}, (0, 1))]
+    for name in ("keras.layers.LSTM", "keras.layers.GRU", "keras.layers.SimpleRNN",
+                 "keras.layers.ConvLSTM1D", "keras.layers.ConvLSTM2D")
+}
+DYNAMIC_INPUTS["keras.layers.Bidirectional"] = [({}, (0,)), ({}, (0, 1))]  # its inner LSTM returns sequences
+
 # Keyword arguments every build of a layer needs (they are not options, so not recorded).
 _REQUIRED: dict[str, dict[str, Any]] = {
+    "keras.layers.TextVectorization": {"vocabulary": _VOCAB},
+    "keras.layers.StringLookup": {"vocabulary": _VOCAB},
+    "keras.layers.IntegerLookup": {"vocabulary": [1, 2, 3]},
     "keras.layers.Activation": {"activation": "relu"},
     "keras.layers.Dot": {"axes": 1},
     "keras.layers.MelSpectrogram": {"fft_length": 64, "sequence_stride": 16, "num_mel_bins": 8},
@@ -903,6 +1002,10 @@ def _option_recipes(name: str) -> list[L]:
         needed = {k: w for k, w in required.items() if k not in keywords}
         recipes.append(L(_build(name, option_args, needed, keywords), option_inputs,
                          _option_label(short, option_args, keywords, option_inputs), as_list))
+    for keywords, axes in DYNAMIC_INPUTS.get(name, []):
+        unknown = " and ".join(("batch", "time")[axis] for axis in axes)
+        label = f"{_option_label(short, args, keywords, inputs)}, {unknown} unknown in the model's Input"
+        recipes.append(L(_build(name, args, required, keywords), inputs, label, as_list, dynamic_axes=axes))
     return recipes
 
 

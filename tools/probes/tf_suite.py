@@ -101,9 +101,10 @@ def package_versions() -> dict[str, str]:
 
 def _crashed_entry(job: str, failure: str) -> dict[str, Any]:
     name = job.split("::", 1)[0]
+    layer = name.startswith("keras.layers.")
     return {
-        "framework": FRAMEWORK, "name": name, "kind": "layer" if name.startswith("keras.") else "function",
-        "aliases": [f"tf.{name}"] if name.startswith("keras.") else [], "params": [],
+        "framework": FRAMEWORK, "name": name, "kind": "layer" if layer else "function",
+        "aliases": [f"tf.{name}"] if layer else [], "params": [],
         "status": "unsupported", "layer": "lowering", "reason": f"the converter {failure}",
         "error": failure, "condition": None, "variants": [], "rewrite": None, "tf_ops": [], "tflite_ops": [],
         "gpu_compatible": None, "max_abs_error": None, "max_rel_error": None, "probe_seconds": None,

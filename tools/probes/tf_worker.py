@@ -6,7 +6,11 @@ Reads job ids (canonical names) on stdin and answers each with its measured entr
 
 from __future__ import annotations
 
+import os
 from typing import Any
+
+# Before keras is first imported anywhere in the worker: keras.ops is measured on TensorFlow.
+os.environ["KERAS_BACKEND"] = "tensorflow"
 
 from tools.probes.isolation import serve
 

@@ -140,6 +140,43 @@ many("torch", "bitwise_and bitwise_or bitwise_xor",
      lambda: [V("int32", (T((2, 3, 8, 8), "int32", "int"), T((2, 3, 8, 8), "int32", "int")))])
 many("torch", "bitwise_left_shift bitwise_right_shift",
      lambda: [V("int32", (T((2, 3, 8, 8), "int32", "posint"), T((2, 3, 8, 8), "int32", "idx:3")))])
+
+# Operand kinds. The same op can lower differently for a plain-number operand than for a
+# tensor one (`torch.div(t, 2, rounding_mode="floor")` vs a tensor divisor), so the ops that
+# fail or are conditional with tensor operands are also probed with a Python scalar second
+# operand, and with constant operands only (weights, as a tensor built from static values in
+# forward is): whether the converter folds a failing op away is measured, not assumed. Each
+# variant's operand kinds are recorded (`operands` in the data file) and the analyzer picks
+# the variant from the call site's operands.
+_CONST_A = T((2, 3, 8, 8), const=True)
+_CONST_B = T((2, 3, 8, 8), domain="nonzero", const=True)
+for _name in ["torch.div", "torch.divide"]:
+    REGISTRY[_name][1].extend([
+        V("scalar divisor", (X4, 2)),
+        V("rounding_mode=floor, scalar divisor", (X4, 2), {"rounding_mode": "floor"}),
+        V("rounding_mode=trunc, scalar divisor", (X4, 2), {"rounding_mode": "trunc"}),
+        V("rounding_mode=floor, constant tensors", (_CONST_A, _CONST_B), {"rounding_mode": "floor"}),
+    ])
+REGISTRY["torch.divide"][1].extend([
+    V("rounding_mode=floor", (X4, T((2, 3, 8, 8), domain="nonzero")), {"rounding_mode": "floor"}),
+])
+REGISTRY["torch.floor_divide"][1].extend([
+    V("scalar divisor", (X4, 2)), V("int32, scalar divisor", (T((2, 3, 8, 8), "int32", "int"), 2)),
+    V("constant tensors", (_CONST_A, _CONST_B)),
+])
+for _name in ["torch.bitwise_and", "torch.bitwise_or"]:
+    REGISTRY[_name][1].extend([
+        V("int32, scalar", (T((2, 3, 8, 8), "int32", "int"), 3)),
+        V("int32, constant tensors", (T((2, 3, 8, 8), "int32", "int", const=True),
+                                      T((2, 3, 8, 8), "int32", "int", const=True))),
+    ])
+for _name in ["torch.bitwise_left_shift", "torch.bitwise_right_shift"]:
+    REGISTRY[_name][1].extend([
+        V("int32, scalar shift", (T((2, 3, 8, 8), "int32", "posint"), 2)),
+        V("int32, constant tensors", (T((2, 3, 8, 8), "int32", "posint", const=True),
+                                      T((2, 3, 8, 8), "int32", "idx:3", const=True))),
+    ])
+REGISTRY["torch.copysign"][1].extend([V("scalar sign", (X4, -1.0)), V("constant tensors", (_CONST_A, _CONST_B))])
 add("torch.lerp", [V("float weight", (X4, X4, 0.3)), V("tensor weight", (X4, X4, T((2, 3, 8, 8), domain="prob")))])
 add("torch.addcmul", [V("value=0.5", (X4, X4, X4), {"value": 0.5})])
 add("torch.addcdiv", [V("value=0.5", (X4, X4, T((2, 3, 8, 8), domain="nonzero")), {"value": 0.5})])
@@ -157,10 +194,11 @@ many("torch", "sum mean prod amax amin nansum nanmean", _reduce)
 add("torch.logsumexp", _reduce(full=False))
 many("torch", "std var std_mean var_mean", lambda: _reduce() + [V("dim=1 correction=0", (X4,), {"dim": 1, "correction": 0})])
 many("torch", "argmax argmin", _reduce)
-add("torch.max", [V("all elements", (X4,)), V("dim=1 (values, indices)", (X4,), {"dim": 1}),
-                  V("elementwise with tensor", (X4, X4))])
-add("torch.min", [V("all elements", (X4,)), V("dim=1 (values, indices)", (X4,), {"dim": 1}),
-                  V("elementwise with tensor", (X4, X4))])
+for _name in ("max", "min"):
+    add(f"torch.{_name}", [V("all elements", (X4,)), V("dim=1 (values, indices)", (X4,), {"dim": 1}),
+                           V("dim=1 values only", (X4,), {"dim": 1}, outputs_used=(0,)),
+                           V("dim=1 indices only", (X4,), {"dim": 1}, outputs_used=(1,)),
+                           V("elementwise with tensor", (X4, X4))])
 add("torch.aminmax", [V("all elements", (X4,)), V("dim=1", (X4,), {"dim": 1})])
 many("torch", "all any", lambda: [V("all elements bool", (T((2, 3, 8, 8), "bool", "bool"),)),
                                   V("dim=1 bool", (T((2, 3, 8, 8), "bool", "bool"),), {"dim": 1})])
@@ -172,10 +210,19 @@ many("torch", "cumsum cumprod logcumsumexp cummax cummin",
      lambda: [V("dim=1 4-D", (X4,), {"dim": 1}), V("dim=-1 2-D", (X2,), {"dim": -1})])
 add("torch.cumsum", [V("dim=1 4-D", (X4,), {"dim": 1}), V("dim=-1 2-D", (X2,), {"dim": -1}),
                      V("dim=-1 int32", (T((4, 16), "int32", "int"),), {"dim": -1})])
-add("torch.sort", [V("dim=-1", (X4,), {"dim": -1}), V("descending dim=1", (X4,), {"dim": 1, "descending": True})])
+add("torch.sort", [V("dim=-1", (X4,), {"dim": -1}), V("descending dim=1", (X4,), {"dim": 1, "descending": True}),
+                   V("dim=-1 values only", (X4,), {"dim": -1}, outputs_used=(0,)),
+                   V("dim=-1 indices only", (X4,), {"dim": -1}, outputs_used=(1,))])
 add("torch.argsort", [V("dim=-1", (X4,), {"dim": -1}), V("descending dim=1", (X4,), {"dim": 1, "descending": True})])
 add("torch.msort", [V("4-D", (X4,))])
-add("torch.topk", [V("k=3 last dim", (X4, 3)), V("k=2 dim=1 smallest", (X4, 2), {"dim": 1, "largest": False})])
+# Multi-output ops are probed by which outputs the graph uses: values alone lower differently.
+add("torch.topk", [V("k=3 last dim (values, indices)", (X4, 3)),
+                   V("k=3 last dim values only", (X4, 3), outputs_used=(0,)),
+                   V("k=3 last dim indices only", (X4, 3), outputs_used=(1,)),
+                   V("k=2 dim=1 (values, indices)", (X4, 2), {"dim": 1}),
+                   V("k=2 dim=1 values only", (X4, 2), {"dim": 1}, outputs_used=(0,)),
+                   V("k=2 dim=1 smallest (values, indices)", (X4, 2), {"dim": 1, "largest": False}),
+                   V("k=2 dim=1 smallest values only", (X4, 2), {"dim": 1, "largest": False}, outputs_used=(0,))])
 add("torch.kthvalue", [V("k=3 last dim", (X4, 3))])
 add("torch.quantile", [V("q=0.3 dim=-1", (X4, 0.3), {"dim": -1})])
 add("torch.nanquantile", [V("q=0.3 dim=-1", (X4, 0.3), {"dim": -1})])
@@ -443,18 +490,24 @@ add(f"{F}.layer_norm", [V("last dim", (X4, (8,))), V("last two dims", (X4, (8, 8
 add(f"{F}.group_norm", [V("3 groups", (T((2, 6, 8, 8)), 3))])
 add(f"{F}.rms_norm", [V("last dim", (X4, (8,)))])
 add(f"{F}.local_response_norm", [V("size 2", (X4, 2))])
-add(f"{F}.pad", [V("constant", (X4, (1, 1, 2, 2))), V("reflect", (X4, (1, 1, 2, 2)), {"mode": "reflect"}),
+# tfl.pad takes at most 5-D: probed by rank (the call site's rank picks the variant).
+add(f"{F}.pad", [V("constant", (X4, (1, 1, 2, 2))), V("constant 5-D", (T((1, 2, 3, 4, 4)), (1, 1, 2, 2))),
+                 V("constant 6-D", (T((1, 2, 2, 3, 4, 4)), (1, 1, 2, 2))), V("reflect", (X4, (1, 1, 2, 2)), {"mode": "reflect"}),
                  V("replicate", (X4, (1, 1, 2, 2)), {"mode": "replicate"}),
                  V("circular", (X4, (1, 1, 2, 2)), {"mode": "circular"})])
+# The output size (`size` or `scale_factor`) is passed positionally so that it is not a
+# keyword a call must repeat to match a variant: the mode and the flags decide the outcome.
 add(f"{F}.interpolate", [
-    V("nearest x2", (X4,), {"scale_factor": 2, "mode": "nearest"}),
-    V("bilinear x2", (X4,), {"scale_factor": 2, "mode": "bilinear"}),
-    V("bilinear align_corners", (X4,), {"scale_factor": 2, "mode": "bilinear", "align_corners": True}),
-    V("bicubic x2", (X4,), {"scale_factor": 2, "mode": "bicubic"}),
-    V("nearest-exact size 12", (X4,), {"size": 12, "mode": "nearest-exact"}),
-    V("area size 4", (X4,), {"size": 4, "mode": "area"}),
-    V("linear 3-D", (T((2, 3, 16)),), {"scale_factor": 2, "mode": "linear"}),
-    V("trilinear 5-D", (T((1, 2, 4, 4, 4)),), {"scale_factor": 2, "mode": "trilinear"})])
+    V("nearest (the default mode) x2", (X4, None, 2)),
+    V("bilinear x2", (X4, None, 2), {"mode": "bilinear"}),
+    V("bilinear align_corners", (X4, None, 2), {"mode": "bilinear", "align_corners": True}),
+    V("bilinear antialias", (X4, None, 0.5), {"mode": "bilinear", "antialias": True}),
+    V("bicubic x2", (X4, None, 2), {"mode": "bicubic"}),
+    V("bicubic antialias", (X4, None, 0.5), {"mode": "bicubic", "antialias": True}),
+    V("nearest-exact size 12", (X4, 12, None), {"mode": "nearest-exact"}),
+    V("area size 4", (X4, 4, None), {"mode": "area"}),
+    V("linear 3-D", (T((2, 3, 16)), None, 2), {"mode": "linear"}),
+    V("trilinear 5-D", (T((1, 2, 4, 4, 4)), None, 2), {"mode": "trilinear"})])
 add(f"{F}.upsample", [V("nearest x2", (X4,), {"scale_factor": 2})])
 add(f"{F}.upsample_nearest", [V("x2", (X4,), {"scale_factor": 2})])
 add(f"{F}.upsample_bilinear", [V("x2", (X4,), {"scale_factor": 2})])

@@ -27,6 +27,9 @@ class Variant:
     kwargs: dict[str, Any] = field(default_factory=dict)
     ctor: tuple[Any, ...] = ()  # layer constructor arguments
     ctor_kwargs: dict[str, Any] = field(default_factory=dict)
+    # Which outputs of a multi-output op the probe keeps (None: all). A graph that uses only
+    # `topk(...).values` lowers differently from one that uses both outputs.
+    outputs_used: tuple[int, ...] | None = None
 
 
 @dataclass

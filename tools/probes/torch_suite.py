@@ -164,7 +164,21 @@ def _prepare(recipe: Any, variant: Any) -> tuple[Any, list, list, Any]:
 
         def call(sub: Any, ins: Sequence[Any], cs: Sequence[Any]) -> Any:
             return target(*_resolve(args, ins, cs), **kwargs)
+    if variant.outputs_used is not None:
+        return _keep_outputs(call, variant.outputs_used), inputs, consts, submodule
     return call, inputs, consts, submodule
+
+
+def _keep_outputs(call: Any, keep: Sequence[int]) -> Any:
+    """The call returning only the outputs `keep` names: the others are dead in the graph,
+    as when a model reads only `torch.topk(...).values`."""
+    from tools.probes.torch_probe import flatten
+
+    def kept(sub: Any, ins: Sequence[Any], cs: Sequence[Any]) -> Any:
+        outputs = flatten(call(sub, ins, cs))
+        return tuple(outputs[i] for i in keep)
+
+    return kept
 
 
 def _note_stage(job: str, stage: str) -> None:
@@ -434,12 +448,32 @@ def _aliases(names: set[str]) -> dict[str, list[str]]:
     return out
 
 
+def operand_kinds(variant: Any) -> list[str | None] | None:
+    """What each positional argument of a variant is: "tensor" (a module input), "const" (a
+    constant tensor: a weight, folded or not by the converter), "scalar" (a plain Python
+    number), None (anything else). None for layers (their inputs are all tensors)."""
+    from tools.probes.torch_spec import T
+
+    if variant.ctor or variant.ctor_kwargs:
+        return None
+    kinds: list[str | None] = []
+    for arg in variant.args:
+        if isinstance(arg, T):
+            kinds.append("const" if arg.const else "tensor")
+        elif isinstance(arg, (int, float)) and not isinstance(arg, bool):
+            kinds.append("scalar")
+        else:
+            kinds.append(None)
+    return kinds
+
+
 def _variant_record(variant: Any, result: dict[str, Any]) -> dict[str, Any]:
     tensor = _first_tensor(variant)
     return {
         "label": variant.label,
         "args": _args_words(variant),
         "kwargs": {k: _literal(v) for k, v in {**variant.ctor_kwargs, **variant.kwargs}.items()},
+        "operands": operand_kinds(variant),
         "rank": len(tensor.shape) if tensor else None,
         "dtype": tensor.dtype if tensor else None,
         "status": result["status"],
@@ -451,6 +485,7 @@ def _variant_record(variant: Any, result: dict[str, Any]) -> dict[str, Any]:
         "max_rel_error": result.get("max_rel_error"),
         "seconds": result.get("seconds"),
         "input_narrowing": result.get("input_narrowing"),
+        "outputs_used": list(variant.outputs_used) if getattr(variant, "outputs_used", None) is not None else None,
     }
 
 

@@ -45,8 +45,12 @@ from litert_lsp.analysis.tf.scope import (
 from litert_lsp.analysis.tf.values import TensorValues
 from litert_lsp.core.findings import Finding
 
+# TensorArray constructors: judged by how the array is used, not by their (static) arguments.
+TENSOR_ARRAYS = frozenset({"tf.TensorArray"})
+
 _LAMBDA_LAYERS = frozenset({"keras.layers.Lambda", "keras.layers.core.Lambda"})
 _VALUE_BUILTINS = frozenset({"bool", "int", "float", "complex"})
+_TO_NUMPY = frozenset({"keras.ops.convert_to_numpy"})
 
 _NO_AUTOGRAPH = {
     "Keras call": "Keras does not apply AutoGraph to `call`",
@@ -101,16 +105,21 @@ class ScopeChecker:
         self.index = index
         self.imports: ImportTable = index.imports
         self.context = context
+        cls = context.cls if context.cls is not None else (
+            index.owner_class(context.scope) if not isinstance(context.scope, ast.Module) else None)
         self.values = TensorValues(self.imports, context.tensor_params, context.structured_params,
                                    callee=lambda call, values: returns_tensor(index, context.scope, call, values),
-                                   symbolic=context.kind == BUILDER)
+                                   symbolic=context.kind == BUILDER,
+                                   fixed_attributes=index.config_attributes(cls) if cls is not None else (),
+                                   fixed_globals=index.fixed_globals())
         self.result = ScopeResult()
         self.ragged = ragged_names(walk_own(body_of(context.scope)), self.imports)
+        self._assigned: set[str] | None = None
 
     def run(self) -> ScopeResult:
         body = body_of(self.context.scope)
         if self.context.kind != SETUP:
-            self.values.learn(body)
+            self.values.learn(body, scope_parameters(self.context.scope))
         for node in _walk_inference(body, self._eager_test):
             if isinstance(node, ast.Call):
                 self._call(node)
@@ -123,10 +132,13 @@ class ScopeChecker:
 
     def _call(self, call: ast.Call) -> None:
         kind = self.context.kind
-        name = self.imports.resolve_canonical(call.func)
+        name = None if self._local_variable(call.func) else self.imports.resolve_canonical(call.func)
         if name is not None:
             if kind == BUILDER and name.startswith("tf.") and self._symbolic_argument(call):
                 self._add(call.func, lrt305.symbolic_argument_message(name))
+            elif name in TENSOR_ARRAYS:
+                if kind == TRACED and self._written_in_python_loop(call):
+                    self.result.findings.extend(op_findings(call, name))
             elif self._judged(call, name) and not self._folded(call, name):
                 self.result.findings.extend(op_findings(call, name))
             if kind == TRACED:
@@ -141,6 +153,16 @@ class ScopeChecker:
             self._value_call(call, None)
         if kind != SETUP:
             self._local_call(call)
+
+    def _local_variable(self, func: ast.expr) -> bool:
+        """A bare name this function assigns itself (`op = self.op`): it shadows an import of
+        the same name made elsewhere in the module (`from kernels import op` in a method)."""
+        if not isinstance(func, ast.Name):
+            return False
+        if self._assigned is None:
+            self._assigned = {t.id for node in walk_own(body_of(self.context.scope)) if isinstance(node, ast.Assign)
+                              for t in node.targets if isinstance(t, ast.Name)}
+        return func.id in self._assigned
 
     def _judged(self, call: ast.Call, name: str) -> bool:
         """Whether this resolved call is part of the model graph in this context."""
@@ -158,40 +180,50 @@ class ScopeChecker:
         return any(self.values.is_tensor(a.value if isinstance(a, ast.Starred) else a) for a in arguments)
 
     def _eager_test(self, test: ast.AST) -> bool | None:
-        """True for `tf.executing_eagerly()`, False for its negation, None otherwise."""
+        """True for `tf.executing_eagerly()` (or `not tf.inside_function()`), False for its
+        negation, None otherwise."""
         negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
         inner = test.operand if negated else test  # type: ignore[attr-defined]
-        if isinstance(inner, ast.Call) and self.imports.resolve_canonical(inner.func) == "tf.executing_eagerly":
-            return not negated
+        if isinstance(inner, ast.Call):
+            name = self.imports.resolve_canonical(inner.func)
+            if name == "tf.executing_eagerly":
+                return not negated
+            if name == "tf.inside_function":  # true exactly when not eager
+                return negated
         return None
+
+    def _written_in_python_loop(self, call: ast.Call) -> bool:
+        """Whether the TensorArray `call` makes is assigned to a name that a Python `for` or
+        `while` of the same function uses (`out = out.write(t, ...)`, or passes to a step
+        function). Measured: that graph fails to convert ("operand #0 does not dominate this
+        use"), while a TensorArray written inside `tf.while_loop`, or only unstacked and read,
+        converts with builtins; so only the Python-loop use is judged."""
+        body = body_of(self.context.scope)
+        names = {target.id for node in walk_own(body) if isinstance(node, ast.Assign) and node.value is call
+                 for target in node.targets if isinstance(target, ast.Name)}
+        if not names:
+            return False
+        for loop in walk_own(body):
+            if isinstance(loop, (ast.For, ast.While)):
+                for node in walk_own(loop.body):
+                    if isinstance(node, ast.Name) and node.id in names:
+                        return True
+        return False
 
     def _folded(self, call: ast.Call, name: str) -> bool:
         """Whether the converter folds this call into a constant, so LiteRT never sees the op.
 
         Measured: `tf.range(3)`, `tf.linalg.svd` of a literal matrix and `tf.math.cumprod` of a
-        literal list all convert with builtins, although the ops themselves do not.
+        literal list all convert with builtins, although the ops themselves do not; the same
+        holds for `keras.ops` on values known while tracing (Gemma3n's `ops.erfinv` of a config
+        float converts with builtins). A Keras layer is a graph part whatever its options.
         """
-        if name.startswith("keras.") or "random" in name:
+        if name.startswith("keras.") and name.rsplit(".", 1)[-1][:1].isupper():
+            return False
+        if "random" in name:
             return False
         arguments = [*call.args, *(k.value for k in call.keywords)]
-        return bool(arguments) and all(self._constant(a) for a in arguments)
-
-    def _constant(self, node: ast.AST) -> bool:
-        if isinstance(node, ast.Constant):
-            return True
-        if isinstance(node, (ast.List, ast.Tuple)):
-            return all(self._constant(e) for e in node.elts)
-        if isinstance(node, ast.UnaryOp):
-            return self._constant(node.operand)
-        if isinstance(node, ast.BinOp):
-            return self._constant(node.left) and self._constant(node.right)
-        if isinstance(node, (ast.Name, ast.Attribute)):
-            # `tf.float32` and friends; any other name may hold a tensor.
-            return (self.imports.resolve_canonical(node) or "").startswith("tf.")
-        if isinstance(node, ast.Call):
-            name = self.imports.resolve_canonical(node.func)
-            return name is not None and name.startswith("tf.") and self._folded(node, name)
-        return False
+        return bool(arguments) and all(self.values.kind(a).is_fixed for a in arguments)
 
     def _value_call(self, call: ast.Call, name: str | None) -> None:
         func = call.func
@@ -207,6 +239,8 @@ class ScopeChecker:
             self._add(call, lrt305.range_message(why))
         elif name is None and isinstance(func, ast.Name) and func.id in _VALUE_BUILTINS:
             self._add(call, lrt305.value_builtin_message(func.id))
+        elif name in _TO_NUMPY:
+            self._add(call, lrt305.to_numpy_message(name))
         elif name is not None and name.startswith("numpy."):
             short = "np." + name.split(".", 1)[1]
             self._add(call, lrt305.numpy_function_message(short))
@@ -302,6 +336,16 @@ class ScopeChecker:
 
     def _add(self, node: ast.AST, message: str) -> None:
         self.result.findings.append(make(node, lrt305.CODE.code, message))
+
+
+def scope_parameters(scope: ast.AST) -> list[str]:
+    """Every parameter name of a function or lambda (none for a module)."""
+    if not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        return []
+    args = scope.args
+    every = [*args.posonlyargs, *args.args, *args.kwonlyargs]
+    every += [a for a in (args.vararg, args.kwarg) if a is not None]
+    return [a.arg for a in every]
 
 
 def is_static(function: FunctionNode) -> bool:

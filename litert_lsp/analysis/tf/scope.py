@@ -41,6 +41,13 @@ _MODEL_BUILDERS = frozenset({
     "keras.Model", "keras.models.Model",
 })
 _KERAS_BASE_PREFIXES = ("keras.layers.", "keras.models.", "keras.src.")
+# keras-hub's layers and models all derive from Keras layers (keras_hub.src.layers.modeling...,
+# keras_hub.src.models.backbone.Backbone, one model's attention subclassing another's). Its
+# tokenizers, preprocessors and image/audio converters are Keras layers too, but they run in
+# the input pipeline (tf.data), never in the exported model: keras-hub names their modules
+# and classes by that role.
+_KERAS_HUB = "keras_hub."
+_KERAS_HUB_PIPELINE = ("preprocessor", "tokenizer", "converter")
 _KERAS_BASES = frozenset({"keras.Layer", "keras.Model", "keras.Sequential", "keras.Functional"})
 _TF_MODULE_BASES = frozenset({"tf.Module", "tf.experimental.Module"})
 # Signs that a function trains or feeds a model rather than being part of it.
@@ -116,6 +123,8 @@ class ModuleIndex:
         self._attribute_classes: dict[int, dict[str, ast.ClassDef]] | None = None
         # (function id, tensor params) -> whether it returns a tensor; shared by all scopes.
         self.return_memo: dict[tuple[int, frozenset[str], bool], bool] = {}
+        self._config_attributes: dict[int, frozenset[str]] = {}
+        self._fixed_globals: frozenset[str] | None = None
         self._index(tree, None, None)
         self.keras_classes = self._deriving(self._is_keras_base)
         self.module_classes = self._deriving(lambda name: name in _TF_MODULE_BASES)
@@ -164,6 +173,8 @@ class ModuleIndex:
         if name in _KERAS_BASES:
             return True
         last = name.rsplit(".", 1)[-1]
+        if name.startswith(_KERAS_HUB) and last[:1].isupper():
+            return not any(part.lower().endswith(_KERAS_HUB_PIPELINE) for part in name.split("."))
         return name.startswith(_KERAS_BASE_PREFIXES) and last[:1].isupper()
 
     def _deriving(self, is_root: Callable[[str], bool]) -> set[str]:
@@ -232,13 +243,55 @@ class ModuleIndex:
                 found.setdefault(attr, target)
         return found
 
+    def config_attributes(self, cls: ast.ClassDef) -> frozenset[str]:
+        """`self.` attributes of `cls` (and its local bases) that only ever hold configuration:
+        every assignment in every method is a literal, a constructor argument, or plain
+        Python arithmetic of those (`self.units = units`, `self.half = dim // 2`)."""
+        key = id(cls)
+        if key not in self._config_attributes:
+            verdict: dict[str, bool] = {}
+            for current in [cls, *self.local_bases(cls)]:
+                for method in current.body:
+                    if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                        continue
+                    params = {a.arg for a in [*method.args.posonlyargs, *method.args.args,
+                                               *method.args.kwonlyargs]} - {"self"}
+                    if method.name != "__init__":
+                        params = set()  # only constructor arguments are configuration
+                    for target, value in _self_attribute_assignments(method):
+                        ok = value is not None and _is_config_value(value, params)
+                        verdict[target] = verdict.get(target, True) and ok
+            self._config_attributes[key] = frozenset(name for name, ok in verdict.items() if ok)
+        return self._config_attributes[key]
+
+    def fixed_globals(self) -> frozenset[str]:
+        """Module-level names bound once to a literal value (`EPSILON = 1e-6`)."""
+        if self._fixed_globals is None:
+            counts: dict[str, int] = {}
+            literal: set[str] = set()
+            for statement in self.tree.body:
+                if isinstance(statement, ast.Assign):
+                    for target in statement.targets:
+                        if isinstance(target, ast.Name):
+                            counts[target.id] = counts.get(target.id, 0) + 1
+                            if _is_config_value(statement.value, set()):
+                                literal.add(target.id)
+            self._fixed_globals = frozenset(n for n in literal if counts[n] == 1)
+        return self._fixed_globals
+
     def resolve_callee(self, func: ast.expr, where: Scope) -> tuple[FunctionNode, bool] | None:
         """The local function a call's `func` reaches, and whether its first parameter is bound."""
         if isinstance(func, ast.Name):
             if func.id in self.classes:
                 return None
             found = self.function_named(func.id, where)
-            return (found, False) if found is not None else None
+            if found is None:
+                # `op = self.op` (then `op(x)`): a local alias of stored functions, followed
+                # when every attribute it may be names the same function.
+                reached = {id(r[0]): r for r in (self.resolve_callee(a, where) for a in self._local_aliases(func.id, where))
+                           if r is not None}
+                return next(iter(reached.values())) if len(reached) == 1 else None
+            return (found, False)
         if not isinstance(func, ast.Attribute):
             return None
         cls = self.owner_class(where)
@@ -247,7 +300,11 @@ class ModuleIndex:
         receiver = func.value
         if isinstance(receiver, ast.Name) and receiver.id in ("self", "cls"):
             found = self.method(cls, func.attr)
-            return (found, True) if found is not None else None
+            if found is None:
+                # `self.op = rnn_step` in __init__, then `self.op(x)`: the module function.
+                stored = self.stored_function(cls, func.attr)
+                return (stored, False) if stored is not None else None
+            return (found, True)
         if (
             isinstance(receiver, ast.Call)
             and isinstance(receiver.func, ast.Name)
@@ -256,6 +313,34 @@ class ModuleIndex:
             found = self.method(cls, func.attr, skip_own=True)
             return (found, True) if found is not None else None
         return None
+
+    def stored_function(self, cls: ast.ClassDef, attribute: str) -> FunctionNode | None:
+        """The module-level function of this file assigned to `self.<attribute>` in a method
+        of `cls` (plainly, by name), when the assignments name exactly one such function (an
+        alternative from elsewhere, such as an optional compiled kernel, is not this file's)."""
+        found: set[str] = set()
+        for node in ast.walk(cls):
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Name):
+                for target in node.targets:
+                    if (isinstance(target, ast.Attribute) and target.attr == attribute
+                            and isinstance(target.value, ast.Name) and target.value.id == "self"
+                            and node.value.id in self.module_functions):
+                        found.add(node.value.id)
+        if len(found) != 1:
+            return None
+        return self.module_functions.get(found.pop())
+
+    def _local_aliases(self, name: str, where: Scope) -> list[ast.Attribute]:
+        """The `self.<attr>` values a local `name` is assigned in `where`, when every
+        assignment to it is one; else []."""
+        if isinstance(where, ast.Lambda) or not hasattr(where, "body"):
+            return []
+        values = [node.value for node in walk_own(where.body) if isinstance(node, ast.Assign)
+                  and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)]
+        if values and all(isinstance(v, ast.Attribute) and isinstance(v.value, ast.Name) and v.value.id == "self"
+                          for v in values):
+            return values  # type: ignore[return-value]
+        return []
 
     def called_attribute_class(self, func: ast.expr, where: Scope) -> FunctionNode | None:
         """`self.block(x)` where `self.block = Block(...)`: Block's `call` / `__call__`."""
@@ -274,6 +359,55 @@ class ModuleIndex:
         if target.name in self.keras_classes:
             return self.method(target, "call")
         return self.method(target, "__call__")
+
+
+# Builtins that turn configuration into configuration.
+_CONFIG_BUILTINS = frozenset({"int", "float", "bool", "str", "tuple", "list", "len", "min", "max", "abs",
+                              "round", "sum", "sorted"})
+
+
+def _is_config_value(node: ast.AST, params: set[str]) -> bool:
+    """A literal, one of `params`, or plain Python arithmetic / containers / builtins of those."""
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, ast.Name):
+        return node.id in params
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        return all(_is_config_value(e, params) for e in node.elts)
+    if isinstance(node, ast.BinOp):
+        return _is_config_value(node.left, params) and _is_config_value(node.right, params)
+    if isinstance(node, ast.UnaryOp):
+        return _is_config_value(node.operand, params)
+    if isinstance(node, (ast.BoolOp, ast.Compare)):
+        parts = node.values if isinstance(node, ast.BoolOp) else [node.left, *node.comparators]
+        return all(_is_config_value(p, params) for p in parts)
+    if isinstance(node, ast.IfExp):
+        return all(_is_config_value(p, params) for p in (node.test, node.body, node.orelse))
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _CONFIG_BUILTINS:
+        return all(_is_config_value(a, params) for a in [*node.args, *(k.value for k in node.keywords)])
+    return False
+
+
+def _self_attribute_assignments(method: FunctionNode) -> Iterable[tuple[str, ast.AST | None]]:
+    """(attribute, value) for each `self.attr = value` (augmented: value None) in `method`."""
+    for node in walk_own(method.body):
+        if isinstance(node, ast.Assign):
+            targets, value = node.targets, node.value
+        elif isinstance(node, ast.AnnAssign):
+            targets, value = [node.target], node.value
+        elif isinstance(node, ast.AugAssign):
+            targets, value = [node.target], None
+        else:
+            continue
+        for target in targets:
+            for element in (target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]):
+                if (
+                    isinstance(element, ast.Attribute)
+                    and isinstance(element.value, ast.Name)
+                    and element.value.id == "self"
+                ):
+                    # Unpacking gives no single value to judge.
+                    yield element.attr, value if element is target else None
 
 
 def positional_params(function: FunctionNode | ast.Lambda) -> list[ast.arg]:
@@ -354,9 +488,11 @@ class RootFinder:
             call = self.index.method(cls, "call")
             own = call is not None and self.index.class_of.get(call) is cls
             if call is not None and own and not self._trains(call):
-                tensors = [p for p in params_without_default(call)[1:] if p != "training"]
-                found.append(Context(call, TRACED, False, frozenset(tensors), "Keras call", cls,
-                                     frozenset(tensors)))
+                # Keras converts only array arguments to tensors: the first one is the layer's
+                # input, the others are whatever the caller passes (`dim=256`, a flag, a mask).
+                inputs = [p for p in params_without_default(call)[1:] if p != "training"][:1]
+                found.append(Context(call, TRACED, False, frozenset(inputs), "Keras call", cls,
+                                     frozenset(inputs)))
         for name in sorted(self.index.keras_classes | self.index.module_classes):
             cls = self.index.classes[name]
             for statement in cls.body:

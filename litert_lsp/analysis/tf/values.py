@@ -7,7 +7,15 @@ because a branch that makes a name a tensor is enough for a later `if name:` to 
 Tensor-valued: tensor names; calls of `tf.*` / `keras.ops.*` functions; method calls on
 tensors (except the few that return Python objects); subscripts, arithmetic and comparisons
 involving tensors; calls of layers or helpers that take a tensor.
-Not tensor-valued: `x.shape`, `x.dtype`, `x.shape[0]`, `len(x)`, `x is None`, literals.
+Not tensor-valued: `x.shape`, `x.dtype`, `x.shape[0]`, `len(x)`, `x is None`, literals,
+`ops.ndim(x)`, dtype strings and flags computed from them (`standardize_dtype(x.dtype) ==
+"float16"`), and a Keras `call`'s arguments after the first (Keras turns only arrays into
+tensors; `dim=256` stays an int).
+
+Fixed (known while tracing, `is_fixed`): literals, static metadata, configuration
+(`self.units` set from a constructor argument, `self.compute_dtype`), module constants, and
+tf / keras.ops calls on nothing else, which the converter folds. `kind()` combines both
+into the shared `ValueKind` (analysis/value_kinds.py).
 """
 
 from __future__ import annotations
@@ -16,21 +24,49 @@ import ast
 from collections.abc import Callable, Iterable
 
 from litert_lsp.analysis.names import ImportTable
+from litert_lsp.analysis.value_kinds import ValueKind
 
 # Namespaces whose lowercase functions return tensors.
 _TENSOR_NAMESPACES = ("tf.", "keras.ops.", "keras.backend.", "keras.random.", "keras.Input", "keras.layers.Input")
 
-# Functions in those namespaces that return Python objects, not tensors.
+# Functions in those namespaces that return Python objects, not tensors. The keras.ops and
+# keras.backend ones read a tensor's static metadata or the configuration (Keras 3:
+# `ops.ndim` is `len(x.shape)`, `ops.shape` a tuple of ints where the shape is known,
+# every public `keras.backend` function is a dtype or config utility).
 _PYTHON_RESULTS = frozenset({
-    "tf.executing_eagerly", "tf.is_tensor", "tf.as_dtype", "tf.function", "tf.get_static_value",
-    "tf.is_symbolic_tensor", "tf.shape_n", "tf.config", "tf.print", "tf.name_scope",
-    "tf.control_dependencies", "tf.device", "tf.init_scope", "keras.backend.backend",
-    "keras.backend.image_data_format", "keras.backend.floatx", "keras.backend.epsilon",
-    "keras.ops.shape", "keras.backend.int_shape", "tf.nest.flatten", "tf.nest.map_structure",
+    "tf.executing_eagerly", "tf.is_tensor", "tf.as_dtype", "tf.dtypes.as_dtype", "tf.function",
+    "tf.get_static_value", "tf.is_symbolic_tensor", "tf.shape_n", "tf.config", "tf.print",
+    "tf.name_scope", "tf.control_dependencies", "tf.device", "tf.init_scope", "tf.inside_function",
+    "keras.backend.backend", "keras.backend.image_data_format", "keras.backend.floatx",
+    "keras.backend.epsilon", "keras.backend.standardize_dtype", "keras.backend.result_type",
+    "keras.backend.get_uid", "keras.backend.clear_session", "keras.backend.int_shape",
+    "keras.backend.ndim", "keras.backend.dtype",
+    # keras.src.backend's own helpers, which Keras' ops call first (`if any_symbolic_tensors(
+    # (x,)):` picks the symbolic path in keras/src/ops/*.py): Python flags and normalised names.
+    "keras.backend.any_symbolic_tensors", "keras.backend.standardize_data_format",
+    "keras.backend.standardize_shape", "keras.backend.name_scope", "keras.backend.device",
+    "keras.backend.in_stateless_scope", "keras.backend.get_stateless_scope",
+    "keras.ops.shape", "keras.ops.ndim", "keras.ops.dtype", "keras.ops.convert_to_numpy",
+    "tf.nest.flatten", "tf.nest.map_structure",
 })
 _PYTHON_PREFIXES = ("tf.data.", "tf.io.gfile.", "tf.config.", "tf.saved_model.", "tf.lite.", "tf.train.",
                     "tf.summary.", "tf.nest.", "tf.distribute.",
-                    "tf.autograph.", "tf.compat.v1.logging.")
+                    "tf.autograph.", "tf.compat.v1.logging.", "keras.backend.is_", "keras.backend.set_",
+                    "keras.ops.is_tensor", "keras.config.", "keras.utils.", "keras.tree.")
+
+# Python results that depend on nothing but static metadata or configuration: a value
+# computed from them is known while tracing (`ops.shape` is not: a dimension unknown when
+# tracing comes back as a tensor).
+_STATIC_RESULTS = (_PYTHON_RESULTS - {"keras.ops.shape", "keras.ops.convert_to_numpy", "tf.get_static_value",
+                                      "tf.nest.flatten", "tf.nest.map_structure", "tf.shape_n"})
+# Builtins whose result is known while tracing when their arguments are, and the ones whose
+# result is known even for a tensor argument (its static length / type).
+_FOLDING_BUILTINS = frozenset({"int", "float", "bool", "str", "abs", "min", "max", "round", "sum",
+                               "tuple", "list", "range", "divmod", "pow"})
+_METADATA_BUILTINS = frozenset({"len", "isinstance", "hasattr", "type", "callable", "id"})
+# Attributes of a tensor (and of a Keras layer, on `self`) that are Python metadata.
+_METADATA_ATTRIBUTES = frozenset({"shape", "dtype", "ndim", "rank", "compute_dtype", "variable_dtype",
+                                  "dtype_policy", "name", "trainable", "built", "supports_masking"})
 
 # Attributes of a tensor that are tensors themselves.
 _TENSOR_ATTRIBUTES = frozenset({"T", "mT", "H", "real", "imag"})
@@ -79,8 +115,15 @@ class TensorValues:
     """
 
     def __init__(self, imports: ImportTable, seeds: Iterable[str] = (), structured: Iterable[str] = (),
-                 callee: CalleeOracle | None = None, symbolic: bool = False) -> None:
+                 callee: CalleeOracle | None = None, symbolic: bool = False,
+                 fixed_attributes: Iterable[str] = (), fixed_globals: Iterable[str] = ()) -> None:
         self.imports = imports
+        # Names whose every assignment is known while tracing (a Python value, or a tensor
+        # made only of such values), and `self.` attributes holding configuration.
+        self.fixed: set[str] = set()
+        self.parameters: set[str] = set()
+        self.fixed_attributes = frozenset(fixed_attributes)
+        self.fixed_globals = frozenset(fixed_globals)
         # Symbolic mode (Keras functional building): only Keras tensors count, i.e. what comes
         # from `keras.Input` through layers, `keras.ops` and arithmetic; eager tf.* results do not.
         self.symbolic = symbolic
@@ -90,8 +133,10 @@ class TensorValues:
         self.layers: set[str] = set()  # names bound to layer/model objects: calling them gives tensors
         self.callee = callee
 
-    def learn(self, body: list[ast.stmt]) -> None:
-        """Grow the tensor names from the assignments of `body` until nothing changes."""
+    def learn(self, body: list[ast.stmt], parameters: Iterable[str] = ()) -> None:
+        """Grow the tensor names from the assignments of `body` until nothing changes, then
+        find the names whose values are all fixed (`parameters` never are)."""
+        self.parameters = set(parameters) | self.names | self.structured
         assignments = list(_assignments(body))
         for targets, value in assignments:
             if isinstance(value, ast.Call) and len(targets) == 1 and isinstance(targets[0], ast.Name):
@@ -109,6 +154,88 @@ class TensorValues:
                                 self.names.add(name)
             if len(self.names) == before:
                 break
+        self._learn_fixed(assignments)
+
+    def _learn_fixed(self, assignments: list[tuple[list[ast.AST], ast.AST]]) -> None:
+        """Largest set of assigned names all of whose values are fixed (the loop removes the
+        names with one value that is not; it converges from above)."""
+        by_name: dict[str, list[ast.AST]] = {}
+        for targets, value in assignments:
+            for target in targets:
+                for name in _target_names(target):
+                    by_name.setdefault(name, []).append(value)
+        # A parameter holds whatever the caller passes: never assumed fixed.
+        self.fixed = set(by_name) - self.parameters
+        while True:  # shrinks every round, so it ends
+            removed = {name for name in self.fixed if not all(self.is_fixed(v) for v in by_name[name])}
+            if not removed:
+                break
+            self.fixed -= removed
+
+    def kind(self, node: ast.AST | None) -> ValueKind:
+        """The shared value kind of an expression (see `analysis/value_kinds.py`)."""
+        fixed = node is not None and self.is_fixed(node)
+        if self.is_tensor(node):
+            return ValueKind.CONSTANT if fixed else ValueKind.TENSOR
+        return ValueKind.STATIC if fixed else ValueKind.UNKNOWN
+
+    def is_fixed(self, node: ast.AST) -> bool:
+        """Whether the expression's value is known while tracing: literals, dtypes, static
+        metadata (`x.shape[-1]`, `len(x)`, `ops.ndim(x)`), configuration (`self.units`,
+        `self.compute_dtype`), and tf / keras.ops calls on nothing else, which the converter
+        folds into constants (measured: `tf.range(3)`, `tf.linalg.svd` of a literal)."""
+        if isinstance(node, ast.Constant):
+            return True
+        if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+            return all(self.is_fixed(e.value if isinstance(e, ast.Starred) else e) for e in node.elts)
+        if isinstance(node, ast.Name):
+            if node.id in self.fixed or node.id in self.fixed_globals:
+                return True
+            # `tf.float32` and friends; any other name may hold a tensor.
+            return (self.imports.resolve_canonical(node) or "").startswith("tf.")
+        if isinstance(node, ast.Attribute):
+            resolved = self.imports.resolve_canonical(node)
+            if resolved is not None:
+                return resolved.startswith(("tf.", "keras."))
+            if isinstance(node.value, ast.Name) and node.value.id == "self":
+                return node.attr in self.fixed_attributes or node.attr in _METADATA_ATTRIBUTES
+            return node.attr in _METADATA_ATTRIBUTES or (
+                node.attr not in _TENSOR_ATTRIBUTES and self.is_fixed(node.value)
+            )
+        if isinstance(node, ast.Subscript):
+            return self.is_fixed(node.value) and self.is_fixed(node.slice)
+        if isinstance(node, ast.Slice):
+            return all(part is None or self.is_fixed(part) for part in (node.lower, node.upper, node.step))
+        if isinstance(node, ast.BinOp):
+            return self.is_fixed(node.left) and self.is_fixed(node.right)
+        if isinstance(node, ast.UnaryOp):
+            return self.is_fixed(node.operand)
+        if isinstance(node, ast.BoolOp):
+            return all(self.is_fixed(v) for v in node.values)
+        if isinstance(node, ast.Compare):
+            return all(self.is_fixed(v) for v in (node.left, *node.comparators))
+        if isinstance(node, ast.IfExp):
+            return all(self.is_fixed(v) for v in (node.test, node.body, node.orelse))
+        if isinstance(node, ast.JoinedStr):
+            return all(self.is_fixed(v.value) for v in node.values if isinstance(v, ast.FormattedValue))
+        if isinstance(node, ast.Call):
+            return self._call_is_fixed(node)
+        return False
+
+    def _call_is_fixed(self, node: ast.Call) -> bool:
+        arguments = [a.value if isinstance(a, ast.Starred) else a for a in [*node.args, *(k.value for k in node.keywords)]]
+        name = self.imports.resolve_canonical(node.func)
+        if name is None:
+            if isinstance(node.func, ast.Name) and node.func.id in _METADATA_BUILTINS:
+                return True
+            if isinstance(node.func, ast.Name) and node.func.id in _FOLDING_BUILTINS:
+                return all(self.is_fixed(a) for a in arguments)
+            return False
+        if name in _STATIC_RESULTS or name.startswith(("keras.backend.is_", "keras.config.")):
+            return True
+        if "random" in name or not is_tensor_op_name(name):
+            return False
+        return bool(arguments) and all(self.is_fixed(a) for a in arguments)
 
     def is_sure_tensor(self, node: ast.AST | None) -> bool:
         """A tensor and not possibly a list of them: safe to report truth tests and loops on."""

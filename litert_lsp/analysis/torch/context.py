@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 from typing import Protocol
 
+from litert_lsp.analysis.torch.usage import CallSite, FunctionUsage
 from litert_lsp.analysis.torch.values import Kind
 from litert_lsp.core.findings import Severity
 
@@ -21,6 +22,17 @@ class TraceContext(Protocol):
 
     def is_mask(self, node: ast.expr) -> bool:
         """Whether `node` is a boolean tensor."""
+
+    def function_usage(self) -> FunctionUsage | None:
+        """Parents, reads and assignments of the function being walked (None in build mode)."""
+
+    def call_site(self, node: ast.Call, method: bool) -> CallSite:
+        """Which outputs of the call are used and its input's rank (`method`: the input is
+        the receiver), as far as the enclosing function's source says."""
+
+    def operand_kind(self, node: ast.expr) -> str | None:
+        """An op operand's kind in the knowledge base's words: "scalar" (a static Python
+        number), "const" (a tensor built only from static values), "tensor", None (unknown)."""
 
     def kind_of_known(self, node: ast.expr) -> Kind | None:
         """The kind of `node` from what is already known, without visiting it again."""

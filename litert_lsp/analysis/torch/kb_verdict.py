@@ -15,9 +15,11 @@ from typing import Any
 
 from litert_lsp import kb
 from litert_lsp.analysis.literals import UNKNOWN, literal
+from litert_lsp.analysis.torch.usage import CallSite
 from litert_lsp.core import codes
 from litert_lsp.core.codes import TORCH_STATUS_CODES, default_severity
 from litert_lsp.core.findings import Severity
+from litert_lsp.kb import idioms
 
 _LAYER_WORDS = {
     "export": "torch.export (the model cannot be traced)",
@@ -71,13 +73,15 @@ def call_arguments(call: ast.Call, params: list[str] | None, method: bool) -> di
     return passed
 
 
-def verdict(entry: kb.Entry, op: str, call: ast.Call | None, method: bool) -> Verdict | None:
-    """What to report for a call of `op` whose entry is `entry`; None when it works."""
+def verdict(entry: kb.Entry, op: str, call: ast.Call | None, method: bool,
+            site: CallSite | None = None, operands: list[str | None] | None = None) -> Verdict | None:
+    """What to report for a call of `op` whose entry is `entry`; None when it works. `site`:
+    what the call site tells (which outputs are used, the input's rank), when known."""
     status = entry.status
     if status == "supported" or status not in TORCH_STATUS_CODES:
         return None
     if status == "conditional":
-        decided, chosen = _decide_variant(entry, call, method)
+        decided, chosen = _decide_variant(entry, call, method, site, operands)
         if decided == "supported":
             return None
         if decided in TORCH_STATUS_CODES and decided != "conditional":
@@ -110,11 +114,14 @@ def _failing_variant(entry: kb.Entry, op: str, status: str, chosen: list[dict[st
     layer = _STATUS_LAYER.get(status) or entry.get("layer") or "lowering"
     reasons = list(dict.fromkeys(v["reason"] for v in chosen if v.get("reason")))
     reason = "; ".join(reasons) or entry.get("condition")
-    text = f"`{op}` with these arguments fails at {_LAYER_WORDS.get(layer, layer)}"
+    text = f"`{op}` {_case_words(chosen)} fails at {_LAYER_WORDS.get(layer, layer)}"
     if reason:
         text += f": {reason}"
     working = [str(v.get("label")) for v in entry.variants if v.get("status") == "supported" and v.get("label")]
-    if entry.rewrite or not working:
+    usage_advice = _usage_advice(op, chosen) or _rank_advice(entry, chosen)
+    if usage_advice:
+        text += f". {usage_advice}"
+    elif entry.rewrite or not working:
         text += f". {_advice(entry, op)}"
     else:
         text += f". Instead: use a measured working case ({'; '.join(working[:4])})."
@@ -144,11 +151,119 @@ def _depends_on(entry: kb.Entry) -> str:
     keys = sorted({k for v in variants for k in (v.get("kwargs") or {})})
     if keys:
         aspects.append("the values of " + ", ".join(f"`{k}`" for k in keys))
+    if len({_used_key(v) for v in variants}) > 1:
+        aspects.append("which of its outputs are used")
     return " and ".join(aspects) or "values known only at run time"
 
 
-def _decide_variant(entry: kb.Entry, call: ast.Call | None,
-                    method: bool) -> tuple[str | None, list[dict[str, Any]]]:
+# ---- the call site: which outputs are used, the input's rank ----------------------------------
+
+
+def _used_key(variant: dict[str, Any]) -> tuple[int, ...] | None:
+    used = variant.get("outputs_used")
+    return tuple(sorted(used)) if used is not None else None
+
+
+def _by_call_site(candidates: list[dict[str, Any]], site: CallSite | None) -> list[dict[str, Any]]:
+    """The candidates the call site can be. Variants probed with only some outputs used are
+    chosen only when the call site reads exactly those outputs; an unknown use counts as
+    "all outputs used" (the variants probed without `outputs_used`). Variants probed at
+    several ranks keep the call's rank, when the source fixes it and it was probed."""
+    if any(v.get("outputs_used") is not None for v in candidates):
+        used = tuple(sorted(site.outputs_used)) if site and site.outputs_used is not None else None
+        same = [v for v in candidates if _used_key(v) == used]
+        candidates = same or [v for v in candidates if v.get("outputs_used") is None] or candidates
+    rank = site.input_rank if site else None
+    if rank is not None and len({v.get("rank") for v in candidates}) > 1:
+        candidates = [v for v in candidates if v.get("rank") == rank] or candidates
+    return candidates
+
+
+def has_operand_variants(entry: kb.Entry) -> bool:
+    """Whether the entry's variants were probed with different operand kinds (a plain-number
+    second operand, constant tensors), so the call site's operands can pick one."""
+    return len({tuple(v.get("operands") or ()) for v in entry.variants}) > 1
+
+
+def _by_operands(candidates: list[dict[str, Any]], operands: list[str | None] | None) -> list[dict[str, Any]]:
+    """The candidates probed with this call's operand kinds (None in either: any). A call on
+    constants only picks a variant probed on constants; when none matches (an input tensor
+    beside a constant one), the constants count as tensors, as the converter sees them
+    then. No match at all: the candidates stay (an unknown case is not invented)."""
+    if not operands or not any(v.get("operands") for v in candidates):
+        return candidates
+    as_tensors = [("tensor" if kind == "const" else kind) for kind in operands]
+    for kinds in (operands, as_tensors):
+        kept = [v for v in candidates if _operands_match(v.get("operands"), kinds)]
+        if kept:
+            return kept
+    return candidates
+
+
+def _operands_match(probed: list[str | None] | None, call: list[str | None]) -> bool:
+    if not probed:
+        return True
+    return all(kind is None or index >= len(probed) or probed[index] in (None, kind)
+               for index, kind in enumerate(call))
+
+
+def _usage_advice(op: str, chosen: list[dict[str, Any]]) -> str | None:
+    """For a failing use of some outputs: the measured idiom's verified rewrite of that use
+    (`kb/data/torch_idioms.json`), e.g. topk's values taken through its indices."""
+    used = {_used_key(v) for v in chosen}
+    if len(used) != 1 or None in used:
+        return None
+    record = idioms.for_call_site(op, next(iter(used)))
+    rewrite = idioms.verified_rewrite(record) if record else None
+    if rewrite is None:
+        return None
+    return f"Instead: {rewrite['description']} (verified through litert-torch and LiteRT)."
+
+
+def _rank_advice(entry: kb.Entry, chosen: list[dict[str, Any]]) -> str | None:
+    """For a failure picked by the input's rank: the ranks measured to work with the same
+    arguments."""
+    ranks = {v.get("rank") for v in chosen}
+    if len(ranks) != 1 or None in ranks or any(v.get("kwargs") for v in chosen):
+        return None
+    working = sorted({v["rank"] for v in entry.variants if v.get("status") == "supported"
+                      and not v.get("kwargs") and v.get("rank") is not None and v.get("outputs_used") is None})
+    if not working:
+        return None
+    return (f"Instead: give it an input of a measured working rank ({', '.join(f'{r}-D' for r in working)}), "
+            f"e.g. merge dimensions with a reshape before it and split them after.")
+
+
+def _agreeing_on_probed_keywords(variants: list[dict[str, Any]], passed: dict[str, Any]) -> list[dict[str, Any]]:
+    """A call combining keywords no single variant was probed with (`mode="bicubic",
+    align_corners=True` when each was probed alone): the variants whose own probed keywords
+    the call passes with the same values, the most specific of them (most keywords matched:
+    `antialias=True` with `mode="bicubic"` is the antialias variant, not plain bicubic)."""
+    found: list[tuple[int, dict[str, Any]]] = []
+    for variant in variants:
+        wanted = variant.get("kwargs") or {}
+        if all(passed.get(k, _MISSING) is UNKNOWN or (passed.get(k, _MISSING) is not _MISSING
+                                                       and _normal(passed[k]) == _normal(v))
+               for k, v in wanted.items()):
+            found.append((len(wanted), variant))
+    most = max((n for n, _ in found), default=0)
+    return [variant for n, variant in found if n == most]
+
+
+def _case_words(chosen: list[dict[str, Any]]) -> str:
+    """How the failing case is named: by the outputs the call uses, its rank, or its arguments."""
+    used = {_used_key(v) for v in chosen}
+    if len(used) == 1 and None not in used:
+        (indices,) = used
+        return f"using only output{'s' if len(indices) > 1 else ''} {', '.join(map(str, indices))} of its result"
+    ranks = {v.get("rank") for v in chosen}
+    if len(ranks) == 1 and None not in ranks and not any(v.get("kwargs") for v in chosen):
+        return f"on a {ranks.pop()}-D input"
+    return "with these arguments"
+
+
+def _decide_variant(entry: kb.Entry, call: ast.Call | None, method: bool, site: CallSite | None = None,
+                    operands: list[str | None] | None = None) -> tuple[str | None, list[dict[str, Any]]]:
     """The status shared by every variant this call may be (None if they disagree), and
     those variants."""
     variants = [v for v in entry.variants if v.get("status")]
@@ -177,6 +292,8 @@ def _decide_variant(entry: kb.Entry, call: ast.Call | None,
                 break
         if possible:
             candidates.append(variant)
+    if not candidates:
+        candidates = _agreeing_on_probed_keywords(variants, passed)
     # Variants probed with different numbers of positional arguments (torch.where(cond) vs
     # torch.where(cond, x, y)): keep those with this call's count, when any has it.
     counts = {id(v): _argument_count(v.get("args")) for v in candidates}
@@ -185,6 +302,8 @@ def _decide_variant(entry: kb.Entry, call: ast.Call | None,
         same = [v for v in candidates if counts[id(v)] == given]
         if same:
             candidates = same
+    candidates = _by_call_site(candidates, site)
+    candidates = _by_operands(candidates, operands)
     statuses = {v["status"] for v in candidates}
     if len(statuses) == 1:
         return statuses.pop(), candidates
@@ -196,10 +315,21 @@ def _decide_variant(entry: kb.Entry, call: ast.Call | None,
         float_statuses = {v["status"] for v in floating}
         if len(float_statuses) == 1:
             return float_statuses.pop(), floating
+    # Variants that differ only by a rank above 5 (`F.pad` of a 6-D tensor fails; LiteRT's
+    # kernels stop at 5-D for several ops): model tensors are at most 5-D (images, video,
+    # attention heads) unless the source shows otherwise, so without a known rank the verdict
+    # of the usual ranks applies (else every `F.pad` would warn: 221 calls of unknown rank in
+    # transformers + timm). A rank the source fixes (a reshape to 6 sizes) is still judged.
+    usual = [v for v in candidates if isinstance(v.get("rank"), int) and v["rank"] <= USUAL_MAX_RANK]
+    if usual and len(usual) < len(candidates) and site is not None and site.input_rank is None:
+        usual_statuses = {v["status"] for v in usual}
+        if len(usual_statuses) == 1:
+            return usual_statuses.pop(), usual
     return None, candidates
 
 
 _FLOAT_DTYPES = ("float", "bfloat", "half", "double")
+USUAL_MAX_RANK = 5
 
 
 def _argument_count(args: object) -> int | None:

@@ -17,11 +17,46 @@ class Kind(enum.IntEnum):
     TENSOR = 1  # a torch.Tensor
     SEQ = 2  # a tuple/list of tensors (torch.split, a tuple literal of tensors, *args)
     MAYBE = 3  # a parameter defaulting to None: a tensor when used like one, else "given or not"
+    # A Python value known when tracing: numbers, strings, flags, dtypes, devices, shapes and
+    # sizes (`x.shape`, `x.size(0)`, `len(...)`, config attributes), tuples/lists of them.
+    # torch.export specializes them, so converting or branching on them is not a data
+    # dependency. Unknown values stay None: STATIC is only said when it is visible.
+    STATIC = 4
 
 
 TENSOR = Kind.TENSOR
 SEQ = Kind.SEQ
 MAYBE = Kind.MAYBE
+STATIC = Kind.STATIC
+
+# Tensor attributes that are static Python values when tracing (shapes are specialized).
+STATIC_ATTRIBUTES = frozenset({"shape", "ndim", "dtype", "device", "is_cuda", "layout", "requires_grad"})
+# Builtins whose result is a static value when every argument is one (and that never make a
+# tensor): the arithmetic of sizes and shapes.
+STATIC_BUILTINS = frozenset({
+    "len", "int", "float", "bool", "str", "abs", "min", "max", "sum", "round", "divmod", "pow",
+    "tuple", "list", "range", "sorted", "reversed", "zip", "enumerate", "isinstance", "hasattr",
+})
+# Parameter annotations that say "a static Python value" (`feat_shape: List[int]`, `H: int`).
+STATIC_ANNOTATIONS = frozenset({
+    "int", "float", "bool", "str", "List", "list", "Tuple", "tuple", "Sequence", "Optional",
+    "Union", "Size", "dtype", "device", "Literal",
+})
+# Tensor methods whose result is a static Python value (shapes are specialized when tracing).
+STATIC_METHODS = frozenset({
+    "size", "dim", "ndimension", "numel", "nelement", "element_size", "stride", "__len__",
+})
+# torch.* callables whose result is a static Python value.
+STATIC_TORCH_NAMES = frozenset({
+    "torch.finfo", "torch.iinfo", "torch.Size", "torch.device", "torch.dtype", "torch.numel",
+    "torch.broadcast_shapes", "torch.promote_types", "torch.result_type", "torch.can_cast",
+})
+# Creation functions whose result depends only on their (static) arguments: a constant tensor.
+CONSTANT_CREATION = frozenset({
+    "torch.arange", "torch.ones", "torch.zeros", "torch.full", "torch.empty", "torch.tensor",
+    "torch.as_tensor", "torch.linspace", "torch.logspace", "torch.eye", "torch.tril_indices",
+    "torch.triu_indices",
+})
 
 # Tensor methods/attributes whose result is not a tensor (Python ints, sizes, flags).
 NON_TENSOR_METHODS = frozenset({

@@ -2,8 +2,11 @@
 
 Model code is found from the classes deriving from torch.nn.Module: their `forward` and
 everything it reaches in the file is traced code; their `__init__` (and what it reaches)
-builds the layers. One walk per function infers which local names hold tensors and checks
-each statement as it goes; calls to other functions of the file become edges, so that the
+builds the layers. Traced too: a function a decorator installs as a class's forward, and a
+module-level forward implementation (first parameter a module, then tensors). Callees that
+are values (partials, getattr, registries of functions) are resolved by `reach.py`.
+One walk per function infers which local names hold tensors and checks each statement as
+it goes; calls to other functions of the file become edges, so that the
 callee is analyzed with the tensor-ness of its arguments (a small fixpoint in `Program`).
 
 The walker owns the traversal and the value inference (`values.py`: which names hold
@@ -31,10 +34,12 @@ from litert_lsp.analysis.module_index import (
     parse_block,
 )
 from litert_lsp.analysis.names import ImportTable
-from litert_lsp.analysis.torch import rules
+from litert_lsp.analysis.torch import reach, rules
+from litert_lsp.analysis.torch.usage import CallSite, FunctionUsage
 from litert_lsp.analysis.torch.values import (
     BOOL_FUNCTIONS,
     BOOL_METHODS,
+    CONSTANT_CREATION,
     GUARDS_FALSE_UNTRACED,
     GUARDS_TRUE_UNTRACED,
     MAYBE,
@@ -46,6 +51,12 @@ from litert_lsp.analysis.torch.values import (
     SEQ,
     SEQ_FUNCTIONS,
     SEQ_METHODS,
+    STATIC,
+    STATIC_ANNOTATIONS,
+    STATIC_ATTRIBUTES,
+    STATIC_BUILTINS,
+    STATIC_METHODS,
+    STATIC_TORCH_NAMES,
     TENSOR,
     TENSOR_ATTRIBUTES,
     TO_PYTHON_BUILTINS,
@@ -92,8 +103,12 @@ TensorParams = frozenset
 
 _IS_OPS = (ast.Is, ast.IsNot, ast.In, ast.NotIn)
 _REST_UNTRACED = object()  # returned by a statement handler: the rest of the block is not traced
+_NOT_REACHED = object()  # call_targets: the callee is no known function
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _VALUE_BUILTINS = frozenset({"bool", "any", "all", *TO_PYTHON_BUILTINS})
+_ALWAYS_STATIC_BUILTINS = frozenset({"len", "isinstance", "issubclass", "hasattr", "callable", "id", "type"})
+# Expressions that may evaluate to a function (reach.Resolver resolves them).
+_CALLEE_SHAPES = (ast.Name, ast.Attribute, ast.Call, ast.Subscript, ast.IfExp, ast.BoolOp)
 
 
 @dataclass(frozen=True)
@@ -119,13 +134,30 @@ class Guard(enum.Enum):
 
 
 def _is_tensorish(kind: Kind | None) -> bool:
-    return kind is not None
+    return kind is not None and kind is not STATIC
+
+
+def _join(a: Kind | None, b: Kind | None) -> Kind | None:
+    """The kind of a value that is `a` or `b` (the branches of `x if c else y`)."""
+    if TENSOR in (a, b):
+        return TENSOR
+    if a == b:
+        return a
+    if STATIC in (a, b):
+        other = b if a is STATIC else a
+        return other if _is_tensorish(other) else None  # static or unknown: unknown
+    return a or b
+
+
+def _all_static(kinds: Iterable[Kind | None]) -> bool:
+    return all(k is STATIC for k in kinds)
 
 
 class _Walker:
     """One pass over one function: local tensor inference plus every check."""
 
-    def __init__(self, ctx: ModuleContext, block: BlockInfo, class_name: str | None, mode: str) -> None:
+    def __init__(self, ctx: ModuleContext, block: BlockInfo, class_name: str | None, mode: str,
+                 closure: dict[str, ast.expr] | None = None) -> None:
         self.ctx = ctx
         self.block = block
         self.class_name = class_name
@@ -133,9 +165,18 @@ class _Walker:
         self.imports: ImportTable = ctx.imports
         self.env: dict[str, Kind] = {}
         self.masks: set[str] = set()
+        # Tensors built only from static values (torch.arange(n), ops on them): the converter
+        # sees constants. Whether an op on them still fails is measured per op (the knowledge
+        # base's `operands` variants), so this only picks a variant; it silences nothing itself.
+        self.consts: set[str] = set()
+        self.static_arguments = False  # set by tensor_arguments
         self.findings: dict[tuple[int, int, int, int], Finding] = {}
         self.calls: dict[Callee, set[str]] = {}
         self.local_functions: set[str] = set()
+        # Callees that are values (partials, getattr, registry lookups): see reach.py.
+        self.reach = reach.Resolver(ctx, class_name, closure or {}, lambda: self.env)
+        self.via = ""  # appended to messages of a call reached through such a value
+        self.usage: FunctionUsage | None = None  # how results are used (usage.py), per function
 
     # ---- results ---------------------------------------------------------------------------
 
@@ -158,7 +199,7 @@ class _Walker:
         if span in self.findings:
             return  # one finding per span: the first (most specific) check wins
         self.findings[span] = Finding(
-            line, column, end_line, end_column, severity or default_severity(code), code, message,
+            line, column, end_line, end_column, severity or default_severity(code), code, _with_note(message, self.via),
             op=op, status=status, data=data or {},
         )
 
@@ -185,6 +226,7 @@ class _Walker:
             self.env[arg.arg] = kind
         if arguments.vararg is not None and (root or "*" in tensor_params):
             self.env[arguments.vararg.arg] = SEQ
+        self.usage = FunctionUsage(function)
         self.statements(function.body)
 
     def run_build(self, function: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
@@ -208,9 +250,11 @@ class _Walker:
     def _param_kind(self, arg: ast.arg, default: ast.expr | None, root: bool,
                     tensor_params: frozenset[str]) -> Kind | None:
         if isinstance(default, ast.Constant) and default.value is not None:
-            return None  # a literal default (flag=False, scale=1.0) says what it is
+            return STATIC  # a literal default (flag=False, scale=1.0) says what it is
         if arg.annotation is not None:
-            return TENSOR if _mentions_tensor(arg.annotation) else None
+            if _mentions_tensor(arg.annotation):
+                return TENSOR
+            return STATIC if _static_annotation(arg.annotation) else None
         if default is None:
             # forward(self, x, output_attentions): unannotated inputs are tensors when used like
             # tensors; a bare `if output_attentions:` is read as a flag, not a tensor test.
@@ -237,11 +281,13 @@ class _Walker:
         mask = self.is_mask(node.value)
         for target in node.targets:
             self.bind(target, kind, node.value, mask)
+        self.bind_callable(node.targets, node.value)
 
     def s_annassign(self, node: ast.AnnAssign) -> None:
         if node.value is not None:
             kind = self.ev(node.value)
             self.bind(node.target, kind, node.value, self.is_mask(node.value))
+            self.bind_callable([node.target], node.value)
 
     def s_augassign(self, node: ast.AugAssign) -> None:
         kind = self.ev(node.value)
@@ -249,6 +295,8 @@ class _Walker:
         if isinstance(target, ast.Name):
             if _is_tensorish(kind) or _is_tensorish(self.env.get(target.id)):
                 self.env[target.id] = TENSOR
+            elif kind is not STATIC and self.env.get(target.id) is STATIC:
+                self.env.pop(target.id)  # `n += <unknown>`: no longer known to be static
         else:
             self.ev(target)
 
@@ -322,6 +370,19 @@ class _Walker:
 
     # ---- binding -----------------------------------------------------------------------------
 
+    def bind_callable(self, targets: list[ast.expr], value: ast.expr) -> None:
+        """`fn = partial(...)` / `impl = REGISTRY.get(key, default)`: which functions a
+        later `fn(x)` calls (a name bound to anything else forgets them)."""
+        names = [t.id for t in targets if isinstance(t, ast.Name)]
+        if not names:
+            return
+        found = self.reach.targets(value) if _may_be_callee(value, self.imports) else frozenset()
+        for name in names:
+            if found:
+                self.reach.local[name] = found
+            else:
+                self.reach.local.pop(name, None)
+
     def bind(self, target: ast.expr, kind: Kind | None, value: ast.expr | None, mask: bool) -> None:
         if isinstance(target, ast.Name):
             if kind is None:
@@ -332,6 +393,10 @@ class _Walker:
                 self.masks.add(target.id)
             else:
                 self.masks.discard(target.id)
+            if kind is TENSOR and value is not None and self.is_constant(value):
+                self.consts.add(target.id)
+            else:
+                self.consts.discard(target.id)
         elif isinstance(target, (ast.Tuple, ast.List)):
             if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts):
                 for element, part in zip(target.elts, value.elts):
@@ -352,12 +417,27 @@ class _Walker:
         elif isinstance(target, ast.Attribute):
             self.ev(target.value)
 
+    def function_usage(self) -> FunctionUsage | None:
+        """Parents, reads and assignments of the function being walked (usage.py)."""
+        return self.usage
+
+    def call_site(self, node: ast.Call, method: bool) -> CallSite:
+        """Which outputs of the call are used and its input's rank, when the source says."""
+        if self.usage is None:
+            return CallSite()
+        if method and isinstance(node.func, ast.Attribute):
+            first: ast.expr | None = node.func.value
+        else:
+            first = node.args[0] if node.args and not isinstance(node.args[0], ast.Starred) else None
+        rank = self.usage.rank(first, node.lineno) if first is not None else None
+        return CallSite(self.usage.outputs_used(node), rank)
+
     def kind_of_known(self, node: ast.expr) -> Kind | None:
         """Kind of an already-visited element of a tuple literal (no second report)."""
         if isinstance(node, ast.Name):
             return self.env.get(node.id)
         if isinstance(node, ast.Constant):
-            return None
+            return STATIC
         saved_findings, saved_calls = self.findings, self.calls
         self.findings, self.calls = {}, {}
         try:
@@ -369,19 +449,19 @@ class _Walker:
         if isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Name):
             name = iterable.func.id
             if name == "enumerate" and isinstance(target, ast.Tuple) and len(target.elts) == 2 and iterable.args:
-                self.bind(target.elts[0], None, None, False)
+                self.bind(target.elts[0], STATIC, None, False)  # the index is an int
                 inner = self.kind_of_known(iterable.args[0])
-                self.bind(target.elts[1], TENSOR if _is_tensorish(inner) else None, None, False)
+                self.bind(target.elts[1], _element(inner), None, False)
                 return
             if name == "zip" and isinstance(target, ast.Tuple) and len(target.elts) == len(iterable.args):
                 for element, argument in zip(target.elts, iterable.args):
                     inner = self.kind_of_known(argument)
-                    self.bind(element, TENSOR if _is_tensorish(inner) else None, None, False)
+                    self.bind(element, _element(inner), None, False)
                 return
             if name == "range":
-                self.bind(target, None, None, False)
+                self.bind(target, STATIC, None, False)  # range() yields ints, whatever its bounds
                 return
-        self.bind(target, TENSOR if _is_tensorish(kind) else None, None, False)
+        self.bind(target, _element(kind), None, False)
 
     # ---- conditions --------------------------------------------------------------------------
 
@@ -444,11 +524,20 @@ class _Walker:
             owner = self.ctx.find_method(self.class_name, node.attr)
             if owner:
                 self.edge(MethodRef(owner, node.attr), ())
-            return None
+                return None
+            # self.config (a model's configuration object) and what __init__ stored from
+            # Python values (self.hidden_dim = dim) are static when tracing.
+            return STATIC if node.attr == "config" or self.ctx.is_static_attr(self.class_name, node.attr) else None
+        if isinstance(value, ast.Name) and value.id not in self.env and (
+            value.id == "config" or self.imports.names.get(value.id) == "math"
+        ):
+            return STATIC  # config.hidden_size, math.pi
         kind = self.ev(value)
-        if kind in (TENSOR, MAYBE) and node.attr in TENSOR_ATTRIBUTES:
-            return TENSOR
-        return None
+        if kind in (TENSOR, MAYBE):
+            if node.attr in TENSOR_ATTRIBUTES:
+                return TENSOR
+            return STATIC if node.attr in STATIC_ATTRIBUTES else None
+        return STATIC if kind is STATIC else None
 
     def e_binop(self, node: ast.BinOp) -> Kind | None:
         left = self.ev(node.left)
@@ -459,6 +548,8 @@ class _Walker:
             return MAYBE  # `length - 1` on an unannotated input: still "maybe a tensor"
         if left == SEQ and right == SEQ:
             return SEQ
+        if left is STATIC and right is STATIC:
+            return STATIC  # arithmetic on sizes: `H // 2`, `[a, b] + list(seq[2:])`
         return None
 
     def e_unaryop(self, node: ast.UnaryOp) -> Kind | None:
@@ -466,7 +557,7 @@ class _Walker:
             self.test(node.operand, "`not`")
             return None
         kind = self.ev(node.operand)
-        return kind if kind in (TENSOR, MAYBE) else None
+        return kind if kind in (TENSOR, MAYBE, STATIC) else None
 
     def e_boolop(self, node: ast.BoolOp) -> Kind | None:
         values = node.values
@@ -480,7 +571,9 @@ class _Walker:
             return None
         if TENSOR in kinds:
             return TENSOR
-        return MAYBE if MAYBE in kinds else None
+        if MAYBE in kinds:
+            return MAYBE
+        return STATIC if _all_static(kinds) else None
 
     def e_ifexp(self, node: ast.IfExp) -> Kind | None:
         guard = self.guard(node.test)
@@ -491,7 +584,7 @@ class _Walker:
         self.test(node.test, "conditional expression (`a if cond else b`)")
         body = self.ev(node.body)
         orelse = self.ev(node.orelse)
-        return TENSOR if TENSOR in (body, orelse) else (body or orelse)
+        return _join(body, orelse)
 
     def e_subscript(self, node: ast.Subscript) -> Kind | None:
         base = self.ev(node.value)
@@ -502,11 +595,13 @@ class _Walker:
             return base  # an item of a "maybe" (pad_values[3]) is no more a tensor than it
         if base == SEQ:
             return TENSOR
-        return None
+        return STATIC if base is STATIC else None  # feat_shape[0], x.shape[-1]
 
     def e_sequence(self, node: ast.Tuple) -> Kind | None:
         kinds = [self.ev(e) for e in node.elts]
-        return SEQ if any(_is_tensorish(k) for k in kinds) else None
+        if any(_is_tensorish(k) for k in kinds):
+            return SEQ
+        return STATIC if _all_static(kinds) else None
 
     def e_dict(self, node: ast.Dict) -> Kind | None:
         for key in node.keys:
@@ -525,7 +620,10 @@ class _Walker:
             self.ev(node.key)
             self.ev(node.value)
             return None
-        return SEQ if _is_tensorish(self.ev(node.elt)) else None
+        element = self.ev(node.elt)
+        if _is_tensorish(element):
+            return SEQ
+        return STATIC if element is STATIC else None
 
     def e_lambda(self, node: ast.Lambda) -> Kind | None:
         saved = dict(self.env)
@@ -552,6 +650,9 @@ class _Walker:
         self.ev(node.step)
         return None
 
+    def e_constant(self, _node: ast.Constant) -> Kind | None:
+        return STATIC
+
     def e_await(self, node: ast.Await) -> Kind | None:
         return self.ev(node.value)
 
@@ -563,13 +664,57 @@ class _Walker:
             return self.call_name(node, func.id)
         if isinstance(func, ast.Attribute):
             return self.call_attribute(node, func)
+        if isinstance(func, (ast.Subscript, ast.Call)):
+            # FUNCS["sdpa"](q, k, v), getattr(torch, "histc")(x), REGISTRY.get(k)(x)
+            self.ev(func)
+            reached = self.call_targets(node, self.reach.targets(func))
+            if reached is not _NOT_REACHED:
+                return reached
         if isinstance(func, ast.Subscript):
             # self.layers[i](x), self.heads[name](x): calling a submodule of a container.
-            self.ev(func)
             self.args(node)
             return TENSOR
-        self.ev(func)
+        if not isinstance(func, ast.Call):
+            self.ev(func)
         return TENSOR if self.args(node) else None
+
+    def call_targets(self, node: ast.Call, targets: frozenset) -> object:
+        """Check `node` as a call of each function its callee may be (reach.Target); their
+        kinds joined. _NOT_REACHED when none is known (the caller's usual handling applies)."""
+        known = [t for t in targets if t.certain or t.qualified is None]
+        if not known:
+            return _NOT_REACHED
+        kinds: list[Kind | None] = []
+        for target in sorted(known, key=_target_order):
+            call = reach.merged_call(node, target)
+            if target.qualified is not None:
+                saved, self.via = self.via, reach.describe(node, target)
+                try:
+                    kinds.append(self.library_call(call, target.qualified, None))
+                finally:
+                    self.via = saved
+                continue
+            if target.function is not None:
+                ref: Callee = FunctionRef(target.function)
+                params = self.tensor_arguments(call, _function_node(self.ctx, ref), method=False)
+                may_return = self.ctx.returns.get(target.function, True)
+                name = target.function
+            else:
+                owner, name = target.method
+                ref = MethodRef(owner, name)
+                params = self.tensor_arguments(call, _function_node(self.ctx, ref), method=True)
+                may_return = self.ctx.returns.get(f"{owner}.{name}", True)
+            self.edge(ref, params)
+            kinds.append(_local_result(name, may_return, params))
+        if TENSOR in kinds:
+            return TENSOR
+        return next((k for k in kinds if k is not None), None)
+
+    def all_args(self, node: ast.Call) -> list[Kind | None]:
+        """Visit the arguments; every kind (static and unknown included), positional first."""
+        kinds = [self.ev(a) for a in node.args]
+        kinds += [self.ev(k.value) for k in node.keywords]
+        return kinds
 
     def args(self, node: ast.Call) -> list[Kind | None]:
         """Visit the arguments; their kinds, positional first then keywords."""
@@ -587,8 +732,10 @@ class _Walker:
             if method and names and not _is_static(callee):
                 names = names[1:]
         params: set[str] = set()
+        static = True  # every argument a static value (for pure helpers: a static result)
         for index, argument in enumerate(node.args):
             kind = self.ev(argument)
+            static = static and kind is STATIC and not isinstance(argument, ast.Starred)
             if isinstance(argument, ast.Starred):
                 if _is_tensorish(kind):
                     params.update(names[index:])
@@ -601,11 +748,25 @@ class _Walker:
                     params.add("*")
         for keyword in node.keywords:
             kind = self.ev(keyword.value)
+            static = static and kind is STATIC and keyword.arg is not None
             if _is_tensorish(kind) and keyword.arg:
                 params.add(_passed(keyword.arg, kind))
+        self.static_arguments = static
         return params
 
+    def local_result(self, qualname: str, name: str, params: set[str]) -> Kind | None:
+        """What a call of a function of the file gives (after `tensor_arguments`)."""
+        if not params and self.static_arguments and qualname in self.ctx.pure:
+            return STATIC  # get_padding(k, s) on ints: an int
+        return _local_result(name, self.ctx.returns.get(qualname, True), params)
+
     def call_name(self, node: ast.Call, name: str) -> Kind | None:
+        if name in self.reach.local or (
+            name not in self.env and (name in self.reach.closure or name in self.ctx.values)
+        ):
+            reached = self.call_targets(node, self.reach.targets(node.func))
+            if reached is not _NOT_REACHED:
+                return reached
         kind = self.env.get(name)
         if kind is None and name not in self.local_functions:
             qualified = self.imports.names.get(name)
@@ -615,7 +776,7 @@ class _Walker:
                 callee = _function_node(self.ctx, FunctionRef(name))
                 params = self.tensor_arguments(node, callee, method=False)
                 self.edge(FunctionRef(name), params)
-                return _local_result(name, self.ctx.returns.get(name, True), params)
+                return self.local_result(name, name, params)
             if name in self.ctx.classes:
                 self.args(node)
                 return None  # building a module object inside forward
@@ -624,15 +785,20 @@ class _Walker:
                 first = self.ev(node.args[0])
                 for hook in rules.ON_BUILTIN_CALL:
                     hook(self, node, name, first)
-                if name in TO_PYTHON_BUILTINS:
-                    for extra in node.args[1:]:
-                        self.ev(extra)
-                return None
-            if name in NON_TENSOR_BUILTINS:
+                rest = [self.ev(extra) for extra in node.args[1:]] if name in TO_PYTHON_BUILTINS else []
+                return STATIC if first is STATIC and _all_static(rest) else None  # int(s) of an int
+            if name in _ALWAYS_STATIC_BUILTINS:
                 self.args(node)
-                return None
-            if name in ("list", "tuple"):
-                return SEQ if self.args(node) else None
+                return STATIC  # len(x) is a size; isinstance/hasattr are decided when tracing
+            if name in NON_TENSOR_BUILTINS or name in ("list", "tuple") or name in STATIC_BUILTINS:
+                kinds = self.all_args(node)
+                if name in ("list", "tuple") and any(_is_tensorish(k) for k in kinds):
+                    return SEQ
+                if _all_static(kinds) and name in STATIC_BUILTINS:
+                    return STATIC  # max(h, 1), list(feat_shape), range(n)
+                if name in NON_TENSOR_BUILTINS or name in ("list", "tuple"):
+                    return None
+                return TENSOR if any(_is_tensorish(k) for k in kinds) else None
         # A local callable value (`layer(x)` in `for layer in self.layers`) or an unknown one.
         tensors = self.args(node)
         return TENSOR if tensors else None
@@ -646,7 +812,11 @@ class _Walker:
                 callee = _function_node(self.ctx, MethodRef(owner, method))
                 params = self.tensor_arguments(node, callee, method=True)
                 self.edge(MethodRef(owner, method), params)
-                return _local_result(method, self.ctx.returns.get(f"{owner}.{method}", True), params)
+                return self.local_result(f"{owner}.{method}", method, params)
+            # self.transform = partial(torch.fft.fftn, ...) / = a function, in some method
+            reached = self.call_targets(node, self.reach.targets(func))
+            if reached is not _NOT_REACHED:
+                return reached
             tensors = self.args(node)
             if self.ctx.is_tensor_attr(self.class_name, method):
                 return TENSOR
@@ -670,6 +840,10 @@ class _Walker:
         kind = self.ev(receiver)
         if kind in (TENSOR, MAYBE):
             return self.tensor_method(node, method)
+        if kind is STATIC:
+            # A method of a Python value (feat_shape.index(2), "a,b".split(",")): not a
+            # tensor, and nothing for the tensor rules.
+            return STATIC if _all_static(self.all_args(node)) else None
         tensors = self.args(node)
         if rules.first_claim(rules.ON_UNTYPED_METHOD, self, node, method, receiver):
             return None  # a Python value taken from it
@@ -686,6 +860,8 @@ class _Walker:
             return None
         if method in RANDOM_METHODS or method in VALUE_BOOL_METHODS:
             return TENSOR
+        if method in STATIC_METHODS:
+            return STATIC  # x.size(0), x.dim(): specialized when tracing
         if method in NON_TENSOR_METHODS:
             return None
         if method == "type" and not node.args and not node.keywords:
@@ -694,8 +870,10 @@ class _Walker:
 
     def library_call(self, node: ast.Call, qualified: str, _unused: None) -> Kind | None:
         if not qualified.startswith("torch"):
+            if qualified.startswith("math."):
+                return STATIC if _all_static(self.all_args(node)) else None  # math.sqrt(head_dim)
             tensors = self.args(node)
-            if qualified.startswith(("math.", "numpy.", "builtins.")):
+            if qualified.startswith(("numpy.", "builtins.")):
                 return None
             # Another library (einops.rearrange(x, ...)): a tensor if used like one.
             return MAYBE if tensors else None
@@ -710,6 +888,8 @@ class _Walker:
             return SEQ  # the indices of the true values, one tensor per dimension
         if name in VALUE_BOOL_FUNCTIONS:
             return TENSOR
+        if name in STATIC_TORCH_NAMES:
+            return STATIC  # torch.finfo(dtype).min, torch.Size([...])
         if name in NON_TENSOR_TORCH_NAMES or name.startswith(NON_TENSOR_TORCH_PREFIXES):
             return None
         if name in SEQ_FUNCTIONS:
@@ -722,6 +902,96 @@ class _Walker:
     def layer(self, node: ast.Call, name: str) -> None:
         """A torch.nn layer constructor, judged by the rules on this line."""
         rules.first_claim(rules.ON_LAYER, self, node, name)
+
+    # ---- constants and operands -------------------------------------------------------------
+
+    def is_constant(self, node: ast.expr) -> bool:
+        """Whether `node` is a tensor built only from static values (without visiting it):
+        `torch.arange(n)`, `torch.ones(2, 3)`, ops and methods on such tensors."""
+        if isinstance(node, ast.Name):
+            return node.id in self.consts
+        if isinstance(node, ast.Attribute):
+            # self.pos (a buffer or parameter __init__ made): a constant of the converted
+            # graph, as the probes' constant operands are (they are buffers).
+            return (isinstance(node.value, ast.Name) and node.value.id == "self" and self.class_name is not None
+                    and self.ctx.is_tensor_attr(self.class_name, node.attr))
+        if isinstance(node, ast.Call):
+            func = node.func
+            arguments = [*node.args, *(k.value for k in node.keywords if k.arg not in _PLACEMENT)]
+            if isinstance(func, ast.Attribute) and _is_local_name(func.value, self.env):
+                # a method: of a constant receiver, with static or constant arguments
+                return self.is_constant(func.value) and all(self._static_or_constant(a) for a in arguments)
+            name = self.imports.resolve(func)
+            if name is None or not name.startswith("torch."):
+                return False
+            if name in CONSTANT_CREATION:
+                return all(self._static_or_constant(a) for a in arguments)
+            return bool(arguments) and all(self._static_or_constant(a) for a in arguments) and any(
+                self.is_constant(a) for a in arguments)
+        if isinstance(node, ast.BinOp):
+            sides = (node.left, node.right)
+            return all(self._static_or_constant(e) for e in sides) and any(self.is_constant(e) for e in sides)
+        if isinstance(node, ast.UnaryOp):
+            return self.is_constant(node.operand)
+        if isinstance(node, ast.Subscript):
+            return self.is_constant(node.value) and self._is_static_syntax(node.slice)
+        return False
+
+    def _static_or_constant(self, node: ast.expr) -> bool:
+        return self._is_static_syntax(node) or self.is_constant(node)
+
+    def _is_static_syntax(self, node: ast.expr) -> bool:
+        """A cheap syntactic check for "a static Python value" (literals, static names,
+        shapes, sizes, config attributes, dtypes)."""
+        if isinstance(node, ast.Constant):
+            return True
+        if isinstance(node, ast.Name):
+            return self.env.get(node.id) is STATIC
+        if isinstance(node, ast.Attribute):
+            if node.attr in STATIC_ATTRIBUTES:
+                return True
+            root = node.value
+            if isinstance(root, ast.Name) and root.id == "self" and self.class_name:
+                return node.attr == "config" or self.ctx.is_static_attr(self.class_name, node.attr)
+            if isinstance(root, ast.Name) and root.id not in self.env:
+                resolved = self.imports.resolve(node)
+                return resolved is not None and (resolved.startswith("math.") or resolved in _TORCH_DTYPES)
+            return self._is_static_syntax(root)
+        if isinstance(node, (ast.Tuple, ast.List)):
+            return all(self._is_static_syntax(e) for e in node.elts)
+        if isinstance(node, ast.BinOp):
+            return self._is_static_syntax(node.left) and self._is_static_syntax(node.right)
+        if isinstance(node, ast.UnaryOp):
+            return self._is_static_syntax(node.operand)
+        if isinstance(node, ast.Subscript):
+            return self._is_static_syntax(node.value) and self._is_static_syntax(node.slice)
+        if isinstance(node, ast.Slice):
+            return all(p is None or self._is_static_syntax(p) for p in (node.lower, node.upper, node.step))
+        if isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Attribute) and func.attr in STATIC_METHODS:
+                return True
+            if isinstance(func, ast.Name) and func.id in STATIC_BUILTINS and func.id not in self.env:
+                return all(self._is_static_syntax(a) for a in node.args)
+        return False
+
+    def operand_kind(self, node: ast.expr) -> str | None:
+        """What an op's operand is, in the knowledge base's words: "scalar" (a static Python
+        number), "const" (a tensor built only from static values), "tensor" (input-dependent
+        or of unknown origin), None (unknown)."""
+        if isinstance(node, ast.Starred):
+            return None
+        if isinstance(node, ast.Constant):
+            value = node.value
+            return "scalar" if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+        kind = self.kind_of_known(node)
+        if kind is STATIC:
+            return "scalar"
+        if kind is TENSOR:
+            return "const" if self.is_constant(node) else "tensor"
+        if kind is MAYBE:
+            return "tensor"  # an input of forward used as an operand: read as the tensor it was before
+        return None
 
     # ---- masks -------------------------------------------------------------------------------
 
@@ -830,23 +1100,76 @@ _EXPRESSIONS: dict[type, Callable] = {
     ast.NamedExpr: _Walker.e_named,
     ast.Slice: _Walker.e_slice,
     ast.Await: _Walker.e_await,
+    ast.Constant: _Walker.e_constant,
 }
 
 
 def _local_result(name: str, may_return_tensor: bool, params: set[str]) -> Kind | None:
     """What a call of a function of the file gives: a tensor when it may return one and got
     a tensor; "maybe" when it got none (a mask builder) or only flag-like inputs."""
-    if not may_return_tensor or name.startswith(("is_", "has_", "should_", "use_")):
+    if not may_return_tensor:
+        return STATIC  # every return is visibly a Python value (a size, a shape, a flag)
+    if name.startswith(("is_", "has_", "should_", "use_")):
         return None
     if any(not p.startswith("?") for p in params):
         return TENSOR
     return MAYBE
 
 
+def _may_be_callee(value: ast.expr, imports: ImportTable) -> bool:
+    """A cheap pre-check before reach.Resolver: most assigned values are op results."""
+    if isinstance(value, ast.Call):
+        func = value.func
+        if isinstance(func, ast.Name):
+            return func.id == "getattr" or imports.names.get(func.id) == "functools.partial"
+        return isinstance(func, ast.Attribute) and (func.attr in ("partial", "get", "pop") or func.attr.startswith("get_"))
+    return isinstance(value, _CALLEE_SHAPES)
+
+
+def _with_note(message: str, note: str) -> str:
+    """`note` (how the call reached the op) placed before the message's "Instead:" advice."""
+    if not note:
+        return message
+    head, sep, advice = message.partition(" Instead:")
+    return f"{head.rstrip('.')}{note}.{sep}{advice}" if sep else f"{message}{note}"
+
+
+def _target_order(target: reach.Target) -> tuple[str, str, str]:
+    """A fixed order over a call's targets (findings and edges do not depend on set order)."""
+    return (target.qualified or "", target.function or "", ".".join(target.method or ()))
+
+
 def _passed(param: str, kind: Kind | None) -> str:
     """How a parameter is recorded for the callee: `name` when it receives a tensor,
     `?name` when it receives a "maybe" (a flag-like input passed along)."""
     return f"?{param}" if kind == MAYBE else param
+
+
+# Keyword arguments that place a tensor, not compute it (torch.arange(n, device=x.device)).
+_PLACEMENT = frozenset({"device", "dtype", "layout", "requires_grad", "pin_memory", "memory_format"})
+_TORCH_DTYPES = frozenset(f"torch.{name}" for name in (
+    "float32", "float", "float16", "half", "bfloat16", "float64", "double", "int8", "int16",
+    "int32", "int", "int64", "long", "uint8", "bool", "complex64",
+))
+
+
+def _element(kind: Kind | None) -> Kind | None:
+    """The kind of the items of a loop over a value of `kind`."""
+    if kind is STATIC:
+        return STATIC  # `for s in feat_shape`: ints
+    return TENSOR if _is_tensorish(kind) else None
+
+
+def _static_annotation(annotation: ast.expr) -> bool:
+    """`int`, `List[int]`, `Optional[Tuple[int, int]]`, `torch.Size`: a static Python value."""
+    for node in ast.walk(annotation):
+        if isinstance(node, ast.Name) and node.id not in STATIC_ANNOTATIONS and node.id not in ("typing", "torch"):
+            return False
+        if isinstance(node, ast.Attribute) and node.attr not in STATIC_ANNOTATIONS:
+            return False
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value not in STATIC_ANNOTATIONS:
+            return False  # a forward reference to some class
+    return True
 
 
 def _received(param: str, tensor_params: frozenset[str]) -> Kind | None:
@@ -897,6 +1220,17 @@ def _function_node(ctx: ModuleContext, callee: Callee):
 # ---- the module-wide fixpoint ------------------------------------------------------------------
 
 
+def _installed_forward_params(block: BlockInfo, qualname: str) -> list[str] | None:
+    """The tensor inputs of a function installed as `forward`: every parameter after the
+    first (`self`), and `*args`."""
+    function = block.function(qualname)
+    if function is None:
+        return None
+    arguments = function.args
+    names = [a.arg for a in arguments.posonlyargs + arguments.args + arguments.kwonlyargs][1:]
+    return [*names, "*"]
+
+
 class Program:
     """Runs the rules over a module given as blocks, caching each function's result."""
 
@@ -909,6 +1243,8 @@ class Program:
         owner: dict[Callee, int] = {}
         for name, index in ctx.functions.items():
             owner[FunctionRef(name)] = index
+        for qualname, index in ctx.trace_roots.items():
+            owner.setdefault(FunctionRef(qualname), index)
         for name, index in ctx.classes.items():
             for method in ctx.class_info[name].methods:
                 owner[MethodRef(name, method)] = ctx.method_units.get((name, method), index)
@@ -923,6 +1259,14 @@ class Program:
             if "__init__" in methods:
                 reached[(MethodRef(name, "__init__"), BUILD, True)] = set()
                 pending.append((MethodRef(name, "__init__"), BUILD, True))
+        for qualname in sorted(ctx.trace_roots):
+            # A forward installed by a decorator (`cls.forward = fn`): traced like a method,
+            # its inputs after `self` (and *args) given tensors.
+            params = _installed_forward_params(blocks[owner[FunctionRef(qualname)]], qualname)
+            key = (FunctionRef(qualname), TRACE, False)
+            if params is not None and key not in reached:
+                reached[key] = set(params)
+                pending.append(key)
         results: dict[tuple[Callee, str, bool], FunctionResult] = {}
         while pending:
             key = pending.pop()
@@ -967,7 +1311,9 @@ def analyze_function(block: BlockInfo, ctx: ModuleContext, qualname: str, mode: 
     if function is None:
         return FunctionResult((), ())
     class_name = qualname.split(".", 1)[0] if "." in qualname else None
-    walker = _Walker(ctx, block, class_name, mode)
+    # A nested def (a decorator's forward) sees its enclosing functions' values.
+    closure = reach.closure_values(block.enclosing(qualname)[:-1]) if ">" in qualname else None
+    walker = _Walker(ctx, block, class_name, mode, closure)
     try:
         if mode == BUILD:
             walker.run_build(function)

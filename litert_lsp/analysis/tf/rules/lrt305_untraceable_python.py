@@ -24,6 +24,13 @@ def numpy_message() -> str:
             "traced for conversion: tracing fails. Instead: keep the computation in TensorFlow ops.")
 
 
+def to_numpy_message(name: str) -> str:
+    """Measured (Keras 3.15, TensorFlow 2.21): `keras.ops.convert_to_numpy` of a tensor raises
+    NotImplementedError both while building a functional model and inside tf.function."""
+    return (f"`{name}` needs the tensor's value, which does not exist while the model is "
+            "traced for conversion: tracing fails. Instead: keep the computation in keras.ops.")
+
+
 def range_message(why: str) -> str:
     """`why` says why AutoGraph does not run here."""
     return (f"`range()` of a tensor needs its value while tracing, and {why}: tracing fails. "

@@ -28,6 +28,7 @@ from litert_lsp.analysis.torch.rules import (
     lrt203_boolean_mask_indexing,
     lrt204_data_dependent_shape,
     lrt205_randomness_in_eval,
+    lrt206_gqa_kv_widening,
 )
 
 RULES: tuple[ModuleType, ...] = (
@@ -36,6 +37,7 @@ RULES: tuple[ModuleType, ...] = (
     lrt203_boolean_mask_indexing,
     lrt204_data_dependent_shape,
     lrt205_randomness_in_eval,
+    lrt206_gqa_kv_widening,
     lrt10x_kb_status,  # last: the measured verdict for whatever no specific rule claimed
 )
 

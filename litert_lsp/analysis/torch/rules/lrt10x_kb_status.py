@@ -48,7 +48,7 @@ def on_library_call(ctx: TraceContext, node: ast.Call, name: str) -> bool:
     entry = lookup(name)
     if entry is None:
         return False
-    _report(ctx, node, entry, name, method=False)
+    _report(ctx, node, entry, name, method=False, receiver=False)
     return True
 
 
@@ -60,7 +60,7 @@ def on_tensor_method(ctx: TraceContext, node: ast.Call, method: str) -> bool:
     op, entry = method_entry(method)
     if entry is None:
         return False
-    _report(ctx, node, entry, op, method=op.startswith("torch.Tensor."))
+    _report(ctx, node, entry, op, method=op.startswith("torch.Tensor."), receiver=True)
     return True
 
 
@@ -72,12 +72,37 @@ def on_layer(ctx: TraceContext, node: ast.Call, name: str) -> bool:
         entry = lookup(name)
     if entry is None:
         return False
-    _report(ctx, node, entry, name, method=False)
+    _report(ctx, node, entry, name, method=False, receiver=False)
     return True
 
 
-def _report(ctx: TraceContext, node: ast.Call, entry: kb.Entry, op: str, method: bool) -> None:
-    found = kb_verdict.verdict(entry, op, node, method)
+def _report(ctx: TraceContext, node: ast.Call, entry: kb.Entry, op: str, method: bool, receiver: bool) -> None:
+    # Only a conditional entry's variants can depend on the call site (outputs used, rank).
+    site = ctx.call_site(node, receiver) if entry.status == "conditional" else None
+    operands = None
+    if entry.status == "conditional" and kb_verdict.has_operand_variants(entry):
+        operands = _operands(ctx, node, entry, receiver)
+    found = kb_verdict.verdict(entry, op, node, method, site, operands)
     if found is not None:
         ctx.report(node, found.code, found.message, op=op, status=found.status,
                    data=found.data, severity=found.severity)
+
+
+def _operands(ctx: TraceContext, node: ast.Call, entry: kb.Entry, receiver: bool) -> list[str | None] | None:
+    """The kind of each positional operand of the call (the receiver first for a method):
+    `torch.div(t, 2, ...)` is ["tensor", "scalar"]. Keywords go to their parameter's place."""
+    items: list[ast.expr] = list(node.args)
+    if receiver and isinstance(node.func, ast.Attribute):
+        items.insert(0, node.func.value)
+    if any(isinstance(item, ast.Starred) for item in items):
+        return None
+    kinds = [ctx.operand_kind(item) for item in items]
+    params = list(entry.get("params") or [])
+    if params and params[0] == "self":
+        params[0] = "input"
+    for keyword in node.keywords:
+        if keyword.arg in params:
+            index = params.index(keyword.arg)
+            kinds.extend([None] * (index + 1 - len(kinds)))
+            kinds[index] = ctx.operand_kind(keyword.value)
+    return kinds

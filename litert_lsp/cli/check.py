@@ -113,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
         if args.fix:
             for result in changed:
                 Path(result.display).write_bytes(result.fixed.encode("utf-8"))
-        _write_report(args, reported)
+        _write_report(args, reported, settings_for(Path.cwd())[0].docs_url)
 
     errors = sum(1 for _, f in reported if f.severity == Severity.ERROR)
     if not args.quiet:
@@ -175,13 +175,13 @@ def _stdin_tasks(args: argparse.Namespace, settings_for) -> list[Task]:
     return [Task(display, None, settings, text=text, fix=args.fix or args.diff)]
 
 
-def _write_report(args: argparse.Namespace, reported: Reported) -> None:
+def _write_report(args: argparse.Namespace, reported: Reported, docs_url: str | None) -> None:
     if args.statistics:
         output = as_statistics(reported)
     elif args.format == "json":
         output = as_json(reported)
     elif args.format == "sarif":
-        output = as_sarif(reported, Path.cwd())
+        output = as_sarif(reported, Path.cwd(), docs_url)
     elif args.format == "github":
         output = as_github(reported)
     elif args.format == "gitlab":

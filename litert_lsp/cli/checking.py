@@ -8,6 +8,8 @@ worker processes (`--jobs`, default every core). Each worker reads, analyzes and
 from __future__ import annotations
 
 import ast
+import contextlib
+import gc
 import multiprocessing
 import os
 from collections.abc import Iterator
@@ -45,6 +47,27 @@ class FileResult:
 
 def check_one(task: Task) -> FileResult:
     """Analyze one file; with `task.fix`, apply the verified rewrites and report what remains."""
+    with _collector_paused():
+        return _check_one(task)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while one file is analyzed. A module's tree is a
+    million-odd objects without cycles, and the collector would scan them again and again
+    as they are built (a fifth of the CPU time of `check`, measured on transformers'
+    models); the little cyclic garbage left is collected once it is back on."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def _check_one(task: Task) -> FileResult:
     text = task.text
     if text is None:
         from pathlib import Path

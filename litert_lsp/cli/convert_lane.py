@@ -79,9 +79,12 @@ def _findings(path: Path, display: str, class_line: int, request: ExportRequest,
     out = []
     for failure in result.failures:
         target = Path(failure.path)
-        out.append((displays.get(target.resolve(), failure.path),
-                    _line_finding(target, failure.line, "LRT901",
-                                  f"{what}: conversion failed ({failure.stage}): {failure.message}")))
+        if result.status == "mismatch" and failure.stage == "verify":
+            finding = _line_finding(target, failure.line, "LRT902", f"{what}: {failure.message}")
+        else:
+            finding = _line_finding(target, failure.line, "LRT901",
+                                    f"{what}: conversion failed ({failure.stage}): {failure.message}")
+        out.append((displays.get(target.resolve(), failure.path), finding))
     if result.status == "mismatch":
         out.append((display, _line_finding(path, class_line, "LRT902", f"{what}: {result.message}")))
     elif not result.failures:  # failed without naming a line (a timeout, a crash): on the class

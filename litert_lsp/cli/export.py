@@ -32,6 +32,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "SavedModel folder, .keras, .h5, .ckpt.meta)")
     parser.add_argument("--model", metavar="CLASS", help="the model class (default: the only one in SOURCE)")
     parser.add_argument("--checkpoint", metavar="PATH", help="weights to restore into the model")
+    parser.add_argument("--weights", metavar="KEY",
+                        help="the key of the weights inside a training checkpoint (default: EMA weights "
+                             "when present, else the usual keys), e.g. model or state.model_ema")
     parser.add_argument("--input-shape", metavar="SHAPE",
                         help="example input shape, e.g. 1,3,224,224 (several inputs: 1,16;1,16)")
     parser.add_argument("--input-dtype", metavar="DTYPE",
@@ -43,9 +46,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output-names", metavar="NAMES",
                         help="TF1 .ckpt.meta: tensors to take as outputs, e.g. logits")
     parser.add_argument("--output", "-o", metavar="PATH", help="where to write the .tflite")
-    parser.add_argument("--quantize", choices=("int8", "float16"), help="dynamic-range int8 or float16 weights")
+    parser.add_argument("--quantize", choices=("int8", "float16", "full-int8"),
+                        help="int8: dynamic range (int8 weights); float16: float16 weights; full-int8: int8 weights "
+                             "and activations, int8 inputs and outputs (microcontrollers, NPUs), calibrated on --calibration")
+    parser.add_argument("--calibration", metavar="DIR",
+                        help="full-int8: a folder of calibration samples, one .npy per sample (.npz for several inputs)")
     parser.add_argument("--allow-select-tf-ops", action="store_true", default=None,
                         help="TensorFlow: fall back to Select TF ops (the app must ship the Flex runtime)")
+    parser.add_argument("--allow-unverified", action="store_true", default=None,
+                        help="write a model that converted but cannot be verified here (Select TF ops "
+                             "need the Flex runtime); without it nothing unverified is written")
     parser.add_argument("--allow-pickle", action="store_true", default=None,
                         help="allow loading whole pickled models (this runs code stored in the file)")
     parser.add_argument("--check-only", action="store_true",
@@ -72,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         choice = plan_export(
             source, settings, root,
-            model=args.model, checkpoint=args.checkpoint,
+            model=args.model, checkpoint=args.checkpoint, weights=args.weights,
             input_shapes=parse_shapes(args.input_shape) if args.input_shape else None,
             input_dtypes=parse_dtypes(args.input_dtype) if args.input_dtype else None,
             input_names=parse_names(args.input_names) if args.input_names else None,
@@ -80,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
             signature=args.signature,
             output=args.output, quantize=args.quantize,
             allow_select_tf_ops=args.allow_select_tf_ops, allow_pickle=args.allow_pickle,
+            allow_unverified=args.allow_unverified, calibration=args.calibration,
             write_output=not args.check_only,
         )
     except PlanError as error:
@@ -129,10 +140,31 @@ def format_report(result: ExportResult) -> str:
     if details.get("model"):
         lines.append(f"  model         {details['model']}")
     lines.append(f"  checkpoint    {details.get('checkpoint') or 'none (weights as __init__ makes them)'}")
+    if details.get("losses_set_aside"):
+        lines.append(f"  graph         a training graph: its loss ({', '.join(details['losses_set_aside'])}) was set "
+                     "aside; the outputs are what it is computed from (choose with --output-names)")
+    if details.get("hf_output"):
+        lines.append(f"  output from   {details['hf_output']}")
+    if details.get("weights"):
+        lines.append(f"  weights       {details['weights']}")
     if details.get("inputs_from"):
         lines.append(f"  inputs from   {details['inputs_from']}")
+    if details.get("quantization"):
+        lines.append(f"  quantization  {details['quantization']}")
     if result.size_bytes is not None:
-        lines.append(f"  size          {result.size_bytes:,} bytes ({result.size_bytes / 1024:.1f} KiB)")
+        size = f"  size          {result.size_bytes:,} bytes ({result.size_bytes / 1024:.1f} KiB)"
+        if details.get("float_size_bytes"):
+            size += f", {result.size_bytes / details['float_size_bytes']:.0%} of the float model's {details['float_size_bytes']:,}"
+        lines.append(size)
+    accuracy = details.get("calibration_error")
+    if accuracy:
+        text = (f"  vs float      on {accuracy['samples']} calibration samples: mean rel error "
+                f"{accuracy['mean_rel_error']:.3g}, worst {accuracy['max_rel_error']:.3g}")
+        if "top1_agreement" in accuracy:
+            text += f", top-1 agrees {accuracy['top1_agreement']:.0%}"
+        lines.append(text)
+    for warning in details.get("warnings") or []:
+        lines.append(f"  warning       {warning}")
     tolerance = details.get("tolerance", {})
     lines.append(
         f"  max error     abs {result.max_abs_error:.3g}, rel {result.max_rel_error:.3g}"

@@ -11,6 +11,7 @@ from typing import Any
 from litert_lsp import __version__
 from litert_lsp.core.codes import CODES
 from litert_lsp.core.findings import Finding, Severity
+from litert_lsp.core.settings import Settings
 
 DOCS_URL = "https://github.com/litert-lsp/litert-lsp/blob/main/docs/diagnostics.md"
 
@@ -37,11 +38,14 @@ _SARIF_LEVEL = {
 }
 
 
-def help_uri(code: str) -> str:
-    """The link to the code's section of docs/diagnostics.md: its heading is
-    `## LRT202 tensor-to-python`, which GitHub anchors as `#lrt202-tensor-to-python`."""
-    known = CODES.get(code)
-    return known.href() if known else f"{DOCS_URL}#{heading_anchor(code)}"
+def help_uri(code: str, docs_url: str | None = None) -> str:
+    """The link to the code's section of diagnostics.md: its heading is
+    `## LRT202 tensor-to-python`, which GitHub anchors as `#lrt202-tensor-to-python`.
+    `docs_url` (the `docs-url` setting): the folder holding diagnostics.md, if not ours."""
+    link = Settings(docs_url=docs_url).docs_link(code)
+    if link is not None:
+        return link
+    return f"{docs_url or DOCS_URL.rsplit('/', 1)[0]}/diagnostics.md#{heading_anchor(code)}"
 
 
 def heading_anchor(heading: str) -> str:
@@ -54,9 +58,10 @@ def heading_anchor(heading: str) -> str:
 # SARIF results carry no hand-made fingerprints: GitHub's upload action computes
 # `primaryLocationLineHash` from the source lines itself, which keeps two findings of one
 # code in one file apart (a hash of code, path and op merged them into one alert).
-def as_sarif(reported: Reported, root: Path) -> str:
-    """SARIF 2.1.0 as GitHub code scanning reads it: one run, rules with help links,
-    artifact URIs relative to the checkout root, columns counted in code points."""
+def as_sarif(reported: Reported, root: Path, docs_url: str | None = None) -> str:
+    """SARIF 2.1.0 as GitHub code scanning reads it: one run, rules with help links (under
+    `docs_url` when set), artifact URIs relative to the checkout root, columns counted in
+    code points."""
     rule_ids = sorted({f.code for _, f in reported} | set(CODES))
     rules = []
     for rule_id in rule_ids:
@@ -67,7 +72,7 @@ def as_sarif(reported: Reported, root: Path) -> str:
                 "name": code.name if code else rule_id,
                 "shortDescription": {"text": code.summary if code else rule_id},
                 "fullDescription": {"text": code.summary if code else rule_id},
-                "helpUri": help_uri(rule_id),
+                "helpUri": help_uri(rule_id, docs_url),
                 "help": {"text": f"See docs/diagnostics.md, section {rule_id}."},
                 "defaultConfiguration": {
                     "level": _SARIF_LEVEL[code.severity] if code else "warning"

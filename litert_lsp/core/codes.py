@@ -3,7 +3,7 @@
 Families:
   LRT0xx  the file itself (syntax)
   LRT1xx  PyTorch ops, from the measured compatibility knowledge base
-  LRT2xx  PyTorch code that `torch.export` cannot trace
+  LRT2xx  PyTorch code that `torch.export` cannot trace, and measured idioms (LRT206)
   LRT3xx  TensorFlow / Keras ops and constructs
   LRT9xx  results of a real conversion (reported after "Check conversion" / export)
 """
@@ -71,6 +71,9 @@ LRT204 = Code("LRT204", "data-dependent-shape", Severity.ERROR,
               "The op's output size depends on tensor values, which torch.export cannot trace.")
 LRT205 = Code("LRT205", "randomness-in-eval", Severity.ERROR,
               "Random sampling that still runs after eval() cannot become a LiteRT graph.")
+# PyTorch idioms: constructs of several ops, measured by tools/probes/torch_idioms.py.
+LRT206 = Code("LRT206", "gqa-kv-widening", Severity.ERROR,
+              "Grouped-query attention with K/V widened to the query heads converts with wrong numbers.")
 # TensorFlow / Keras.
 LRT301 = Code("LRT301", "tf-select-ops", Severity.WARNING,
               "The op converts only with Select TF ops: the app must ship the larger Flex runtime.")
@@ -93,7 +96,7 @@ LRT902 = Code("LRT902", "verification-failed", Severity.ERROR,
               "The converted model runs, but its outputs disagree with the original framework.")
 
 _ALL = [
-    LRT001, LRT101, LRT102, LRT103, LRT104, LRT105, LRT106, LRT201, LRT202, LRT203, LRT204, LRT205,
+    LRT001, LRT101, LRT102, LRT103, LRT104, LRT105, LRT106, LRT201, LRT202, LRT203, LRT204, LRT205, LRT206,
     LRT301, LRT302, LRT303, LRT304, LRT305, LRT306, LRT307, LRT901, LRT902,
 ]
 

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
+from urllib.parse import urlsplit
 
 from litert_lsp.core import file_ignores
 from litert_lsp.core.codes import CODES, TF_STATUS_CODES, TORCH_STATUS_CODES
@@ -36,10 +37,11 @@ OFF = "off"
 # `trace` is the VS Code client's own (`litert.trace.server`), sent along with the section.
 TOP_LEVEL_KEYS = frozenset({
     "select", "ignore", "exclude", "per_file_ignores", "severity", "gpu_compatibility", "python", "models",
-    "export", "trace", "convert_check",
+    "export", "trace", "convert_check", "docs_url",
 })
-EXPORT_KEYS = frozenset({"allow_select_tf_ops", "allow_pickle", "quantize", "atol", "rtol", "timeout_seconds"})
-QUANTIZE_MODES = ("int8", "float16")
+EXPORT_KEYS = frozenset({"allow_select_tf_ops", "allow_pickle", "allow_unverified", "quantize", "atol", "rtol",
+                         "timeout_seconds"})
+QUANTIZE_MODES = ("int8", "float16", "full-int8")
 # When the server converts saved models in the background (see server/features/convert_check.py).
 CONVERT_CHECK_MODES = ("off", "onSave", "onIdle")
 # Knowledge-base statuses `severity` may re-map (the codes' own statuses).
@@ -55,6 +57,9 @@ RISKY_EXPORT_KEYS = ("allow_pickle", "allow_select_tf_ops")
 class ExportSettings:
     allow_select_tf_ops: bool = False
     allow_pickle: bool = False
+    # Write a model that converted but cannot be run here (Select TF ops: no Flex runtime in
+    # ai-edge-litert). Off: an export writes only what it verified.
+    allow_unverified: bool = False
     quantize: str | None = None  # None | "int8" | "float16"
     atol: float = 1e-4
     rtol: float = 1e-3
@@ -77,6 +82,9 @@ class Settings:
     export: ExportSettings = field(default_factory=ExportSettings)
     # Background conversion check: one of CONVERT_CHECK_MODES (only in a trusted workspace).
     convert_check: str = "onSave"
+    # The folder holding diagnostics.md for the links on diagnostics (codeDescription, SARIF
+    # helpUri): a team's own copy or an offline mirror. None: the project's published docs.
+    docs_url: str | None = None
     # Risky keys ("python", "export.allow_pickle", ...) whose value came from a workspace file.
     # Provenance, not a setting (no key sets it): `metadata` says so to the manifest test.
     workspace_named: frozenset[str] = field(default=frozenset(), metadata={"provenance": True})
@@ -136,6 +144,10 @@ class Settings:
                                 f"not {mode!r}; ignoring it")
             elif mode is not None:
                 changes["convert_check"] = mode
+        if values.get("docs_url") is not None:
+            url = _docs_url(values["docs_url"], problems)
+            if url is not None:
+                changes["docs_url"] = url
         if values.get("export") is not None:
             if isinstance(values["export"], Mapping):
                 changes["export"] = _export_settings(self.export, values["export"], problems)
@@ -198,6 +210,16 @@ class Settings:
                 return True
         return False
 
+    def docs_link(self, code: str) -> str | None:
+        """The link to `code`'s section of diagnostics.md: under `docs-url` (the folder
+        holding diagnostics.md) when set, else the published docs. None: not a known code."""
+        known = CODES.get(code)
+        if known is None:
+            return None
+        if self.docs_url is None:
+            return known.href()
+        return f"{self.docs_url}/diagnostics.md#{known.anchor}"
+
     def code_enabled(self, code: str) -> bool:
         if self.select and not any(code.startswith(p) for p in self.select):
             return False
@@ -226,6 +248,21 @@ class Settings:
                 finding = finding.with_severity(override)
             result.append(finding)
         return result
+
+
+def _docs_url(value: Any, problems: list[str]) -> str | None:
+    """An http(s) URL with a host (links must open from an editor and from GitHub's SARIF
+    view); anything else is refused with a sentence and the published docs stay."""
+    url = check(value, str, "docs-url", problems)
+    if url is None:
+        return None
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in url):
+        problems.append(f"`docs-url` must be an http(s) URL such as https://docs.example.com/litert-lsp, "
+                        f"not {value!r}; using the published docs")
+        return None
+    return url.rstrip("/")
 
 
 # ---- pyproject.toml -------------------------------------------------------------------
@@ -399,6 +436,10 @@ def _export_settings(base: ExportSettings, value: Mapping[str, Any], problems: l
             flag = check(values[key], bool, f"export.{key.replace('_', '-')}", problems)
             if flag is not None:
                 changes[key] = flag
+    if "allow_unverified" in values:
+        flag = check(values["allow_unverified"], bool, "export.allow-unverified", problems)
+        if flag is not None:
+            changes["allow_unverified"] = flag
     if "quantize" in values:
         q = values["quantize"]
         if q in (None, "", "none"):
@@ -425,6 +466,8 @@ MODEL_KEYS: dict[str, Any] = {
     "input_dtype": str,
     "input_dtypes": list[str],
     "checkpoint": str,
+    "weights": str,
+    "calibration": str,
 }
 
 

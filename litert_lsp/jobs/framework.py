@@ -13,8 +13,11 @@ TF_SUFFIXES = (".keras", ".h5", ".hdf5", ".meta", ".index", ".pb")
 def is_tensorflow(request: ExportRequest) -> bool:
     """Whether the TensorFlow exporter should take this request (decided without imports)."""
     from litert_lsp.models.checkpoints import TF_KINDS, classify
+    from litert_lsp.models.hf_folder import hf_folder
 
     source = Path(request.source)
+    if hf_folder(source) is not None:
+        return False  # transformers 5 is PyTorch-only
     if source.is_dir() or source.name.endswith(TF_SUFFIXES):
         return True
     if request.checkpoint:

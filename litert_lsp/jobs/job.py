@@ -25,13 +25,16 @@ class ExportRequest:
     source: str  # a Python file with model code, or a file/folder that carries its own graph
     model: str | None = None  # model class (or Keras-building function) name
     checkpoint: str | None = None
+    weights: str | None = None  # the key path of the weights inside a training checkpoint
     input_shapes: list[list[int]] | None = None
     input_dtypes: list[str] | None = None  # one per input shape; default float32
     output: str | None = None  # where the .tflite goes; None with write_output=False
     write_output: bool = True  # False for "check conversion": convert and verify only
-    quantize: str | None = None  # None | "int8" | "float16"
+    quantize: str | None = None  # None | "int8" (dynamic range) | "float16" | "full-int8"
+    calibration: str | None = None  # full-int8: a folder of .npy/.npz samples (None: random, with a warning)
     allow_select_tf_ops: bool = False
     allow_pickle: bool = False  # whole pickled models run code when loaded: opt-in only
+    allow_unverified: bool = False  # write a converted model that cannot be run here (Flex)
     atol: float = 1e-4
     rtol: float = 1e-3
     constructor_args: list[Any] = field(default_factory=list)
@@ -40,6 +43,8 @@ class ExportRequest:
     output_names: list[str] | None = None  # TF1 graphs: ops to use as outputs
     signature: str | None = None  # SavedModel: the signature to convert (else `model`, else the only one)
     workspace: str | None = None
+    # On a numerical mismatch, convert submodules alone to find where it starts (PyTorch).
+    find_culprit: bool = True
     # Names this job's temporary files (`.<output>.<token>.*.partial`), so that cleaning up
     # after a killed worker removes only them, never another job's or process's.
     job_token: str = ""

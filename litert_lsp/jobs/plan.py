@@ -17,6 +17,7 @@ from litert_lsp.jobs.job import ExportRequest
 from litert_lsp.models.checkpoints import classify
 from litert_lsp.models.classes import find_call_sites
 from litert_lsp.models.exportable import models_of
+from litert_lsp.models.hf_folder import hf_folder
 
 # Input dtypes a user may name (numpy spellings, which TensorFlow and torch both understand here).
 DTYPES = ("float32", "float16", "float64", "bfloat16", "int8", "int16", "int32", "int64", "uint8", "bool")
@@ -90,11 +91,14 @@ def plan_export(
     *,
     model: str | None = None,
     checkpoint: str | None = None,
+    weights: str | None = None,
     input_shapes: list[list[int]] | None = None,
     output: str | None = None,
     quantize: str | None = None,
     allow_select_tf_ops: bool | None = None,
     allow_pickle: bool | None = None,
+    allow_unverified: bool | None = None,
+    calibration: str | None = None,
     write_output: bool = True,
     input_dtypes: list[str] | None = None,
     input_names: list[str] | None = None,
@@ -111,11 +115,14 @@ def plan_export(
         source=str(source),
         model=model,
         checkpoint=str(Path(checkpoint).resolve()) if checkpoint else None,
+        weights=weights,
         input_shapes=input_shapes,
         write_output=write_output,
         quantize=quantize if quantize is not None else export.quantize,
         allow_select_tf_ops=export.allow_select_tf_ops if allow_select_tf_ops is None else allow_select_tf_ops,
         allow_pickle=export.allow_pickle if allow_pickle is None else allow_pickle,
+        allow_unverified=export.allow_unverified if allow_unverified is None else allow_unverified,
+        calibration=str(Path(calibration).resolve()) if calibration else None,
         atol=export.atol,
         rtol=export.rtol,
         workspace=str(workspace),
@@ -126,7 +133,13 @@ def plan_export(
     )
     if request.checkpoint and not checkpoint_exists(Path(request.checkpoint)):
         raise PlanError(f"the checkpoint {request.checkpoint} does not exist")
-    _check_source_options(source, request)
+    folder = hf_folder(source)
+    if folder is not None:
+        source = folder.path
+        request.source = str(source)
+        built = folder.architectures[0] if folder.architectures else f"the AutoModel of '{folder.model_type}'"
+        notes.append(f"a Hugging Face folder: {built}, built from its config.json with weights from {folder.weights}")
+    _check_source_options(source, request, folder is not None)
     if source.suffix == ".py":
         _plan_python(source, settings, workspace, request, notes)
     elif source.is_file() and classify(source) is None and not source.name.endswith(SELF_CONTAINED_SUFFIXES):
@@ -173,11 +186,16 @@ def _within(path: Path, folder: Path) -> bool:
     return True
 
 
-def _check_source_options(source: Path, request: ExportRequest) -> None:
+def _check_source_options(source: Path, request: ExportRequest, hugging_face: bool = False) -> None:
     """Options that only one kind of source understands: refuse them elsewhere rather than
     silently ignoring them."""
-    if (request.input_names or request.output_names) and not source.name.endswith(".meta"):
-        raise PlanError("--input-names/--output-names choose tensors of a TF1 graph: SOURCE must be a .ckpt.meta file")
+    if request.input_names and not source.name.endswith(".meta"):
+        raise PlanError("--input-names chooses placeholders of a TF1 graph: SOURCE must be a .ckpt.meta file")
+    if request.output_names and not (source.name.endswith(".meta") or hugging_face):
+        raise PlanError("--output-names chooses the outputs of a TF1 graph (.ckpt.meta) or of a Hugging Face "
+                        "folder (logits, last_hidden_state, ...): SOURCE must be one of those")
+    if hugging_face and request.checkpoint:
+        raise PlanError("a Hugging Face folder carries its weights: drop --checkpoint")
     if request.signature and not (source.is_dir() and classify(source) is not None):
         raise PlanError("--signature chooses a signature of a SavedModel: SOURCE must be a SavedModel folder "
                         "(for Python code, name the class or builder with --model)")
@@ -233,6 +251,13 @@ def _plan_python(source: Path, settings: Settings, workspace: Path, request: Exp
     dtype = config.get("input_dtype") or config.get("input_dtypes")
     if dtype and not request.input_dtypes:
         request.input_dtypes = [dtype] * len(request.input_shapes or [1]) if isinstance(dtype, str) else list(dtype)
+    if request.calibration is None and config.get("calibration"):
+        folder = Path(str(config["calibration"]))
+        request.calibration = str((workspace / folder).resolve() if not folder.is_absolute() else folder)
+        notes.append(f"calibration samples from [tool.litert-lsp.models.{request.model}]")
+    if request.weights is None and config.get("weights"):
+        request.weights = str(config["weights"])
+        notes.append(f"weights key from [tool.litert-lsp.models.{request.model}]")
     if request.checkpoint is None and config.get("checkpoint"):
         path = Path(str(config["checkpoint"]))
         request.checkpoint = str((workspace / path).resolve() if not path.is_absolute() else path)

@@ -10,6 +10,7 @@ from litert_lsp.jobs.framework import is_tensorflow
 from litert_lsp.jobs.job import ExportRequest
 from litert_lsp.jobs.package import package_place
 from litert_lsp.jobs.tf_script import render_tensorflow
+from litert_lsp.models.checkpoints import EMA_KEYS, NESTING_KEYS
 
 _TEMPLATE = '''\
 """Export {model} to LiteRT (.tflite) and check that the result agrees with PyTorch.
@@ -33,6 +34,7 @@ HERE = Path(__file__).resolve().parent
 IMPORT_ROOT = HERE / {import_root!r}
 MODULE_NAME = {module_name!r}
 CHECKPOINT = {checkpoint}
+WEIGHTS_KEY = {weights!r}  # key path of the weights inside a training checkpoint; None: EMA, else the usual
 OUTPUT = HERE / {output!r}
 INPUT_SHAPES = {input_shapes}  # None: inferred from the first layer below
 QUANTIZE = {quantize!r}  # None, "int8" (dynamic range) or "float16"
@@ -55,11 +57,16 @@ def restore(model: torch.nn.Module) -> None:
     else:
         # weights_only=True never runs code from the file.
         state = torch.load(CHECKPOINT, map_location="cpu", weights_only=True)
-    # Training checkpoints nest the weights; wrappers prefix their names.
-    for key in ("state_dict", "model_state_dict", "model", "net"):
-        if isinstance(state, dict) and isinstance(state.get(key), dict):
-            state = state[key]
-            break
+    # Training checkpoints nest the weights (EMA weights, when kept, are the ones inference
+    # uses); wrappers prefix their names.
+    if WEIGHTS_KEY is not None:
+        for part in WEIGHTS_KEY.split("."):
+            state = state[part]
+    else:
+        for key in {nesting!r}:
+            if isinstance(state, dict) and isinstance(state.get(key), dict):
+                state = state[key]
+                break
     for prefix in ("module.", "_orig_mod."):
         if state and all(name.startswith(prefix) for name in state):
             state = {{name[len(prefix):]: value for name, value in state.items()}}
@@ -154,6 +161,8 @@ def render(request: ExportRequest, target: Path) -> str:
         import_root=_relative(place.import_root, folder),
         module_name=place.module_name,
         checkpoint=checkpoint,
+        weights=request.weights,
+        nesting=EMA_KEYS + NESTING_KEYS,
         output=_relative(output, folder),
         input_shapes=repr(request.input_shapes) if request.input_shapes else "None",
         quantize=request.quantize,

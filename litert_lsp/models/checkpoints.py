@@ -22,6 +22,16 @@ TORCH_EXTENSIONS = (".pt", ".pth", ".tar", ".ckpt", ".bin")
 TORCH_KINDS = ("state_dict", "whole_model", "torchscript", "exported", "safetensors")
 TF_KINDS = ("tf_checkpoint", "saved_model", "keras", "h5", "tf1_meta")
 
+# Where training scripts tuck the model's weights inside a checkpoint dict, most likely first.
+NESTING_KEYS = (
+    "state_dict", "model_state_dict", "model_state", "model", "net", "network", "module",
+    "model_ema", "ema", "weights", "params", "generator",
+)
+# Keys under which training scripts keep an exponential moving average of the weights (timm's
+# `state_dict_ema`, `model_ema`; Ultralytics' `ema`; ...). Inference uses those when present,
+# as timm's own checkpoint loader does, so export (and the scripts it writes) prefer them too.
+EMA_KEYS = ("state_dict_ema", "model_ema", "ema_state_dict", "ema_model", "ema", "model_ema_state_dict")
+
 # Globals a plain state dict / training checkpoint pickle refers to. Anything else (a class of
 # the user's code) means the file holds a pickled object, i.e. a whole model.
 _SAFE_GLOBAL_PREFIXES = ("torch", "collections", "builtins", "_codecs", "numpy", "__builtin__", "copyreg")

@@ -47,6 +47,10 @@ def run(
 
     A sequence of inputs is matched to the signature's inputs in their declared order
     (litert-torch names them args_0, args_1, ...); a mapping is matched by name.
+
+    Values are real numbers at both ends: a floating-point input fed to a quantized integer
+    input (a full-integer model) is quantized with that tensor's scale and zero point, and a
+    quantized integer output is dequantized, so callers compare with the framework directly.
     """
     interpreter = interpreter or load_interpreter(model)
     signatures = interpreter.get_signature_list()
@@ -60,14 +64,42 @@ def run(
             if len(inputs) != len(names):
                 raise ValueError(f"the model takes {len(names)} inputs, {len(inputs)} were given")
             feed = dict(zip(names, inputs))
-        result = runner(**{k: _contiguous(v) for k, v in feed.items()})
-        return [np.asarray(result[name]) for name in signatures[key]["outputs"]]
+        declared_in = runner.get_input_details()
+        declared_out = runner.get_output_details()
+        result = runner(**{k: _contiguous(_quantized(v, declared_in.get(k))) for k, v in feed.items()})
+        return [_real(np.asarray(result[name]), declared_out.get(name)) for name in signatures[key]["outputs"]]
     details = interpreter.get_input_details()
     values = list(inputs.values()) if isinstance(inputs, Mapping) else list(inputs)
     for detail, value in zip(details, values):
-        interpreter.set_tensor(detail["index"], _contiguous(value))
+        interpreter.set_tensor(detail["index"], _contiguous(_quantized(value, detail)))
     interpreter.invoke()
-    return [np.asarray(interpreter.get_tensor(d["index"])) for d in interpreter.get_output_details()]
+    return [_real(np.asarray(interpreter.get_tensor(d["index"])), d) for d in interpreter.get_output_details()]
+
+
+def _scale(detail: Mapping | None) -> tuple[float, int] | None:
+    """(scale, zero point) of a quantized integer tensor, else None."""
+    if not detail or not np.issubdtype(np.dtype(detail["dtype"]), np.integer):
+        return None
+    scale, zero = detail.get("quantization", (0.0, 0))
+    return (float(scale), int(zero)) if scale else None
+
+
+def _quantized(value: np.ndarray, detail: Mapping | None) -> np.ndarray:
+    params = _scale(detail)
+    value = np.asarray(value)
+    if params is None or not np.issubdtype(value.dtype, np.floating):
+        return value
+    scale, zero = params
+    limits = np.iinfo(np.dtype(detail["dtype"]))
+    return np.clip(np.round(value / scale + zero), limits.min, limits.max).astype(detail["dtype"])
+
+
+def _real(value: np.ndarray, detail: Mapping | None) -> np.ndarray:
+    params = _scale(detail)
+    if params is None:
+        return value
+    scale, zero = params
+    return (value.astype(np.float32) - zero) * scale
 
 
 def _contiguous(value: np.ndarray) -> np.ndarray:

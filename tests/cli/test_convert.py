@@ -42,3 +42,18 @@ def test_convert_reports_converter_failures_with_the_static_ones(cli, project) -
     results = json.loads(sarif.stdout)["runs"][0]["results"]
     assert any(r["ruleId"] == "LRT901" for r in results)
     assert not list(folder.glob("*.tflite")), "the dynamic lane writes nothing"
+
+
+@pytest.mark.slow
+def test_a_numerical_mismatch_is_reported_where_it_starts(cli, project) -> None:
+    pytest.importorskip("litert_torch")
+    from tests.export.test_culprit import MODEL
+
+    # The model takes no example input it could infer: give its shape in pyproject.
+    folder = project({"gqa.py": MODEL, "pyproject.toml": "[tool.litert-lsp.models.Tiny]\ninput-shape = [1, 6, 8]\n"})
+    done = cli("check", "--convert", "--format", "json", "gqa.py", cwd=folder)
+    assert done.code == 1, done.stderr
+    mismatches = [(f["line"], f["message"]) for f in json.loads(done.stdout) if f["code"] == "LRT902"]
+    lines = sorted(line for line, _ in mismatches)
+    assert 6 in lines, mismatches  # the Attention class, where it starts
+    assert any("the mismatch starts in `block.attn`" in message for _, message in mismatches)

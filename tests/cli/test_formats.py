@@ -63,3 +63,18 @@ def test_statistics_counts_per_code(cli, project):
     run = cli("check", "--statistics", ".", cwd=root)
     assert run.code == 1
     assert run.stdout.splitlines() == ["2  LRT202  tensor-to-python", "1  LRT001  syntax-error"]
+
+
+def test_docs_url_moves_sarif_help_links_and_a_bad_one_is_refused(cli, project):
+    root = project({"pyproject.toml": '[tool.litert-lsp]\ndocs-url = "https://docs.example.com/litert"\n',
+                    "net.py": MODEL_WITH_ITEM})
+    document = json.loads(cli("check", "--format", "sarif", ".", cwd=root).stdout)
+    rules = {r["id"]: r for r in document["runs"][0]["tool"]["driver"]["rules"]}
+    assert rules["LRT202"]["helpUri"] == "https://docs.example.com/litert/diagnostics.md#lrt202-tensor-to-python"
+    assert all(r["helpUri"].startswith("https://docs.example.com/litert/diagnostics.md#") for r in rules.values())
+
+    (root / "pyproject.toml").write_text('[tool.litert-lsp]\ndocs-url = "docs.example.com"\n', encoding="utf-8")
+    run = cli("check", "--format", "sarif", ".", cwd=root)
+    assert "`docs-url` must be an http(s) URL" in run.stderr
+    rules = json.loads(run.stdout)["runs"][0]["tool"]["driver"]["rules"]
+    assert all(r["helpUri"].startswith("https://github.com/") for r in rules)

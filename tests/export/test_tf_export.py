@@ -164,9 +164,16 @@ def test_tf1_checkpoint_inference_graph(tf_files: TfFiles, tmp_path: Path) -> No
 
 def test_tf1_training_graph_outputs_overridable(tf_files: TfFiles) -> None:
     automatic = export(source=str(tf_files.tf1_train_meta), write_output=False)
-    assert_verified(automatic)  # picks the loss: the only forward op nothing consumes
-    assert automatic.details["graph_outputs"] == ["loss:0"]
-    assert sorted(automatic.details["graph_inputs"]) == ["labels:0", "x:0"]
+    assert_verified(automatic)
+    # Nothing consumes the loss, but a training graph's loss is not the model: what the loss
+    # is computed from (the tensors that do not depend on the labels) is taken instead.
+    assert automatic.details["training_graph"] is True
+    assert automatic.details["losses_set_aside"] == ["loss:0"]
+    assert automatic.details["graph_outputs"] == ["logits:0"]
+    assert automatic.details["graph_inputs"] == ["x:0"]
+    loss = export(source=str(tf_files.tf1_train_meta), output_names=["loss"], write_output=False)
+    assert_verified(loss)  # still reachable when asked for by name
+    assert sorted(loss.details["graph_inputs"]) == ["labels:0", "x:0"]
     chosen = export(source=str(tf_files.tf1_train_meta), output_names=["logits"], write_output=False)
     assert_verified(chosen)
     assert chosen.details["graph_inputs"] == ["x:0"]
@@ -194,7 +201,13 @@ def test_select_tf_ops_allowed_is_converted_but_not_verified(tf_files: TfFiles, 
     assert result.details["verified"] is False and result.details["select_tf_ops"] is True
     assert "Flex runtime" in result.message and "binary size" in result.details["notes"][0]
     assert result.op_histogram.get("FlexMatrixDeterminant") == 1
-    assert out.is_file() and out.stat().st_size == result.size_bytes
+    # Verified or nothing: without consent to unverified output, no file.
+    assert "--allow-unverified" in result.message and not out.exists() and result.output is None
+    allowed = export(source=str(tf_files.det_saved_model), output=str(out), allow_select_tf_ops=True,
+                     allow_unverified=True)
+    assert not allowed.ok and allowed.status == "unverified"
+    assert "because unverified output was allowed" in allowed.message
+    assert out.is_file() and out.stat().st_size == allowed.size_bytes
 
 
 def test_op_with_no_kernel_anywhere(tf_files: TfFiles) -> None:
@@ -219,3 +232,14 @@ def test_default_output_names() -> None:
     assert default_output(Path("/w/model.keras")) == Path("/w/model.tflite")
     assert default_output(Path("/w/tf1/model.ckpt.meta")) == Path("/w/tf1/model.tflite")
     assert default_output(Path("/w/saved_model")) == Path("/w/saved_model.tflite")
+
+
+def test_a_failed_tf1_export_says_which_inputs_and_outputs_were_guessed() -> None:
+    from litert_lsp.worker.tensorflow.export import _graph_choice
+
+    guessed = {"graph_inputs": ["x:0", "labels:0"], "graph_outputs": ["loss:0"], "note": "chosen",
+               "training_graph": True}
+    text = _graph_choice(guessed)
+    assert "inputs x, labels and outputs loss were chosen automatically" in text
+    assert "training graph" in text and "--output-names" in text
+    assert _graph_choice({"graph_inputs": ["x:0"], "graph_outputs": ["y:0"]}) == ""  # named by the user

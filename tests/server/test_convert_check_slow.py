@@ -41,6 +41,8 @@ async def test_a_save_checks_in_the_background_and_findings_follow_edits(tmp_pat
         _save(client, uri)
         found = await client.until(lrt901, timeout=400)
         assert [d.range.start.line for d in found] == [SVD_LINE]
+        # The converter's truth has a source of its own beside static analysis's "litert".
+        assert [d.source for d in found] == ["litert-convert"]
         assert not list(tmp_path.glob("*.tflite")), "a background check never writes a file"
 
         # A line inserted above: the finding moves with its line (no new check: not saved).

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from litert_lsp.core.codes import CODES
+from litert_lsp.core.settings import Settings
 from litert_lsp.core.text import column_to_client, split_lines
 
 # Imported at run time: pygls reads handlers' annotations with get_type_hints.
@@ -36,6 +36,14 @@ if TYPE_CHECKING:
     from litert_lsp.core.findings import Finding
 
 SOURCE = "litert"
+# What the converter and runtime found (the background conversion check, "Check conversion"):
+# a source of its own, so the Problems panel tells measured truth from static analysis.
+CONVERT_SOURCE = "litert-convert"
+CONVERT_CODES = frozenset({"LRT901", "LRT902"})
+
+
+def source_of(code: str) -> str:
+    return CONVERT_SOURCE if code in CONVERT_CODES else SOURCE
 # Documents larger than this (characters) are analyzed off the event loop.
 BIG_DOCUMENT = 400_000
 # During a never-ending stream of messages, analyze at least this often (seconds).
@@ -51,6 +59,7 @@ class Result:
     findings: list[Finding]
     source: str = ""  # the text the findings belong to
     encoding: str = "utf-16"
+    docs_url: str | None = None  # the `docs-url` setting: where the code links point
     _diagnostics: list[types.Diagnostic] | None = None
     _lines: list[str] | None = None
 
@@ -68,7 +77,7 @@ class Result:
     def diagnostics(self) -> list[types.Diagnostic]:
         """As lsprotocol objects (pull reports, code actions); built on first use."""
         if self._diagnostics is None:
-            self._diagnostics = [to_diagnostic(f, self.lines, self.encoding) for f in self.findings]
+            self._diagnostics = [to_diagnostic(f, self.lines, self.encoding, self.docs_url) for f in self.findings]
         return self._diagnostics
 
 
@@ -227,7 +236,9 @@ class DiagnosticsEngine(DiagnosticsProvider):
         return settings.apply([*found, *extra], path)
 
     def _store(self, uri: str, version: int | None, source: str, findings: list[Finding]) -> Result:
-        result = Result(version, self.generation, findings, source, encoding=self.encoding())
+        scope = self._scope.get(uri)
+        docs_url = scope[1].docs_url if scope is not None else None
+        result = Result(version, self.generation, findings, source, encoding=self.encoding(), docs_url=docs_url)
         self.results[uri] = result
         self._publish(uri, result)
         return result
@@ -249,10 +260,10 @@ class DiagnosticsEngine(DiagnosticsProvider):
         # the document ends (clamping); no need to split the text into lines at all.
         ascii_end = source.count("\n") + source.count("\r") - source.count("\r\n") if source.isascii() else None
         for finding in result.findings:
-            key = (finding, ascii_end if ascii_end is not None else _context(finding, result.lines))
+            key = (finding, ascii_end if ascii_end is not None else _context(finding, result.lines), result.docs_url)
             encoded = previous.get(key)
             if encoded is None:
-                encoded = diagnostic_json(finding, result.lines, result.encoding)
+                encoded = diagnostic_json(finding, result.lines, result.encoding, result.docs_url)
             current[key] = encoded
             parts.append(encoded)
         self._json[uri] = current
@@ -340,9 +351,9 @@ def _context(finding: Finding, lines: list[str]) -> str | None:
     return first + "\n" + end + f"\n{last}"
 
 
-def diagnostic_json(finding: Finding, lines: list[str], encoding: str) -> str:
+def diagnostic_json(finding: Finding, lines: list[str], encoding: str, docs_url: str | None = None) -> str:
     """The protocol JSON of one diagnostic (same content as `to_diagnostic`)."""
-    diagnostic = to_diagnostic(finding, lines, encoding)
+    diagnostic = to_diagnostic(finding, lines, encoding, docs_url)
     start, end = diagnostic.range.start, diagnostic.range.end
     record: dict[str, Any] = {
         "range": {
@@ -352,7 +363,7 @@ def diagnostic_json(finding: Finding, lines: list[str], encoding: str) -> str:
         "message": diagnostic.message,
         "severity": int(diagnostic.severity or 1),
         "code": diagnostic.code,
-        "source": SOURCE,
+        "source": diagnostic.source or SOURCE,
     }
     if diagnostic.code_description is not None:
         record["codeDescription"] = {"href": diagnostic.code_description.href}
@@ -373,8 +384,10 @@ def send_raw_notification(server: LitertServer, method: str, params_json: str) -
         keep(asyncio.ensure_future(outcome))
 
 
-def to_diagnostic(finding: Finding, lines: list[str], encoding: str) -> types.Diagnostic:
-    """A finding as an LSP diagnostic, its range clamped inside the document."""
+def to_diagnostic(finding: Finding, lines: list[str], encoding: str,
+                  docs_url: str | None = None) -> types.Diagnostic:
+    """A finding as an LSP diagnostic, its range clamped inside the document; its code
+    links under `docs_url` (the `docs-url` setting) when set."""
     last = len(lines) - 1
     start_line = min(max(finding.line - 1, 0), last)
     end_line = min(max(finding.end_line - 1, start_line), last)
@@ -397,16 +410,16 @@ def to_diagnostic(finding: Finding, lines: list[str], encoding: str) -> types.Di
         message=finding.message,
         severity=types.DiagnosticSeverity(int(finding.severity)),
         code=finding.code,
-        code_description=_code_description(finding.code),
-        source=SOURCE,
+        code_description=_code_description(finding.code, docs_url),
+        source=source_of(finding.code),
         data=data or None,
     )
 
 
-def _code_description(code: str) -> types.CodeDescription | None:
+def _code_description(code: str, docs_url: str | None = None) -> types.CodeDescription | None:
     """The link editors show on the code (VS Code makes `LRT202` clickable)."""
-    known = CODES.get(code)
-    return types.CodeDescription(href=known.href()) if known else None
+    link = Settings(docs_url=docs_url).docs_link(code)
+    return types.CodeDescription(href=link) if link else None
 
 
 def _initialize(engine: DiagnosticsEngine, params: types.InitializeParams) -> None:

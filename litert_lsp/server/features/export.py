@@ -184,10 +184,13 @@ class ExportFeature(Feature):
         by_uri: dict[str, list[Finding]] = {}
         for failure in result.failures:
             target = from_fs_path(failure.path) or uri
-            by_uri.setdefault(target, []).append(
-                _finding(server, target, failure.line, "LRT901",
-                         f"conversion failed ({failure.stage}): {failure.message}", failure.stage)
-            )
+            if result.status == "mismatch" and failure.stage == "verify":
+                # Where a numerical mismatch starts (the culprit search): LRT902 on that class.
+                finding = _finding(server, target, failure.line, "LRT902", failure.message, "verify")
+            else:
+                finding = _finding(server, target, failure.line, "LRT901",
+                                   f"conversion failed ({failure.stage}): {failure.message}", failure.stage)
+            by_uri.setdefault(target, []).append(finding)
         if result.status == "mismatch":
             line = _class_line(server, uri, request.model)
             by_uri.setdefault(uri, []).append(_finding(server, uri, line, "LRT902", result.message, "verify"))

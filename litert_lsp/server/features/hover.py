@@ -181,11 +181,15 @@ def _measured_with(entry: kb.Entry) -> list[str]:
     return ["Measured with " + ", ".join(f"{k} {v}" for k, v in sorted(versions.items())) + "."] if versions else []
 
 
-def describe_findings(findings: list[Finding], entry: kb.Entry | None, markdown: bool) -> str:
+def describe_findings(findings: list[Finding], entry: kb.Entry | None, markdown: bool,
+                      docs_url: str | None = None) -> str:
     """The hover for diagnostics under the cursor: each one's code and message, once, then the
     knowledge base's measured details when they are about the same code (never a second
-    verdict that disagrees with the diagnostic)."""
+    verdict that disagrees with the diagnostic). Links go under `docs_url` when set."""
     from litert_lsp.core.codes import CODES, TF_STATUS_CODES, TORCH_STATUS_CODES
+    from litert_lsp.core.settings import Settings
+
+    links = Settings(docs_url=docs_url)
 
     lines, seen = [], set()
     for finding in findings:
@@ -194,7 +198,7 @@ def describe_findings(findings: list[Finding], entry: kb.Entry | None, markdown:
         seen.add((finding.code, finding.message))
         known = CODES.get(finding.code)
         title = f"**{finding.code}** {known.name}" if known else f"**{finding.code}**"
-        link = f" ([docs]({known.href()}))" if known and markdown else ""
+        link = f" ([docs]({links.docs_link(finding.code)}))" if known and markdown else ""
         lines.append(f"{title}: {finding.message}{link}")
     codes_here = {f.code for f in findings}
     if entry is not None:
@@ -206,6 +210,33 @@ def describe_findings(findings: list[Finding], entry: kb.Entry | None, markdown:
                 lines.append(f"```python\n{rewrite['code']}\n```" if markdown else str(rewrite["code"]))
             lines.extend(_measured_with(entry))
     text = "\n\n".join(lines)
+    return text if markdown else text.replace("**", "").replace("`", "")
+
+
+def _unmeasured_call(name: str, line: str, end: int, imports: ImportTable) -> str | None:
+    """The public framework name called at the cursor when the knowledge base has no entry
+    for it (no probe was written): only for a name reached through the module's imports
+    (`torch.xxx(`), never a guess about a local value's method, and only for a call."""
+    from litert_lsp.analysis.names import canonical_name
+    from litert_lsp.kb.public_names import unmeasured
+
+    if not line[end:].lstrip().startswith("("):
+        return None
+    head, _, rest = name.partition(".")
+    qualified = imports.names.get(head)
+    if not qualified:
+        return None
+    full = qualified + ("." + rest if rest else "")
+    for candidate in dict.fromkeys((canonical_name(full), full)):
+        if unmeasured(candidate):
+            return candidate
+    return None
+
+
+def describe_unmeasured(name: str, markdown: bool) -> str:
+    """The hover for a public name no probe measured: silence is not support."""
+    text = (f"**{name}** not measured: litert-lsp has no probe for `{name}`; the background "
+            "conversion check (or `litert-lsp check --convert`) will tell whether it converts.")
     return text if markdown else text.replace("**", "").replace("`", "")
 
 
@@ -243,12 +274,17 @@ def hover_at(server: LitertServer, cache: ImportCache, uri: str, position: types
     from litert_lsp import kb
 
     entry = next((e for e in (kb.lookup(c) for c in candidates) if e is not None), None)
-    if entry is None and not here:
-        return None
     markdown = _supports_markdown(server)
-    # Where a diagnostic covers the cursor, the hover says what the diagnostic says (its code,
-    # its message) and adds only the measured details; the table alone speaks elsewhere.
-    value = describe_findings(here, entry, markdown) if here else describe(entry, markdown)
+    if entry is None and not here:
+        unknown = _unmeasured_call(name, text, end, cache.table(uri, document.version, source))
+        if unknown is None:
+            return None
+        value = describe_unmeasured(unknown, markdown)
+    else:
+        # Where a diagnostic covers the cursor, the hover says what the diagnostic says (its
+        # code, its message) and adds only the measured details; the table alone speaks elsewhere.
+        docs_url = server.settings_for(uri).docs_url
+        value = describe_findings(here, entry, markdown, docs_url) if here else describe(entry, markdown)
     return types.Hover(
         contents=types.MarkupContent(
             kind=types.MarkupKind.Markdown if markdown else types.MarkupKind.PlainText,

@@ -112,7 +112,7 @@ class WorkspaceChecker:
                 if findings:
                     summary["by_file"][str(path)] = len(findings)
                 if open_text is None:
-                    self._publish(uri, findings, path)
+                    self._publish(uri, findings, path, settings.docs_url)
                 now = time.monotonic()
                 if now - last_report > 0.1 or index + 1 == total:
                     last_report = now
@@ -132,7 +132,7 @@ class WorkspaceChecker:
         server.log.info("workspace check: %s", {k: v for k, v in summary.items() if k != "by_file"})
         return summary
 
-    def _publish(self, uri: str, findings: list[Finding], path: Path) -> None:
+    def _publish(self, uri: str, findings: list[Finding], path: Path, docs_url: str | None = None) -> None:
         if not findings and uri not in self.published:
             return
         if findings:
@@ -142,7 +142,7 @@ class WorkspaceChecker:
             text = read_source(path).text or ""
             lines = split_lines(text)
             encoding = self.server.position_encoding()
-            diagnostics = [to_diagnostic(f, lines, encoding) for f in findings]
+            diagnostics = [to_diagnostic(f, lines, encoding, docs_url) for f in findings]
         else:
             self.published.discard(uri)
             diagnostics = []

@@ -244,6 +244,11 @@ class GraphSignature:
     inputs: list[str]  # tensor names, in order
     outputs: list[str]
     chosen_automatically: bool
+    # A graph saved during training (gradients, an optimizer or a loss op): the ops nothing
+    # consumes there are the loss, whose inputs include the labels.
+    training: bool = False
+    # The losses set aside, when the model-side outputs could be told (then those are `outputs`).
+    losses: list[str] = field(default_factory=list)
 
 
 def tf1_to_saved_model(
@@ -316,6 +321,13 @@ def _choose_signature(graph: tf.Graph, input_names: list[str] | None, output_nam
         if not outputs:
             raise ExportError("export", "found no output in the graph (no op that depends on a placeholder and "
                               "that nothing consumes); name the outputs with output_names.")
+    losses: list[str] = []
+    if not output_names and _looks_like_training(operations):
+        # A graph saved while training: what nothing consumes is the loss, which needs the
+        # labels too. The model's outputs are what the loss is computed from.
+        model_side = _model_outputs(operations, placeholders)
+        if model_side:
+            losses, outputs = outputs, model_side
     if input_names:
         inputs = [_tensor_name(graph, n, "input") for n in input_names]
     else:
@@ -324,7 +336,48 @@ def _choose_signature(graph: tf.Graph, input_names: list[str] | None, output_nam
         if not inputs:
             raise ExportError("export", f"the outputs {', '.join(outputs)} depend on no placeholder; "
                               "name the inputs with input_names.")
-    return GraphSignature(inputs, outputs, not (input_names or output_names))
+    training = _looks_like_training(operations)
+    return GraphSignature(inputs, outputs, not (input_names or output_names), training, losses)
+
+
+# Op types that only a training graph has: losses and optimizer updates.
+_LOSS_TYPES = {"SoftmaxCrossEntropyWithLogits", "SparseSoftmaxCrossEntropyWithLogits"}
+_TRAINING_TYPE = re.compile(r"^(Resource)?Apply[A-Z]")
+# Placeholder names that mean "the training targets" (labels, y_true, targets, ...).
+_LABEL_NAME = re.compile(r"(^|[/_])(labels?|targets?|y_true|truth|ground_truth|gt)(_\d+)?$", re.IGNORECASE)
+
+
+def _looks_like_training(operations: list[Any]) -> bool:
+    return any(op.name.startswith("gradients") or op.type in _LOSS_TYPES or _TRAINING_TYPE.match(op.type)
+               for op in operations)
+
+
+def _model_outputs(operations: list[Any], placeholders: list[Any]) -> list[str]:
+    """In a training graph, the tensors the loss is computed from: the logits argument of a
+    loss op, else the frontier between the model and the loss (tensors that do not depend on a
+    label placeholder, consumed by an op that does). Empty when that cannot be told."""
+    found = [op.inputs[0].name for op in operations
+             if op.type in _LOSS_TYPES and not _NON_OUTPUT_SCOPES.match(op.name) and op.inputs]
+    labels = {p.name for p in placeholders if _LABEL_NAME.search(p.name)}
+    if not found and labels and len(labels) < len(placeholders):
+        uses_labels: dict[str, bool] = {}
+
+        def on_labels(op: Any) -> bool:
+            if op.name not in uses_labels:
+                uses_labels[op.name] = op.name in labels or bool(labels & _ancestors([op]))
+            return uses_labels[op.name]
+
+        for op in operations:
+            if _NON_OUTPUT_SCOPES.match(op.name) or op.type in _NON_OUTPUT_TYPES or not op.outputs:
+                continue
+            if not on_labels(op):
+                continue
+            for tensor in op.inputs:
+                producer = tensor.op
+                if (producer.type not in _NON_OUTPUT_TYPES and tensor.dtype.is_floating
+                        and not on_labels(producer) and _depends_on(producer, placeholders)):
+                    found.append(tensor.name)
+    return list(dict.fromkeys(found))[:5]
 
 
 def _depends_on(op: Any, placeholders: list[Any]) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import tensorflow as tf
 from tensorflow.lite.python.convert_phase import ConverterError
 
@@ -36,11 +37,12 @@ class _Problem:
     location: tuple[str, int] | None
 
 
-def convert(saved_model: Path, signature_key: str, request: ExportRequest, roots: list[Path]) -> Conversion:
+def convert(saved_model: Path, signature_key: str, request: ExportRequest, roots: list[Path],
+            calibration: list[dict[str, np.ndarray]] | None = None) -> Conversion:
     """Convert with builtin ops; on ops that only Select TF ops provide, retry with them if the
     request allows it, otherwise fail naming the ops and their lines."""
     try:
-        return Conversion(_run(saved_model, signature_key, request, select_tf_ops=False), select_tf_ops=False)
+        return Conversion(_run(saved_model, signature_key, request, False, calibration), select_tf_ops=False)
     except ConverterError as error:
         problems = _problems(error, roots)
         needs_flex = [p for p in problems if p.code == "ERROR_NEEDS_FLEX_OPS"]
@@ -56,24 +58,35 @@ def convert(saved_model: Path, signature_key: str, request: ExportRequest, roots
                 _failures(needs_flex),
             ) from None
     try:
-        content = _run(saved_model, signature_key, request, select_tf_ops=True)
+        content = _run(saved_model, signature_key, request, True, calibration)
     except ConverterError as error:
         raise _failure(error, _problems(error, roots)) from None
     return Conversion(content, True, ops, [f"converted with Select TF ops for {', '.join(ops)}. {FLEX_COST}."])
 
 
-def _run(saved_model: Path, signature_key: str, request: ExportRequest, select_tf_ops: bool) -> bytes:
+def _run(saved_model: Path, signature_key: str, request: ExportRequest, select_tf_ops: bool,
+         calibration: list[dict[str, np.ndarray]] | None = None) -> bytes:
     converter = tf.lite.TFLiteConverter.from_saved_model(str(saved_model), signature_keys=[signature_key])
     if select_tf_ops:
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS, tf.lite.OpsSet.SELECT_TF_OPS]
-    if request.quantize == "int8":
+    if request.quantize == "full-int8":
+        # Full-integer: int8 weights and activations, int8 inputs and outputs; the activation
+        # ranges come from the calibration samples (a dict per sample, by signature input name).
+        samples = calibration or []
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        converter.representative_dataset = lambda: iter(samples)
+        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8] + (
+            [tf.lite.OpsSet.SELECT_TF_OPS] if select_tf_ops else [])
+        converter.inference_input_type = tf.int8
+        converter.inference_output_type = tf.int8
+    elif request.quantize == "int8":
         # Dynamic-range: int8 weights, float activations; no calibration data needed.
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
     elif request.quantize == "float16":
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
         converter.target_spec.supported_types = [tf.float16]
     elif request.quantize:
-        raise ExportError("convert", f"unknown quantization {request.quantize!r}: use int8 or float16.")
+        raise ExportError("convert", f"unknown quantization {request.quantize!r}: use int8, float16 or full-int8.")
     return converter.convert()
 
 

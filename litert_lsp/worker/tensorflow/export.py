@@ -23,7 +23,8 @@ import numpy as np
 import tensorflow as tf
 
 from litert_lsp.jobs.job import ExportError, ExportRequest, ExportResult, Progress
-from litert_lsp.worker import runtime
+from litert_lsp.worker import calibration, runtime
+from litert_lsp.worker.calibration import CALIBRATION_WARNING, error_on_samples
 from litert_lsp.worker.tensorflow import convert as tf_convert
 from litert_lsp.worker.tensorflow import sources as tf_sources
 from litert_lsp.worker.tensorflow.usercode import sample_array
@@ -47,15 +48,18 @@ def export_tensorflow(request: ExportRequest, progress: Progress) -> ExportResul
     # Keras and the converter print to stdout, which may be the worker's protocol channel.
     with contextlib.redirect_stdout(sys.stderr), tempfile.TemporaryDirectory(prefix="litert-tf-") as work:
         try:
-            return _export(request, report, details, Path(work))
+            result = _export(request, report, details, Path(work))
         except ExportError as error:
-            return ExportResult(ok=False, message=error.message, stage=error.stage, failures=error.failures,
-                                details=details)
+            result = ExportResult(ok=False, message=error.message, stage=error.stage, failures=error.failures,
+                                  details=details)
         except Exception as error:  # noqa: BLE001 - a bug or an unforeseen TF error: say so, don't crash
             details["traceback"] = traceback.format_exc(limit=20)
-            return ExportResult(ok=False, stage=stage[0],
-                                message=f"{stage[0]} failed unexpectedly: {type(error).__name__}: {_first_line(error)}",
-                                details=details)
+            result = ExportResult(ok=False, stage=stage[0],
+                                  message=f"{stage[0]} failed unexpectedly: {type(error).__name__}: {_first_line(error)}",
+                                  details=details)
+    if not result.ok:
+        result.message += _graph_choice(details)
+    return result
 
 
 def _export(request: ExportRequest, progress: Progress, details: dict[str, Any], work: Path) -> ExportResult:
@@ -86,16 +90,37 @@ def _export(request: ExportRequest, progress: Progress, details: dict[str, Any],
 
     progress("convert", "converting with TFLiteConverter", 50.0)
     clock = time.perf_counter()
-    conversion = tf_convert.convert(prepared.saved_model, prepared.signature_key, request, prepared.user_files)
+    samples = None
+    if request.quantize == "full-int8":
+        order = list(inputs)
+        loaded_samples = calibration.load(request.calibration, [inputs[name] for name in order])
+        samples = [dict(zip(order, sample)) for sample in loaded_samples.samples]
+        details["quantization"] = f"full-integer int8 (weights and activations), calibrated on {loaded_samples.source}"
+        if loaded_samples.random:
+            details.setdefault("warnings", []).append(CALIBRATION_WARNING)
+        # Verified on a calibration sample: the activation ranges were fixed on those.
+        inputs = samples[0]
+        expected = {name: np.asarray(value) for name, value in
+                    signature(**{name: tf.constant(array) for name, array in inputs.items()}).items()}
+    conversion = tf_convert.convert(prepared.saved_model, prepared.signature_key, request, prepared.user_files, samples)
     details["seconds"]["convert"] = _lap(clock)
     details["select_tf_ops"] = conversion.select_tf_ops
     if conversion.flex_ops:
         details["flex_ops"] = conversion.flex_ops
     if conversion.notes:
         details["notes"] = conversion.notes
-    if request.quantize:
+    if request.quantize in ("int8", "float16"):
         details["quantization"] = "dynamic-range int8 weights" if request.quantize == "int8" else "float16 weights"
     content = conversion.content
+    if samples is not None:
+        plain = tf_convert.convert(prepared.saved_model, prepared.signature_key,
+                                   ExportRequest(**{**request.to_json(), "quantize": None}), prepared.user_files)
+        details["float_size_bytes"] = len(plain.content)
+        details["calibration_error"] = error_on_samples(content, lambda feed: [
+            np.asarray(v) for v in signature(**{k: tf.constant(a) for k, a in feed.items()}).values()], samples[:16])
+        warning = calibration.size_warning(len(content), len(plain.content))
+        if warning:
+            details.setdefault("warnings", []).append(warning)
     return _verify_profile_write(content, inputs, expected, request, progress, details, conversion.select_tf_ops)
 
 
@@ -148,22 +173,48 @@ def _verify_profile_write(
     )
 
 
+def _graph_choice(details: dict[str, Any]) -> str:
+    """For a TF1 graph whose inputs and outputs were guessed: what was picked, and, in a graph
+    saved during training, what to name when the guess is not the model."""
+    if "graph_outputs" not in details or "note" not in details:
+        return ""
+    outputs = ", ".join(name.removesuffix(":0") for name in details["graph_outputs"])
+    text = (f" (inputs {', '.join(n.removesuffix(':0') for n in details.get('graph_inputs') or [])} and "
+            f"outputs {outputs} were chosen automatically")
+    if details.get("training_graph"):
+        if details.get("losses_set_aside"):
+            text += (f"; this is a training graph: its loss ({', '.join(details['losses_set_aside'])}) was set "
+                     "aside for what it is computed from")
+        else:
+            text += "; this is a training graph, so those outputs are probably the loss"
+        text += ". Name the model's inputs and outputs with --input-names and --output-names"
+    return text + ")"
+
+
 def _unverified_flex(content: bytes, request: ExportRequest, details: dict[str, Any]) -> ExportResult:
     """The LiteRT runtime from ai-edge-litert has no Flex kernels (measured: it refuses any model
-    with Select TF ops), so such a model cannot be checked here. Write it — the user allowed
-    Select TF ops — but do not call it verified: ok stays False so exit codes stay honest."""
+    with Select TF ops), so such a model cannot be checked here. It is written only when the user
+    asked for unverified output too (`allow_unverified`); either way ok stays False, so exit
+    codes stay honest."""
     details["verification"] = "not verified: needs the Flex runtime, which ai-edge-litert does not ship"
     try:
         histogram = runtime.op_histogram(content)
     except Exception:  # noqa: BLE001 - the histogram is a courtesy here
         histogram = {}
-    output = _write(content, request)
+    output = _write(content, request) if request.allow_unverified else None
     ops = ", ".join(details.get("flex_ops", []))
+    if output:
+        written = f"; written to {output} because unverified output was allowed"
+    elif request.write_output:
+        written = ("; no file written: an export writes only what it verified. To write it anyway, pass "
+                   "--allow-unverified (setting export.allow-unverified = true), and test it with the Flex "
+                   "runtime in your app")
+    else:
+        written = "; no file written"
     return ExportResult(
         ok=False, status="unverified", stage="verify",
         message=(f"converted with Select TF ops ({ops}) but not verified: needs the Flex runtime, which the "
-                 "LiteRT runtime here (ai-edge-litert) does not include"
-                 + (f"; written to {output}" if output else "; no file written")),
+                 "LiteRT runtime here (ai-edge-litert) does not include" + written),
         output=output, size_bytes=len(content), op_histogram=histogram, details=details,
     )
 

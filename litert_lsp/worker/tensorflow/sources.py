@@ -78,6 +78,9 @@ def prepare(request: ExportRequest, workdir: Path, progress: Progress) -> Prepar
         if signature.chosen_automatically:
             details["note"] = ("inputs are the placeholders the outputs need, outputs the ops nothing consumes; "
                                "override with input_names/output_names")
+            if signature.training:
+                details["training_graph"] = True
+                details["losses_set_aside"] = signature.losses
         order = [_tf1_key(n) for n in signature.inputs]
         return Prepared(target, "serving_default", kind, order, False, _roots(request, source), details)
     # Python code that builds the model, plus (usually) a checkpoint to restore into it.

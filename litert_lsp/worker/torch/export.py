@@ -18,10 +18,12 @@ from typing import Any
 import numpy as np
 import torch
 
-from litert_lsp.jobs.job import ExportError, ExportRequest, ExportResult, Progress
+from litert_lsp.jobs.job import ExportError, ExportRequest, ExportResult, Progress, SourceFailure
 from litert_lsp.jobs.package import PackagePlace, package_place
 from litert_lsp.models.exportable import models_of
+from litert_lsp.models.hf_folder import hf_folder
 from litert_lsp.worker.locate import failures_from_exception, is_user_file
+from litert_lsp.worker.torch import hf_folder as torch_hf_folder
 from litert_lsp.worker.torch import restore as torch_restore
 from litert_lsp.worker.verify import finish
 
@@ -54,11 +56,20 @@ def export_torch(request: ExportRequest, progress: Progress) -> ExportResult:
 
         stage = "convert"
         progress("convert", "converting with litert-torch" + (f" ({request.quantize})" if request.quantize else ""), 45.0)
-        content = _convert(model, inputs, request, roots)
+        if request.quantize == "full-int8":
+            content, first = _convert_full_integer(model, inputs, request, roots, details, progress)
+            # Verified on a calibration sample: the activation ranges were fixed on those, so
+            # a random example input outside them would only measure clipping.
+            inputs = tuple(torch.from_numpy(np.asarray(a)) for a in first)
+            expected = _eager(model, first)
+        else:
+            content = _convert(model, inputs, request, roots)
         clock.lap("convert")
         numpy_inputs = [t.detach().cpu().numpy() for t in inputs]
         stage = "verify"
         result = finish(content, numpy_inputs, expected, request, progress, details, "PyTorch")
+        if result.status == "mismatch" and request.find_culprit and not request.quantize:
+            _locate_mismatch(model, inputs, result, progress)
         return result
     except ExportError as error:
         return ExportResult(ok=False, stage=error.stage, message=error.message, failures=error.failures, details=details)
@@ -87,6 +98,11 @@ def _model_and_inputs(
         details["inputs_from"] = "the archive's example inputs"
         details["checkpoint"] = str(source)
         return program.module(), inputs, source.stem
+    folder = hf_folder(source)
+    if folder is not None:
+        progress("load code", f"building {folder.architectures[0] if folder.architectures else folder.model_type} "
+                 f"from the Hugging Face folder {folder.path.name}", 5.0)
+        return torch_hf_folder.build(folder, request, details)
     if source.suffix != ".py":
         # A whole pickled model given as the source.
         progress("restore", f"unpickling {source.name}", 10.0)
@@ -124,11 +140,13 @@ def _model_and_inputs(
             raise _located("load code", f"{class_name}() raised", error, roots) from error
         if checkpoint is not None:
             progress("restore", f"restoring {checkpoint.name}", 15.0)
-            weights = torch_restore.load_weights(checkpoint)
+            weights = torch_restore.load_weights(checkpoint, request.weights)
             removed = torch_restore.apply_weights(model, weights, checkpoint.name, class_name)
             details["checkpoint"] = str(checkpoint)
+            details["weights"] = weights.describe()
             if removed:
                 details["removed_prefixes"] = removed
+                details["weights"] += "; prefix " + " then ".join(f"'{p}'" for p in removed) + " removed from every key"
         else:
             details["checkpoint"] = None  # the weights __init__ makes
     inputs, origin = _example_inputs(request, model, module, class_name)
@@ -292,6 +310,82 @@ def _convert(model: torch.nn.Module, inputs: tuple[torch.Tensor, ...], request: 
         if failures:
             message += f" (at {Path(failures[0].path).name}:{failures[0].line})"
         raise ExportError(stage, message, failures) from error
+    return _model_content(converted)
+
+
+def _locate_mismatch(model: torch.nn.Module, inputs: tuple[torch.Tensor, ...], result: ExportResult,
+                     progress: Progress) -> None:
+    """Say where a numerical mismatch starts (see culprit.py), on that class's line too."""
+    from litert_lsp.worker.torch import culprit
+
+    progress("verify", "finding where the mismatch starts (converting submodules alone)", 85.0)
+    try:
+        found = culprit.find(model, inputs)
+    except Exception as error:  # noqa: BLE001 - the search is extra: the mismatch verdict stands
+        result.details["culprit_search"] = f"not finished: {type(error).__name__}: {_first_line(error)}"
+        return
+    if found is None:
+        result.details["culprit_search"] = ("no submodule disagrees alone: the mismatch comes from how they combine, "
+                                            "or they do not convert alone")
+        return
+    result.message += f"; {found.sentence()}"
+    result.details["culprit"] = {"module": found.name, "class": found.class_name, "path": found.path,
+                                 "line": found.line, "rel_error": found.rel_error, "checked": found.checked}
+    if found.path and found.line:
+        result.failures.append(SourceFailure(found.path, found.line, found.sentence(), "verify"))
+
+
+def _convert_full_integer(model: torch.nn.Module, inputs: tuple[torch.Tensor, ...], request: ExportRequest,
+                          roots: list[Path], details: dict[str, Any],
+                          progress: Progress) -> tuple[bytes, list[np.ndarray]]:
+    """Full-integer int8 (weights and activations, int8 inputs and outputs) through litert-torch's
+    PT2E quantizer: export, insert observers, run the calibration samples, convert. The float
+    model is converted too, to report what quantization saved and cost. Returns the file and
+    the calibration sample to verify it on."""
+    import litert_torch
+    from litert_torch.quantize import pt2e_quantizer
+    from litert_torch.quantize.quant_config import QuantConfig
+    from torchao.quantization.pt2e import quantize_pt2e
+
+    from litert_lsp.worker import calibration
+
+    examples = [t.detach().cpu().numpy() for t in inputs]
+    samples = calibration.load(request.calibration, examples)
+    details["quantization"] = f"full-integer int8 (weights and activations), calibrated on {samples.source}"
+    if samples.random:
+        details.setdefault("warnings", []).append(calibration.CALIBRATION_WARNING)
+    try:
+        graph = torch.export.export(model, inputs, strict=False).module()
+        quantizer = pt2e_quantizer.PT2EQuantizer().set_global(
+            pt2e_quantizer.get_symmetric_quantization_config(is_per_channel=True))
+        graph = quantize_pt2e.prepare_pt2e(graph, quantizer)
+        progress("convert", f"calibrating on {samples.source}", 50.0)
+        with torch.no_grad():
+            for sample in samples.samples:
+                graph(*(torch.from_numpy(np.asarray(a)) for a in sample))
+        graph = quantize_pt2e.convert_pt2e(graph, fold_quantize=False)
+        converted = litert_torch.convert(graph, inputs, quant_config=QuantConfig(pt2e_quantizer=quantizer))
+    except Exception as error:
+        failures = failures_from_exception(error, "convert", roots)
+        raise ExportError("convert", f"full-integer quantization failed: {type(error).__name__}: "
+                          f"{_first_line(error)}", failures) from error
+    content = bytes(_model_content(converted))
+    float_content = _convert(model, inputs, ExportRequest(**{**request.to_json(), "quantize": None}), roots)
+    details["float_size_bytes"] = len(float_content)
+    details["calibration_error"] = calibration.error_on_samples(content, lambda sample: _eager(model, sample),
+                                                                samples.samples[:16])
+    warning = calibration.size_warning(len(content), len(float_content))
+    if warning:
+        details.setdefault("warnings", []).append(warning)
+    return content, samples.samples[0]
+
+
+def _eager(model: torch.nn.Module, sample: list[np.ndarray]) -> list[np.ndarray]:
+    with torch.no_grad():
+        return _flatten(model(*(torch.from_numpy(np.asarray(a)) for a in sample)))
+
+
+def _model_content(converted: Any) -> bytes:
     content = converted.model_content() if callable(getattr(converted, "model_content", None)) else converted.model_content
     return bytes(content)
 

@@ -15,13 +15,8 @@ from typing import Any
 import torch
 
 from litert_lsp.jobs.job import ExportError
-from litert_lsp.models.checkpoints import Checkpoint, classify
+from litert_lsp.models.checkpoints import EMA_KEYS, NESTING_KEYS, Checkpoint, classify
 
-# Where training scripts tuck the model's weights inside a checkpoint dict, most likely first.
-NESTING_KEYS = (
-    "state_dict", "model_state_dict", "model_state", "model", "net", "network", "module",
-    "model_ema", "ema", "weights", "params", "generator",
-)
 # Added to every key by wrappers: DataParallel/DDP, torch.compile, Lightning modules.
 PREFIXES = ("module.", "_orig_mod.", "model.", "net.")
 
@@ -59,8 +54,26 @@ def refuse_pickle(checkpoint: Checkpoint) -> ExportError:
     )
 
 
-def load_weights(path: Path) -> dict[str, torch.Tensor]:
-    """A flat name -> tensor dict from a state dict, training checkpoint or .safetensors file."""
+class Weights(dict):
+    """A flat name -> tensor dict, and where in the checkpoint it came from."""
+
+    key: str | None = None  # the key path inside the checkpoint ("model_ema", "state.model")
+    ema: bool = False  # whether those are the averaged (EMA) weights
+    alternatives: tuple[str, ...] = ()  # other key paths that hold weights too
+
+    def describe(self) -> str:
+        where = f"key '{self.key}'" if self.key else "the top level"
+        text = f"{where}" + (" (EMA weights)" if self.ema else "")
+        if self.alternatives:
+            text += f"; also in this file: {', '.join(self.alternatives)} (choose with --weights KEY)"
+        return text
+
+
+def load_weights(path: Path, key: str | None = None) -> Weights:
+    """A flat name -> tensor dict from a state dict, training checkpoint or .safetensors file.
+
+    `key` picks the weights inside a training checkpoint (a dotted key path); without one, EMA
+    weights are preferred when the checkpoint has them, else the usual nesting keys."""
     checkpoint = describe(path)
     if checkpoint.kind == "torchscript":
         raise reject_torchscript(path)
@@ -78,8 +91,11 @@ def load_weights(path: Path) -> dict[str, torch.Tensor]:
         from safetensors import SafetensorError
         from safetensors.torch import load_file
 
+        if key:
+            raise ExportError("restore", f"{path.name} is a .safetensors file: it holds one flat set of "
+                              f"weights, so there is no key '{key}' to choose (drop --weights)")
         try:
-            return load_file(str(path), device="cpu")
+            return Weights(load_file(str(path), device="cpu"))
         except (SafetensorError, OSError, ValueError) as error:
             raise ExportError("restore", f"{path.name} is not a readable .safetensors file: {error}") from error
     if checkpoint.kind not in ("state_dict", "unknown"):
@@ -102,13 +118,77 @@ def load_weights(path: Path) -> dict[str, torch.Tensor]:
             "restore",
             f"{path.name} cannot be read as a PyTorch checkpoint (truncated or corrupt?): {_first_line(error)}",
         ) from error
-    weights = extract_state_dict(loaded)
-    if weights is None:
-        raise ExportError(
-            "restore",
-            f"{path.name} holds no tensors under any of the usual keys ({', '.join(NESTING_KEYS[:5])}, ...)",
-        )
-    return weights
+    return choose_weights(loaded, path.name, key)
+
+
+def choose_weights(loaded: Any, name: str, key: str | None) -> Weights:
+    """The weights of a loaded checkpoint object: at `key`, else EMA, else the usual nestings."""
+    candidates = weight_keys(loaded)
+    if key:
+        found = _at_key(loaded, key)
+        weights = extract_state_dict(found) if found is not None else None
+        if not weights:
+            listed = ", ".join(candidates) or "none"
+            what = "no key" if found is None else "no tensors under the key"
+            raise ExportError("restore", f"{name} has {what} '{key}'; the keys that hold weights are: {listed}")
+        chosen = Weights(weights)
+        chosen.key, chosen.ema = key, _is_ema(key)
+    else:
+        ema = next((k for k in candidates if _is_ema(k)), None)
+        if ema is not None:
+            chosen = Weights(extract_state_dict(_at_key(loaded, ema)) or {})
+            chosen.key, chosen.ema = ema, True
+        else:
+            weights = extract_state_dict(loaded)
+            if weights is None:
+                raise ExportError(
+                    "restore",
+                    f"{name} holds no tensors under any of the usual keys ({', '.join(NESTING_KEYS[:5])}, ...)",
+                )
+            chosen = Weights(weights)
+            chosen.key = next((k for k in candidates if dict(extract_state_dict(_at_key(loaded, k)) or {}).keys()
+                               == weights.keys()), None)
+    chosen.alternatives = tuple(k for k in candidates if k != chosen.key)
+    return chosen
+
+
+def weight_keys(loaded: Any) -> list[str]:
+    """The key paths (at most two levels deep) of a checkpoint dict that hold weights."""
+    found: list[str] = []
+    if not isinstance(loaded, Mapping):
+        return found
+    for outer, value in loaded.items():
+        if not isinstance(outer, str):
+            continue
+        if isinstance(value, torch.nn.Module) or _is_flat_state(value):
+            found.append(outer)
+        elif isinstance(value, Mapping):
+            found.extend(f"{outer}.{inner}" for inner, held in value.items()
+                         if isinstance(inner, str) and (_is_flat_state(held) or isinstance(held, torch.nn.Module)))
+    return found
+
+
+def _is_flat_state(value: Any) -> bool:
+    if not isinstance(value, Mapping) or not value:
+        return False
+    tensors = sum(1 for v in value.values() if isinstance(v, torch.Tensor))
+    return tensors >= max(1, len(value) / 2)
+
+
+def _is_ema(key: str) -> bool:
+    return any(part in EMA_KEYS or part.startswith("ema_") or part.endswith("_ema") for part in key.split("."))
+
+
+def _at_key(loaded: Any, key: str) -> Any:
+    """`loaded[key]`, or through a dotted path (`state.model`); None when absent."""
+    if isinstance(loaded, Mapping) and key in loaded:
+        return loaded[key]
+    current = loaded
+    for part in key.split("."):
+        if not isinstance(current, Mapping) or part not in current:
+            return None
+        current = current[part]
+    return current
 
 
 def extract_state_dict(obj: Any, depth: int = 0) -> dict[str, torch.Tensor] | None:
@@ -135,13 +215,14 @@ def extract_state_dict(obj: Any, depth: int = 0) -> dict[str, torch.Tensor] | No
 
 
 def strip_prefixes(weights: dict[str, torch.Tensor], expected: set[str]) -> tuple[dict[str, torch.Tensor], list[str]]:
-    """Remove wrapper prefixes (`module.`, `_orig_mod.`, ...) while that makes more keys match."""
+    """Remove wrapper prefixes (`module.`, `_orig_mod.`, ..., or any first name every key shares,
+    such as a wrapper's `bert.`) while that makes more keys match."""
     removed: list[str] = []
     changed = True
     while changed:
         changed = False
         matching = len(expected & weights.keys())
-        for prefix in PREFIXES:
+        for prefix in (*PREFIXES, *_shared_first_name(weights)):
             if not all(k.startswith(prefix) for k in weights):
                 continue
             stripped = {k[len(prefix):]: v for k, v in weights.items()}
@@ -150,6 +231,14 @@ def strip_prefixes(weights: dict[str, torch.Tensor], expected: set[str]) -> tupl
                 removed.append(prefix)
                 break
     return weights, removed
+
+
+def _shared_first_name(weights: Mapping[str, Any]) -> tuple[str, ...]:
+    """`("bert.",)` when every key starts with `bert.`; () otherwise."""
+    firsts = {key.split(".", 1)[0] for key in weights if "." in key}
+    if len(firsts) == 1 and all("." in key for key in weights):
+        return (f"{firsts.pop()}.",)
+    return ()
 
 
 def apply_weights(model: torch.nn.Module, weights: dict[str, torch.Tensor], name: str, class_name: str) -> list[str]:

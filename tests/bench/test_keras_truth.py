@@ -142,7 +142,7 @@ def test_committed_truth_is_well_formed_and_in_catalog_order() -> None:
 
 # One model that converts and matches, one that needs Select TF ops; both measure in well
 # under a minute. A changed status means the toolchain (or the harness) moved: re-measure.
-DRIFT = ["keras/simple_rnn", "keras/hashing"]
+DRIFT = ["keras_user/simple_rnn", "keras_user/hashing"]
 
 
 @pytest.mark.slow

@@ -24,8 +24,6 @@ import coverage
 from bench.real_models import _keras_errors
 from bench.real_models.torchvision_shim import activate_bench_libs
 
-activate_bench_libs()  # keras-hub lives in .venv/bench-libs (see requirements.txt there)
-
 # The library files whose lines are recorded, relative to site-packages.
 LIBRARY_DIRS = ("keras/src/", "keras_hub/src/", "bench/real_models/keras_user/")
 REPOSITORY = str(Path(__file__).resolve().parents[2]) + os.sep  # holds the user-style models
@@ -166,6 +164,9 @@ def compare(actual: list[Any], expected: list[Any]) -> tuple[bool, float]:
 
 
 def measure(model_id: str, workdir: Path) -> dict[str, Any]:
+    # keras-hub lives in .venv/bench-libs; only this measuring process puts it on the path
+    # (with torchvision there too, an in-process import of transformers would break).
+    activate_bench_libs()
     from bench.real_models import catalog_keras
 
     entry = catalog_keras.by_id()[model_id]

@@ -27,6 +27,18 @@ def activate_bench_libs() -> None:
         sys.path.append(str(BENCH_LIBS))
 
 
+def bench_version(name: str) -> str | None:
+    """The version of a library installed in `BENCH_LIBS`, read from its metadata without
+    putting the folder on `sys.path`."""
+    from importlib import metadata
+
+    wanted = name.replace("-", "_").lower()
+    for distribution in metadata.distributions(path=[str(BENCH_LIBS)]):
+        if distribution.metadata["Name"].replace("-", "_").lower() == wanted:
+            return distribution.version
+    return None
+
+
 def install() -> None:
     """Make torchvision importable: the bench libraries on the path, and `torchvision::nms`
     and `torchvision::qnms` declared if nothing else has."""

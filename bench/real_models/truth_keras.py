@@ -115,13 +115,16 @@ def _last_line(log: Path) -> str:
 
 
 def versions() -> dict[str, str]:
-    from bench.real_models.torchvision_shim import activate_bench_libs
+    from bench.real_models.torchvision_shim import bench_version
 
-    activate_bench_libs()  # keras-hub's metadata is in .venv/bench-libs
     out = {}
     for name in VERSIONED:
-        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+        try:
             out[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:  # keras-hub: in .venv/bench-libs
+            version = bench_version(name)
+            if version:
+                out[name] = version
     return out
 
 

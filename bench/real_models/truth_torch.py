@@ -160,13 +160,16 @@ def document(models: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def versions() -> dict[str, str]:
-    from bench.real_models.torchvision_shim import activate_bench_libs
+    from bench.real_models.torchvision_shim import bench_version
 
-    activate_bench_libs()  # timm, torchvision: their metadata is in .venv/bench-libs
     found = {"python": ".".join(map(str, sys.version_info[:3]))}
     for name in VERSIONED:
-        with contextlib.suppress(metadata.PackageNotFoundError):
+        try:
             found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:  # timm, torchvision: in .venv/bench-libs
+            version = bench_version(name)
+            if version:
+                found[name] = version
     return found
 
 

@@ -1,6 +1,8 @@
 """CPU and wall time of `litert-lsp check` against `ruff check` on one folder.
 
-    .venv/bin/python bench/check_vs_ruff.py [FOLDER]   (default: transformers' models folder)
+    .venv/bin/python bench/check_vs_ruff.py [FOLDER] [--profile]   (default: transformers' models folder)
+
+`--profile` then prints where litert-lsp's CPU goes, phase by phase (bench/check_profile.py).
 
 The folder is copied to a temporary place first: inside `.venv` both tools would skip it.
 The adoption target is litert-lsp at most 3x ruff's CPU time with the default rules.
@@ -29,8 +31,11 @@ def measure(command: list[str], cwd: Path) -> tuple[float, float]:
 
 
 def main() -> int:
-    if len(sys.argv) > 1:
-        source = Path(sys.argv[1])
+    arguments = sys.argv[1:]
+    profile = "--profile" in arguments
+    arguments = [a for a in arguments if a != "--profile"]
+    if arguments:
+        source = Path(arguments[0])
     else:
         import transformers
 
@@ -47,6 +52,10 @@ def main() -> int:
     base_cpu = rows[0][1][1]
     for name, (wall, cpu) in rows:
         print(f"{name:16} wall {wall:6.2f} s   cpu {cpu:6.2f} s   {cpu / base_cpu:5.1f}x ruff's CPU")
+    if profile:
+        sys.stdout.flush()
+        subprocess.run([sys.executable, str(Path(__file__).with_name("check_profile.py")), str(source),
+                        "--ruff-cpu", f"{base_cpu:.3f}"], check=False)
     return 0
 
 

@@ -22,6 +22,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import coverage
 
 from bench.real_models import _keras_errors
+from bench.real_models.line_sets import encode as compress
 from bench.real_models.torchvision_shim import activate_bench_libs
 
 # The library files whose lines are recorded, relative to site-packages.
@@ -48,24 +49,6 @@ def _library_roots() -> list[str]:
 
     found = [str(Path(m.__file__).resolve().parent.parent) + os.sep for m in (keras, keras_hub)]
     return list(dict.fromkeys([*found, REPOSITORY]))
-
-
-def compress(lines: list[int]) -> str:
-    """[1, 2, 3, 5, 7, 8] -> "1-3,5,7-8"."""
-    parts: list[str] = []
-    numbers = sorted(set(lines))
-    start = previous = None
-    for n in numbers:
-        if start is None:
-            start = previous = n
-        elif n == previous + 1:
-            previous = n
-        else:
-            parts.append(f"{start}-{previous}" if start != previous else str(start))
-            start = previous = n
-    if start is not None:
-        parts.append(f"{start}-{previous}" if start != previous else str(start))
-    return ",".join(parts)
 
 
 def _executed(cov: coverage.Coverage, roots: list[str]) -> dict[str, str]:

@@ -2,8 +2,9 @@
 
     python -m bench.real_models._torch_child ID RESULT.json STAGE.txt
 
-Stages, in order: build, eager, export, lowering, runtime, compare. The stage about to run is
-written to STAGE.txt first, so a crash or a hang can be mapped to it by the parent. Coverage
+Stages, in order: build, eager, export, lowering, runtime, compare, and for a model that runs
+with wrong numbers culprit (which submodule the mismatch starts in, and the lines it runs).
+The stage about to run is written to STAGE.txt first, so a crash or a hang can be mapped to it by the parent. Coverage
 records the library lines run while building, in the eager forward and under
 `torch.export.export(strict=False)` (what litert-torch runs first); it is stopped before
 lowering so the converter's own speed is not measured under tracing.
@@ -11,11 +12,14 @@ lowering so the converter's own speed is not measured under tracing.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
+import re
 import sys
 import traceback
+from collections.abc import Callable
 from importlib import util
 from pathlib import Path
 from typing import Any
@@ -28,12 +32,14 @@ LIBRARIES = ("transformers", "timm", "torchvision")
 
 def main(argv: list[str]) -> int:
     model_id, result_path, stage_path = argv
-    result = measure(model_id, Path(stage_path))
-    Path(result_path).write_text(json.dumps(result), encoding="utf-8")
+    def save(result: dict[str, Any]) -> None:
+        Path(result_path).write_text(json.dumps(result), encoding="utf-8")
+
+    save(measure(model_id, Path(stage_path), save))
     return 0
 
 
-def measure(model_id: str, stage_file: Path) -> dict[str, Any]:
+def measure(model_id: str, stage_file: Path, save: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
     import coverage
     import numpy as np
     import torch
@@ -68,6 +74,9 @@ def measure(model_id: str, stage_file: Path) -> dict[str, Any]:
         construct = None if status == "build_error" else construct_of(message)
         result.update(status=status, error=first_informative_line(type(error).__name__, message),
                       construct=construct)
+        if status != "build_error" and construct is None:
+            # No op to name: where in the library it broke is what a finding can name instead.
+            result["failing_at"] = failing_location(error, message, packages)
         return result
 
     tracer.start()
@@ -89,7 +98,13 @@ def measure(model_id: str, stage_file: Path) -> dict[str, Any]:
         tracer.stop()
         result["executed"] = _executed(tracer, packages)
 
-    return _convert_and_compare(module, inputs, expected, enter, fail, result)
+    measured = _convert_and_compare(module, inputs, expected, enter, fail, result)
+    if measured["status"] == "wrong_numbers":
+        if save is not None:
+            save(measured)  # the verdict stands if the culprit search dies or runs out of time
+        enter("culprit")
+        measured["culprit"] = culprit_of(module, inputs, packages)
+    return measured
 
 
 def _convert_and_compare(module: Any, inputs: tuple[Any, ...], expected: Any, enter: Any, fail: Any,
@@ -150,6 +165,99 @@ def compare_to_scale(actual: list[Any], expected: list[Any], atol: float, rtol: 
     return {"ok": comparison.ok, "max_rel_error": comparison.max_abs_error if finite else None, "detail": detail}
 
 
+def culprit_of(module: Any, inputs: tuple[Any, ...], packages: list[Path]) -> dict[str, Any] | None:
+    """Where a wrong-numbers model's mismatch starts (the worker's culprit finder), and the library
+    lines that submodule's forward alone executes on the example inputs (coverage started by a
+    forward pre-hook on it and stopped by its forward hook). None when no submodule disagrees alone."""
+    import inspect
+
+    import coverage
+    import torch
+
+    from litert_lsp.worker.torch import culprit
+
+    try:
+        found = culprit.find(module, inputs)
+    except Exception as error:  # noqa: BLE001 - the finder failing leaves the model unnamed, not unmeasured
+        print(f"[culprit] {type(error).__name__}: {error}", file=sys.stderr, flush=True)
+        return None
+    if found is None:
+        return None
+    part = module.get_submodule(found.name)
+    tracer = coverage.Coverage(data_file=None, config_file=False, branch=False,
+                               include=[str(folder / "*") for folder in packages])
+    # Its first call in each run: a submodule called again later (shared blocks) runs the same
+    # lines. Both runs count, as for `executed`: the eager forward, and the forward under
+    # `torch.export` (what the converter gets, which may take other paths: transformers' SDPA
+    # widens K/V with `repeat_kv` only there).
+    calls = {"n": 0, "tracing": False}
+
+    def start(*_: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            tracer.start()
+            calls["tracing"] = True
+
+    def stop(*_: Any) -> None:
+        if calls["tracing"]:
+            tracer.stop()
+            calls["tracing"] = False
+
+    handles = [part.register_forward_pre_hook(start), part.register_forward_hook(stop)]
+    try:
+        with torch.no_grad():
+            module(*inputs)
+        calls["n"] = 0
+        with contextlib.suppress(Exception):  # it converted once already; a failure here only costs lines
+            torch.export.export(module, inputs, strict=False)
+    finally:
+        for handle in handles:
+            handle.remove()
+        if calls["tracing"]:
+            tracer.stop()  # the export failed inside the culprit's forward
+    try:
+        source, first = inspect.getsourcelines(type(part))
+        lines = [first, first + len(source) - 1]
+    except (OSError, TypeError):
+        lines = None
+    path = getattr(found, "path", None)
+    return {"name": found.name, "class": found.class_name, "file": _relative(path, packages) if path else None,
+            "lines": lines, "rel_error": getattr(found, "rel_error", None),
+            "executed": _executed(tracer, packages)}
+
+
+_FILE_LINE = re.compile(r'File "([^"]+)", line (\d+)')
+
+
+def failing_location(error: BaseException, message: str, packages: list[Path]) -> dict[str, str]:
+    """The deepest library line of each traceback in the error's chain (and of tracebacks quoted in
+    its message, as FX re-raises give them): where the model's own code was when it broke."""
+    from bench.real_models.line_sets import encode
+
+    chains: list[list[tuple[str, int]]] = []
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        chains.append([(f.filename, f.lineno or 0) for f in traceback.extract_tb(current.__traceback__)])
+        current = current.__cause__ or current.__context__
+    chains.append([(name, int(line)) for name, line in _FILE_LINE.findall(message)])
+    found: dict[str, set[int]] = {}
+    for frames in chains:
+        for filename, line in reversed(frames):
+            relative = _relative(filename, packages)
+            if relative is not None and line:
+                found.setdefault(relative, set()).add(line)
+                break
+    return {path: encode(lines) for path, lines in sorted(found.items())}
+
+
+def _relative(filename: str, packages: list[Path]) -> str | None:
+    path = Path(filename).resolve()
+    folder = next((f for f in packages if path.is_relative_to(f)), None)
+    return path.relative_to(folder.parent).as_posix() if folder is not None else None
+
+
 def _messages(error: BaseException) -> str:
     """The error's message and those of its causes: converters re-raise with a generic message
     ("While executing %node ...") and keep the informative one as the cause."""
@@ -178,7 +286,7 @@ def _package_dirs() -> list[Path]:
 
 
 def _executed(tracer: Any, packages: list[Path]) -> dict[str, str]:
-    from bench.real_models.truth_torch import line_ranges
+    from bench.real_models.line_sets import encode as line_ranges
 
     data = tracer.get_data()
     executed = {}

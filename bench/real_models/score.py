@@ -12,7 +12,11 @@ are kept when their statement was executed by that model:
 A model is *flagged* when at least one finding is kept. A failing model (any status but ok
 and build_error) that is flagged is a hit, one that is not is a miss; a converting model
 that is flagged is a false alarm. A hit *names the construct* when one of its kept findings
-is about the construct the converter reported (see `_names_construct`). Findings on lines
+is about the construct the converter reported (see `_names_construct`), or, when the truth
+has no op name, points at where the failure is: for a wrong-numbers model, a line that the
+submodule the mismatch starts in (the culprit finder's answer) executed in its own forward;
+for an error without an op name, the library statement the error was raised from
+(`_named_by`). Findings on lines
 no model executed are neither; they are counted apart.
 
 `--write` stores the per-model verdicts in `data/<framework>_scores.json`, the scoreboard the
@@ -34,6 +38,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from bench.real_models.line_sets import decode as parse_ranges
 from bench.real_models.torchvision_shim import BENCH_LIBS
 from litert_lsp import kb
 from litert_lsp.analysis import Finding, Severity, analyze
@@ -54,15 +59,6 @@ KB_FRAMEWORK = {"torch": "torch", "keras": "tensorflow"}
 def load_truth(framework: str) -> dict[str, Any]:
     path = DATA / f"{framework}_truth.json"
     return json.loads(path.read_text(encoding="utf-8"))
-
-
-def parse_ranges(text: str) -> set[int]:
-    """`"1-5,7"` -> {1, 2, 3, 4, 5, 7}."""
-    lines: set[int] = set()
-    for part in filter(None, (p.strip() for p in text.split(","))):
-        start, _, end = part.partition("-")
-        lines.update(range(int(start), int(end or start) + 1))
-    return lines
 
 
 @cache
@@ -151,6 +147,11 @@ class ModelScore:
     construct: str | None
     findings: list[dict[str, Any]] = field(default_factory=list)
     missing_files: list[str] = field(default_factory=list)
+    # Where the failure is, when the truth has no op to name: the lines the culprit submodule of
+    # a wrong-numbers model executed, or the library lines an error was raised from.
+    culprit_lines: dict[str, set[int]] = field(default_factory=dict)
+    failing_at: dict[str, set[int]] = field(default_factory=dict)
+    culprit: dict[str, Any] | None = None  # the truth's culprit record (name, class, file, ...)
 
     @property
     def scored(self) -> bool:
@@ -180,6 +181,10 @@ class ModelScore:
 def score_model(model: dict[str, Any], framework: str) -> ModelScore:
     result = ModelScore(model["id"], model.get("library", ""), model["status"], model.get("error"),
                         model.get("construct"))
+    culprit = model.get("culprit") or {}
+    result.culprit = culprit or None
+    result.culprit_lines = {p: parse_ranges(r) for p, r in (culprit.get("executed") or {}).items()}
+    result.failing_at = {p: parse_ranges(r) for p, r in (model.get("failing_at") or {}).items()}
     for relative, ranges in sorted((model.get("executed") or {}).items()):
         analyzed = file_findings(relative)
         if analyzed is None:
@@ -192,12 +197,29 @@ def score_model(model: dict[str, Any], framework: str) -> ModelScore:
             statement = analyzed.statement_of.get(finding.line, finding.line)
             if statement not in executed and finding.line not in executed:
                 continue
+            named_by = _named_by(finding, relative, statement, analyzed, result, framework)
             result.findings.append({
                 "path": relative, "line": finding.line, "code": finding.code, "op": finding.op,
-                "message": finding.message,
-                "names_construct": _names_construct(finding, result.construct, framework),
+                "message": finding.message, "names_construct": named_by is not None, "named_by": named_by,
             })
     return result
+
+
+def _named_by(finding: Finding, relative: str, statement: int, analyzed: FileFindings, model: ModelScore,
+              framework: str) -> str | None:
+    """How the finding names what failed, or None: "op" (it is about the op the converter
+    reported), "culprit" (a wrong-numbers model: it lies on a line the submodule where the
+    mismatch starts executed), "location" (an error without an op name: it is on the statement
+    the error was raised from)."""
+    if model.construct:  # an op to name: only naming it counts
+        return "op" if _names_construct(finding, model.construct, framework) else None
+    ran = model.culprit_lines.get(relative)
+    if ran and (statement in ran or finding.line in ran):
+        return "culprit"
+    raised = model.failing_at.get(relative)
+    if raised and statement in {analyzed.statement_of.get(line, line) for line in raised} | raised:
+        return "location"
+    return None
 
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -350,6 +372,14 @@ def docs_table(summaries: Iterable[tuple[Summary, dict[str, Any]]]) -> str:
         "*quiet* (a converting model not flagged). The background conversion check",
         "(`litert.convertCheck`, `litert-lsp check --convert`) reports what static analysis misses.",
         "",
+        "A hit *names the failing construct* when one of its findings is about the op the converter",
+        "or runtime reported (`aten.histc`, `tfl.pad`), or, when the failure has no op name, one lies",
+        "where the failure is: for a model that runs with wrong numbers, on a library line executed",
+        "by the submodule the mismatch starts in (found by converting submodules alone on their",
+        "recorded inputs, as `litert-lsp export` does; named in the table), in its forward, eager or",
+        "under `torch.export`; for an error without an op name, on the library statement the error",
+        "was raised from.",
+        "",
     ]
     for summary, truth in summaries:
         totals = summary.as_dict()
@@ -365,15 +395,22 @@ def docs_table(summaries: Iterable[tuple[Summary, dict[str, Any]]]) -> str:
              f"(recall {totals['recall']}), names the failing construct for {totals['named']}, "
              f"and flags {totals['false_alarms']} converting models (precision {totals['precision']})."),
             "",
-            "| model | outcome | first error | litert-lsp |",
+            "| model | outcome | first error | litert-lsp (named by: op, culprit, location) |",
             "|---|---|---|---|",
         ]
         for model in sorted(summary.models, key=lambda m: m.id):
             said = model.verdict
+            if model.verdict == "hit" and model.names_construct:
+                by = sorted({f["named_by"] for f in model.findings if f.get("named_by")})
+                said += f", names it ({'/'.join(by)})"
             if model.findings:
                 codes = sorted({f["code"] for f in model.findings})
                 said += f" ({', '.join(codes)})"
-            lines.append(f"| `{model.id}` | {model.status} | {_short(model.error)} | {said} |")
+            error = _short(model.error)
+            if model.culprit:
+                where = f"{model.culprit.get('class')}, {Path(model.culprit.get('file') or '?').name}"
+                error += f" Mismatch starts in `{model.culprit.get('name')}` ({where})."
+            lines.append(f"| `{model.id}` | {model.status} | {error} | {said} |")
         lines.append("")
     return "\n".join(lines)
 

@@ -11,45 +11,27 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import datetime
-import fcntl
-import importlib.metadata
 import json
 import os
 import signal
-import subprocess
 import sys
 import tempfile
-import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from bench.real_models import catalog_keras
-from litert_lsp.core.atomic import write_text_atomically
+from bench.real_models import catalog_keras, truth_file
+from bench.real_models.truth_file import run_measuring_child
 
 TRUTH = Path(__file__).parent / "data" / "keras_truth.json"
-LOCK = Path("/tmp/litert-converter.lock")
 TIMEOUT_SECONDS = 240.0
-SCHEMA = 1
+SCHEMA = truth_file.SCHEMA
 VERSIONED = ("keras", "keras-hub", "tensorflow", "tensorflow-cpu", "ai-edge-litert", "coverage", "numpy")
 STATUSES = ("ok", "flex", "unconvertible", "runtime", "wrong_numbers", "build_error")
 
 # The status a crash or a timeout gets, by the stage the child had reached.
 STAGE_STATUS = {"build": "build_error", "call": "build_error", "export": "unconvertible",
                 "convert": "unconvertible", "convert_flex": "unconvertible", "runtime": "runtime"}
-
-
-@contextlib.contextmanager
-def converter_lock(path: Path = LOCK) -> Iterator[None]:
-    """The machine-wide lock every converter user takes (same file as `flock(1)` uses)."""
-    with open(path, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def measure(entry: catalog_keras.Entry, timeout: float = TIMEOUT_SECONDS) -> dict[str, Any]:
@@ -61,19 +43,11 @@ def measure(entry: catalog_keras.Entry, timeout: float = TIMEOUT_SECONDS) -> dic
                "CUDA_VISIBLE_DEVICES": ""}
         command = [sys.executable, "-m", "bench.real_models._keras_measure", entry.id, str(workdir)]
         failure = None
-        with converter_lock(), open(workdir / "log", "wb") as log:
-            started = time.monotonic()
-            process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env,
-                                       cwd=Path(__file__).resolve().parents[2], start_new_session=True)
-            try:
-                code = process.wait(timeout=timeout)
-                if code != 0:
-                    failure = f"the measuring process died ({_exit_reason(code)})"
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-                failure = f"timed out after {timeout:.0f} s"
-            seconds = time.monotonic() - started
+        code, seconds = run_measuring_child(command, workdir / "log", env, Path(__file__).resolve().parents[2], timeout)
+        if code is None:
+            failure = f"timed out after {timeout:.0f} s"
+        elif code != 0:
+            failure = f"the measuring process died ({_exit_reason(code)})"
         record = _read(workdir, failure)
     record = {"id": entry.id, "library": entry.library, **record,
               "seconds": round(seconds, 1)}
@@ -115,46 +89,21 @@ def _last_line(log: Path) -> str:
 
 
 def versions() -> dict[str, str]:
-    from bench.real_models.torchvision_shim import bench_version
-
-    out = {}
-    for name in VERSIONED:
-        try:
-            out[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:  # keras-hub: in .venv/bench-libs
-            version = bench_version(name)
-            if version:
-                out[name] = version
-    return out
+    return truth_file.versions(VERSIONED)
 
 
 def merge(old: list[dict[str, Any]], new: list[dict[str, Any]], order: list[str]) -> list[dict[str, Any]]:
     """Old records with the new ones replacing those of the same id, in catalog order (ids no
     longer in the catalog are dropped)."""
-    records = {r["id"]: r for r in old}
-    records.update({r["id"]: r for r in new})
-    return [records[i] for i in order if i in records]
+    return truth_file.merge(old, new, order, keep_unknown=False)
 
 
 def document(models: list[dict[str, Any]]) -> dict[str, Any]:
-    return {
-        "schema": SCHEMA,
-        "framework": "keras",
-        "versions": versions(),
-        "generated_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        # The cost of regenerating every model (the sum of their measurements).
-        "duration_seconds": round(sum(float(m.get("seconds") or 0) for m in models), 1),
-        "models": models,
-    }
+    return truth_file.document("keras", models, versions())
 
 
 def load(path: Path = TRUTH) -> list[dict[str, Any]]:
-    if not path.exists():
-        return []
-    data = json.loads(path.read_text())
-    if data.get("schema") != SCHEMA or data.get("framework") != "keras":
-        raise SystemExit(f"{path}: not a schema-{SCHEMA} keras truth file")
-    return list(data["models"])
+    return truth_file.load(path, "keras")
 
 
 def summary(record: dict[str, Any]) -> str:
@@ -186,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         print(summary(record), flush=True)
         # Written after every model, so an interrupted run keeps what it measured.
         models = merge(existing, measured, order)
-        write_text_atomically(json.dumps(document(models), indent=1) + "\n", args.output)
+        truth_file.write(args.output, document(models))
     counts = Counter(r["status"] for r in measured)
     total = sum(r["seconds"] for r in measured)
     print(f"{len(measured)} models in {total:.0f} s: "

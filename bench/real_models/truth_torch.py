@@ -12,83 +12,36 @@ entries and keeps the rest. This process imports no framework.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import datetime
-import fcntl
 import json
 import os
 import signal
-import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from bench.real_models import truth_file
 from bench.real_models._torch_errors import MAX_LINE, relative_paths
 from bench.real_models.catalog_torch import catalog, entry
-from litert_lsp.core.atomic import write_text_atomically
+from bench.real_models.truth_file import run_measuring_child
 
 HERE = Path(__file__).resolve().parent
 TRUTH = HERE / "data" / "torch_truth.json"
 REPO = HERE.parents[1]
-LOCK = Path("/tmp/litert-converter.lock")
 LOGS = Path(tempfile.gettempdir()) / "torch_truth_logs"  # each child's output, to read a verdict's full error
 TIMEOUT = 240.0
-SCHEMA = 1
+SCHEMA = truth_file.SCHEMA
 STATUSES = ("ok", "export", "lowering", "runtime", "wrong_numbers", "flex", "unconvertible", "build_error")
 # A child that dies or hangs in a stage failed in that stage.
 STATUS_OF_STAGE = {"build": "build_error", "eager": "build_error", "export": "export",
-                   "lowering": "lowering", "runtime": "runtime", "compare": "runtime"}
+                   "lowering": "lowering", "runtime": "runtime", "compare": "runtime",
+                   "culprit": "wrong_numbers"}
 VERSIONED = ("torch", "litert-torch", "ai-edge-litert", "transformers", "timm", "torchvision", "coverage")
 
 
-# ---- line sets -----------------------------------------------------------------------------
-
-
-def line_ranges(lines: Iterable[int]) -> str:
-    """[1, 2, 3, 5, 7, 8] -> "1-3,5,7-8": runs of consecutive line numbers only, so a range never
-    claims a line that was not executed."""
-    ordered = sorted(set(lines))
-    parts: list[str] = []
-    start = previous = None
-    for line in ordered:
-        if previous is not None and line == previous + 1:
-            previous = line
-            continue
-        if start is not None:
-            parts.append(str(start) if start == previous else f"{start}-{previous}")
-        start = previous = line
-    if start is not None:
-        parts.append(str(start) if start == previous else f"{start}-{previous}")
-    return ",".join(parts)
-
-
-def parse_ranges(text: str) -> set[int]:
-    """The inverse of `line_ranges`."""
-    lines: set[int] = set()
-    for part in filter(None, text.split(",")):
-        first, _, last = part.partition("-")
-        lines.update(range(int(first), int(last or first) + 1))
-    return lines
-
-
 # ---- one model -----------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def converter_lock(path: Path = LOCK) -> Iterator[None]:
-    """The machine-wide converter lock (the same flock(2) lock `flock /tmp/...` takes)."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
 
 
 def measure(model_id: str, library: str, timeout: float = TIMEOUT) -> dict[str, Any]:
@@ -97,17 +50,7 @@ def measure(model_id: str, library: str, timeout: float = TIMEOUT) -> dict[str, 
         result_file, stage_file, log_file = (Path(folder) / n for n in ("result.json", "stage", "log"))
         command = [sys.executable, "-m", "bench.real_models._torch_child", model_id, str(result_file), str(stage_file)]
         env = {**os.environ, "PYTHONPATH": str(REPO), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-        with converter_lock(), log_file.open("wb") as log:
-            started = time.monotonic()
-            child = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
-            try:
-                returncode: int | None = child.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                os.killpg(child.pid, signal.SIGKILL)  # its own session: the child and its helpers only
-                child.wait()
-                returncode = None
-            seconds = round(time.monotonic() - started, 1)
+        returncode, seconds = run_measuring_child(command, log_file, env, REPO, timeout)
         LOGS.mkdir(exist_ok=True)
         (LOGS / (model_id.replace("/", "__") + ".log")).write_bytes(log_file.read_bytes())
         stage = stage_file.read_text(encoding="utf-8").strip() if stage_file.exists() else "build"
@@ -140,50 +83,27 @@ def _last_line(log: Path) -> str:
 
 
 def merge(old: list[dict[str, Any]], new: list[dict[str, Any]], order: list[str]) -> list[dict[str, Any]]:
-    """`new` replaces the records of the same id in `old`; the rest are kept; catalog order first,
-    then ids no longer in the catalog (kept, so a rename is a visible diff)."""
-    by_id = {m["id"]: m for m in old}
-    by_id.update({m["id"]: m for m in new})
-    rank = {model_id: index for index, model_id in enumerate(order)}
-    return sorted(by_id.values(), key=lambda m: (rank.get(m["id"], len(rank)), m["id"]))
+    """`new` replaces the records of the same id in `old`; ids no longer in the catalog are kept."""
+    return truth_file.merge(old, new, order, keep_unknown=True)
 
 
 def document(models: list[dict[str, Any]]) -> dict[str, Any]:
-    return {
-        "schema": SCHEMA,
-        "framework": "torch",
-        "versions": versions(),
-        "generated_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "duration_seconds": round(sum(m.get("seconds") or 0.0 for m in models), 1),
-        "models": models,
-    }
+    return truth_file.document("torch", models, versions())
 
 
 def versions() -> dict[str, str]:
-    from bench.real_models.torchvision_shim import bench_version
-
-    found = {"python": ".".join(map(str, sys.version_info[:3]))}
-    for name in VERSIONED:
-        try:
-            found[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:  # timm, torchvision: in .venv/bench-libs
-            version = bench_version(name)
-            if version:
-                found[name] = version
-    return found
+    return truth_file.versions(VERSIONED, python=True)
 
 
 def load(path: Path) -> list[dict[str, Any]]:
-    if not path.exists():
-        return []
-    return list(json.loads(path.read_text(encoding="utf-8")).get("models", []))
+    return truth_file.load(path, "torch")
 
 
 def save(models: list[dict[str, Any]], path: Path) -> None:
     for model in models:
         if model.get("error"):
             model["error"] = relative_paths(model["error"])[:MAX_LINE]
-    write_text_atomically(json.dumps(document(models), indent=1) + "\n", path)
+    truth_file.write(path, document(models))
 
 
 def summary_line(model: dict[str, Any]) -> str:

@@ -10,7 +10,9 @@ Layout:
                            module_index.py, names.py (imports), derivation.py (which classes
                            derive from a framework base), literals.py (the one literal
                            evaluator), columns.py (the one byte -> code-point column fix-up),
-                           suppress.py, rewrites.py
+                           suppress.py, rewrites.py, prefilter.py (files that import no
+                           framework skip the rules), project_index.py (cross-file reach:
+                           imported classes and functions whose code elsewhere has a finding)
     torch/                 PyTorch: walker.py (one traversal per function: value inference,
                            guards; calls the rules' hooks), values.py, kb_verdict.py, and
                            rules/ with one module per code (LRT10x, LRT201..LRT205)

@@ -7,6 +7,7 @@ import itertools
 import re
 import warnings
 
+from litert_lsp.analysis import project_index
 from litert_lsp.analysis.blocks import (
     Block,
     body_indent,
@@ -27,6 +28,7 @@ from litert_lsp.analysis.module_index import (
     summarize,
 )
 from litert_lsp.analysis.names import ImportTable
+from litert_lsp.analysis.prefilter import may_import_a_framework
 from litert_lsp.analysis.suppress import apply_suppressions
 from litert_lsp.analysis.torch import walker
 from litert_lsp.core import codes
@@ -34,9 +36,6 @@ from litert_lsp.core.findings import Finding, Severity
 
 _TF_TOP_LEVELS = ("tensorflow", "tf", "keras", "tf_keras")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
-# Every rule set needs an import of its framework, whose name must then be in the text
-# (ASCII text: a non-ASCII identifier may normalize to one, so it goes the full way).
-_FRAMEWORK_WORD = re.compile(r"\b(?:torch|tensorflow|keras|tf_keras|tf)\b")
 
 
 class DocumentAnalyzer:
@@ -77,12 +76,11 @@ class DocumentAnalyzer:
         if bom:
             text = text[1:]
         whole = _parse_whole(text) if self.batch else None
-        if whole is not None and text.isascii() and not _FRAMEWORK_WORD.search(text):
+        if whole is not None and not may_import_a_framework(text):
             return []  # it parses and imports no framework: no rule applies
         units = _statement_units(text, whole) if whole is not None else self._block_units(text)
         infos = [unit.info for unit in units]
 
-        lines = _LINE_BREAK.split(source)
         findings: list[Finding] = []
         for unit in units:
             if unit.info.error is not None:
@@ -106,10 +104,19 @@ class DocumentAnalyzer:
         else:
             self._functions = {}
 
+        if self.path and not self.path.startswith("<"):
+            # Imported classes and functions whose code, in another file, has a finding.
+            overridden = {name: set(info.methods) for name, info in ctx.class_info.items()}
+            # A batch run (`check` on a folder) checks the project's other files itself.
+            findings.extend(project_index.reach_findings(self.path, units, overridden, project_files=not self.batch))
+
         if ctx.imports.imports_any(*_TF_TOP_LEVELS):
             findings.extend(self._tf_findings(text, whole))
+        if not findings:
+            return findings
         if bom:
             findings = [_after_bom(f) for f in findings]
+        lines = _LINE_BREAK.split(source)
         return _sorted_unique([_clamped(f, lines) for f in findings])
 
     def _block_units(self, text: str) -> list[Unit]:
@@ -207,6 +214,9 @@ def analyze(source: str, path: str = "<string>") -> list[Finding]:
     return DocumentAnalyzer(path, batch=True).analyze(source)
 
 
+project_index.use_file_analyzer(analyze)  # other files reached from a model are analyzed the same way
+
+
 def _parse_whole(text: str) -> ast.Module | None:
     """The module's tree, or None when it does not parse (the blocks will tell where)."""
     try:
@@ -223,7 +233,8 @@ def _statement_units(text: str, tree: ast.Module) -> list[Unit]:
     unit, as they are one block). Their line numbers stay the module's (`Unit.line` 0)
     and every unit sees the module's lines, so findings need no shifting."""
     lines = text.split("\n")
-    starts = [0, *itertools.accumulate(len(line) + 1 for line in lines)]
+    # Where line k (0-based) starts: the lengths before it plus one "\n" each (C-level sums).
+    lengths = [0, *itertools.accumulate(map(len, lines))]
     groups: list[list[ast.stmt]] = []
     last_line = 0
     for statement in tree.body:
@@ -236,8 +247,8 @@ def _statement_units(text: str, tree: ast.Module) -> list[Unit]:
     firsts = [min([g[0].lineno, *(d.lineno for d in getattr(g[0], "decorator_list", ()))]) for g in groups]
     units = []
     for index, group in enumerate(groups):
-        begin = 0 if index == 0 else starts[firsts[index] - 1]
-        end = starts[firsts[index + 1] - 1] if index + 1 < len(groups) else len(text)
+        begin = 0 if index == 0 else lengths[firsts[index] - 1] + firsts[index] - 1
+        end = lengths[firsts[index + 1] - 1] + firsts[index + 1] - 1 if index + 1 < len(groups) else len(text)
         info = summarize(text[begin:end], ast.Module(body=group, type_ignores=[]))
         info._lines = lines  # absolute line numbers index the module's lines
         units.append(Unit(0, info))

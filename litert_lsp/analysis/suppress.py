@@ -28,6 +28,12 @@ _LITERT = re.compile(
 )
 _NOQA = re.compile(r"#\s*noqa\s*:\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*)", re.IGNORECASE)
 _CANDIDATE = re.compile(r"litert:|noqa", re.IGNORECASE)
+_FILE_CANDIDATE = re.compile(r"litert:\s*ignore-file", re.IGNORECASE)
+# Where the quick test in `_may_silence` could differ from the full parse, which then decides:
+# line breaks other than "\n" (`tokenize` and `str.splitlines` may number lines apart), and
+# the letters that IGNORECASE matches to an ASCII letter of a marker but `str.lower` does not
+# turn into it (dotted and dotless i, long s).
+_QUICK_TEST_UNSURE = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029\u0130\u0131\u017f]")
 
 # None in the map means "every code".
 Suppressions = dict[int, "frozenset[str] | None"]
@@ -73,7 +79,7 @@ def line_directives(line: str) -> list[Directive]:
 
 def apply_suppressions(findings: list[Finding], source: str) -> list[Finding]:
     """The findings that no suppression comment silences."""
-    if not findings:
+    if not findings or not _may_silence(findings, source):
         return findings
     by_line, whole_file = parse_suppressions(source)
     if whole_file:
@@ -81,6 +87,31 @@ def apply_suppressions(findings: list[Finding], source: str) -> list[Finding]:
     if not by_line:
         return findings
     return [f for f in findings if not _silenced(f, by_line)]
+
+
+def _may_silence(findings: list[Finding], source: str) -> bool:
+    """Whether a directive may stand where it would silence one of `findings`: a marker on a
+    finding's first or last line, or an `ignore-file` anywhere. Tokenizing (the costly part,
+    and only to tell comments from strings) is needed only then; a marker elsewhere in the
+    file (model code is full of `# noqa` on imports) silences nothing here."""
+    if _QUICK_TEST_UNSURE.search(source):
+        return True
+    # Markers are ASCII and matched without case: find them in the lower-cased text with
+    # str.find (lowering never adds or removes a "\n", so line numbers stay).
+    lowered = source.lower()
+    lines = {line for f in findings for line in (f.line, f.end_line)}
+    for marker in ("litert:", "noqa"):
+        line, scanned = 1, 0
+        position = lowered.find(marker)
+        while position >= 0:
+            if marker == "litert:" and _FILE_CANDIDATE.match(lowered, position):
+                return True
+            line += lowered.count("\n", scanned, position)
+            scanned = position
+            if line in lines:
+                return True
+            position = lowered.find(marker, position + 1)
+    return False
 
 
 def _silenced(finding: Finding, by_line: Suppressions) -> bool:

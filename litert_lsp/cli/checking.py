@@ -107,6 +107,10 @@ def _fixed_text(text: str, findings: list[Finding]) -> tuple[str, int]:
 def check_all(tasks: list[Task], jobs: int | None) -> Iterator[FileResult]:
     """Results in the order of `tasks`, computed by `jobs` processes (None: every core)."""
     workers = jobs or os.cpu_count() or 1
+    # What is loaded by now (the analyzer, settings) lives as long as the process: out of
+    # the cycle collector's sight, so its full collections do not walk it again and again
+    # (and forked workers do not copy pages just to have the collector look at them).
+    gc.freeze()
     if workers <= 1 or len(tasks) < _POOL_THRESHOLD:
         yield from map(check_one, tasks)
         return

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -21,12 +22,20 @@ from litert_lsp.jobs.plan import (
     PlanError,
     parse_dtypes,
     parse_names,
-    parse_shapes,
     plan_export,
 )
+from litert_lsp.jobs.shapes import ShapeError, parse_input_shapes
+from litert_lsp.jobs.verdict import with_hint
+
+# argparse takes any argument that starts with "-" and is not a plain negative number for an
+# option, so `--input-shape -1,8` would be "expected one argument". Shapes with a dynamic (-1)
+# size count as numbers too on this subcommand (it has no option that looks like one).
+_SHAPE_LIKE = re.compile(r"^-\d[\d,;\s\[\]()-]*$")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
+    if hasattr(parser, "_negative_number_matcher"):
+        parser._negative_number_matcher = _SHAPE_LIKE
     parser.add_argument("source", metavar="SOURCE",
                         help="a .py file with the model code, or a model file (.pt2, whole-model .pt, "
                              "SavedModel folder, .keras, .h5, .ckpt.meta)")
@@ -36,7 +45,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="the key of the weights inside a training checkpoint (default: EMA weights "
                              "when present, else the usual keys), e.g. model or state.model_ema")
     parser.add_argument("--input-shape", metavar="SHAPE",
-                        help="example input shape, e.g. 1,3,224,224 (several inputs: 1,16;1,16)")
+                        help="example input shape, e.g. 1,3,224,224 (several inputs: 1,16;1,16); -1 makes a "
+                             "size dynamic, e.g. -1,3,224,224")
+    parser.add_argument("--dynamic-batch", action="store_true", default=None,
+                        help="make dimension 0 of every input dynamic (the .tflite takes any batch size)")
     parser.add_argument("--input-dtype", metavar="DTYPE",
                         help=f"dtype of the example inputs, one or one per --input-shape: {', '.join(DTYPES)}")
     parser.add_argument("--signature", metavar="KEY",
@@ -80,17 +92,22 @@ def run(args: argparse.Namespace) -> int:
         print(f"litert-lsp export: using from {root / 'pyproject.toml' if root else 'pyproject.toml'}: "
               f"{settings.describe_workspace_named()}", file=sys.stderr)
     try:
+        shapes = parse_input_shapes(args.input_shape) if args.input_shape else None
+    except ShapeError as error:
+        print(f"litert-lsp export: {error}", file=sys.stderr)
+        return 2
+    try:
         choice = plan_export(
             source, settings, root,
             model=args.model, checkpoint=args.checkpoint, weights=args.weights,
-            input_shapes=parse_shapes(args.input_shape) if args.input_shape else None,
+            input_shapes=shapes,
             input_dtypes=parse_dtypes(args.input_dtype) if args.input_dtype else None,
             input_names=parse_names(args.input_names) if args.input_names else None,
             output_names=parse_names(args.output_names) if args.output_names else None,
             signature=args.signature,
             output=args.output, quantize=args.quantize,
             allow_select_tf_ops=args.allow_select_tf_ops, allow_pickle=args.allow_pickle,
-            allow_unverified=args.allow_unverified, calibration=args.calibration,
+            allow_unverified=args.allow_unverified, dynamic_batch=args.dynamic_batch, calibration=args.calibration,
             write_output=not args.check_only,
         )
     except PlanError as error:
@@ -115,18 +132,21 @@ def run(args: argparse.Namespace) -> int:
             await client.close()
 
     try:
-        result = asyncio.run(go())
+        result = with_hint(asyncio.run(go()))  # a known failure's fix (e.g. a submodule named `meta`)
     except KeyboardInterrupt:
         print("litert-lsp export: interrupted; no file was written", file=sys.stderr)
         return 1
     if args.format == "json":
-        print(json.dumps(result.to_json(), indent=2))
+        data = result.to_json()
+        if choice.constructor:
+            data["constructor"] = choice.constructor
+        print(json.dumps(data, indent=2))
     else:
-        print(format_report(result))
+        print(format_report(result, choice.constructor))
     return 0 if result.ok else 1
 
 
-def format_report(result: ExportResult) -> str:
+def format_report(result: ExportResult, constructor: str | None = None) -> str:
     """The human report: what was written, how well it agrees, what it costs to run."""
     lines: list[str] = []
     if not result.ok:
@@ -139,6 +159,8 @@ def format_report(result: ExportResult) -> str:
     lines.append(f"export OK: {result.output or '(checked only, no file written)'}")
     if details.get("model"):
         lines.append(f"  model         {details['model']}")
+    if constructor:
+        lines.append(f"  constructor   {constructor}")
     lines.append(f"  checkpoint    {details.get('checkpoint') or 'none (weights as __init__ makes them)'}")
     if details.get("losses_set_aside"):
         lines.append(f"  graph         a training graph: its loss ({', '.join(details['losses_set_aside'])}) was set "
@@ -149,6 +171,8 @@ def format_report(result: ExportResult) -> str:
         lines.append(f"  weights       {details['weights']}")
     if details.get("inputs_from"):
         lines.append(f"  inputs from   {details['inputs_from']}")
+    if details.get("dynamic"):
+        lines.append(f"  dynamic       {details['dynamic']}")
     if details.get("quantization"):
         lines.append(f"  quantization  {details['quantization']}")
     if result.size_bytes is not None:
@@ -163,6 +187,8 @@ def format_report(result: ExportResult) -> str:
         if "top1_agreement" in accuracy:
             text += f", top-1 agrees {accuracy['top1_agreement']:.0%}"
         lines.append(text)
+    for note in details.get("notes") or []:
+        lines.append(f"  note          {note}")
     for warning in details.get("warnings") or []:
         lines.append(f"  warning       {warning}")
     tolerance = details.get("tolerance", {})
@@ -173,9 +199,12 @@ def format_report(result: ExportResult) -> str:
     if result.latency_ms_mean is not None:
         lines.append(f"  latency       mean {result.latency_ms_mean:.3f} ms, p90 {result.latency_ms_p90:.3f} ms "
                      f"({details.get('latency_runs', '?')} runs, LiteRT interpreter, this CPU)")
+    signatures = details.get("shape_signatures") or {}
     for kind, tensors in (("input", result.inputs), ("output", result.outputs)):
         for tensor in tensors:
-            lines.append(f"  {kind:<13} {tensor.name} {tensor.shape} {tensor.dtype}")
+            # The .tflite's shape signature (-1: dynamic) when it has one, else the shape verified.
+            shape = signatures.get(tensor.name, tensor.shape) if kind == "input" else tensor.shape
+            lines.append(f"  {kind:<13} {tensor.name} {shape} {tensor.dtype}")
     if result.op_histogram:
         ops = ", ".join(f"{name} x{count}" for name, count in result.op_histogram.items())
         lines.append(f"  ops           {ops}")

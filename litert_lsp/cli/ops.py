@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from litert_lsp import kb
-from litert_lsp.kb.public_names import public_names
+from litert_lsp.kb.public_names import not_ops, public_names
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -54,11 +54,17 @@ def stats(found: list[kb.Entry], query: str | None = None,
             for row in rows(fw, name):
                 row["public"] += 1
                 row["not_measured"] += not measured
+        # Public names that are not ops (classes, settings, autograd): counted apart, never as unmeasured.
+        for name in not_ops(fw):
+            if needle and needle not in name.lower():
+                continue
+            for row in rows(fw, name):
+                row["not_an_op"] += 1
     return {"namespaces": dict(sorted(namespaces.items())), "frameworks": frameworks}
 
 
 def _empty_row() -> dict[str, Any]:
-    return {"public": 0, "measured": 0, "by_status": {}, "not_measured": 0}
+    return {"public": 0, "measured": 0, "by_status": {}, "not_measured": 0, "not_an_op": 0}
 
 
 def _print_stats(found: list[kb.Entry], query: str | None, framework: str | None, as_json: bool) -> int:
@@ -71,11 +77,12 @@ def _print_stats(found: list[kb.Entry], query: str | None, framework: str | None
     statuses = [s for s in dict.fromkeys((*kb.TORCH_STATUSES, *kb.TF_STATUSES)) if any(s in r["by_status"] for r in every)]
     labels = {**{n: n for n in table["namespaces"]}, **{f"({fw})": f"all of {fw}" for fw in table["frameworks"]}}
     width = max([len(label) for label in labels.values()] + [9])
-    columns = ["public", "measured", *statuses, "not measured"]
+    columns = ["public", "measured", *statuses, "not an op", "not measured"]
     print(f"{'namespace':<{width}}  " + "  ".join(f"{c:>{max(len(c), 6)}}" for c in columns))
 
     def line(label: str, row: dict[str, Any]) -> str:
-        values = [row["public"], row["measured"], *(row["by_status"].get(s, 0) for s in statuses), row["not_measured"]]
+        values = [row["public"], row["measured"], *(row["by_status"].get(s, 0) for s in statuses), row["not_an_op"],
+                  row["not_measured"]]
         return f"{label:<{width}}  " + "  ".join(f"{v:>{max(len(c), 6)}}" for c, v in zip(columns, values, strict=True))
 
     for name, row in table["namespaces"].items():
@@ -84,7 +91,8 @@ def _print_stats(found: list[kb.Entry], query: str | None, framework: str | None
         print(line(f"all of {fw}", row))
     for fw, row in table["frameworks"].items():
         share = f" ({row['not_measured'] / row['public']:.0%} of its public names)" if row["public"] else ""
-        print(f"{fw}: {row['measured']} measured, {row['not_measured']} public names not measured{share}",
+        apart = f"; {row['not_an_op']} more public names are not ops" if row["not_an_op"] else ""
+        print(f"{fw}: {row['measured']} measured, {row['not_measured']} public names not measured{share}{apart}",
               file=sys.stderr)
     return 0
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
+import re
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -37,10 +38,10 @@ OFF = "off"
 # `trace` is the VS Code client's own (`litert.trace.server`), sent along with the section.
 TOP_LEVEL_KEYS = frozenset({
     "select", "ignore", "exclude", "per_file_ignores", "severity", "gpu_compatibility", "python", "models",
-    "export", "trace", "convert_check", "docs_url",
+    "export", "trace", "convert_check", "convert_check_memory_mb", "docs_url",
 })
-EXPORT_KEYS = frozenset({"allow_select_tf_ops", "allow_pickle", "allow_unverified", "quantize", "atol", "rtol",
-                         "timeout_seconds"})
+EXPORT_KEYS = frozenset({"allow_select_tf_ops", "allow_pickle", "allow_unverified", "dynamic_batch", "quantize",
+                         "atol", "rtol", "timeout_seconds"})
 QUANTIZE_MODES = ("int8", "float16", "full-int8")
 # When the server converts saved models in the background (see server/features/convert_check.py).
 CONVERT_CHECK_MODES = ("off", "onSave", "onIdle")
@@ -60,6 +61,8 @@ class ExportSettings:
     # Write a model that converted but cannot be run here (Select TF ops: no Flex runtime in
     # ai-edge-litert). Off: an export writes only what it verified.
     allow_unverified: bool = False
+    # Dim 0 of every PyTorch input dynamic (as --dynamic-batch).
+    dynamic_batch: bool = False
     quantize: str | None = None  # None | "int8" | "float16"
     atol: float = 1e-4
     rtol: float = 1e-3
@@ -82,6 +85,8 @@ class Settings:
     export: ExportSettings = field(default_factory=ExportSettings)
     # Background conversion check: one of CONVERT_CHECK_MODES (only in a trusted workspace).
     convert_check: str = "onSave"
+    # The background check's worker memory cap (RLIMIT_DATA) in MiB; 0: none.
+    convert_check_memory_mb: int = 4096  # measured: a tiny litert-torch conversion needs about 0.6 GB of data
     # The folder holding diagnostics.md for the links on diagnostics (codeDescription, SARIF
     # helpUri): a team's own copy or an offline mirror. None: the project's published docs.
     docs_url: str | None = None
@@ -144,6 +149,13 @@ class Settings:
                                 f"not {mode!r}; ignoring it")
             elif mode is not None:
                 changes["convert_check"] = mode
+        if values.get("convert_check_memory_mb") is not None:
+            budget = check(values["convert_check_memory_mb"], int, "convert-check-memory-mb", problems)
+            if budget is not None and budget < 0:
+                problems.append(f"`convert-check-memory-mb` must be 0 (no cap) or a number of MiB, not {budget}; "
+                                "ignoring it")
+            elif budget is not None:
+                changes["convert_check_memory_mb"] = budget
         if values.get("docs_url") is not None:
             url = _docs_url(values["docs_url"], problems)
             if url is not None:
@@ -373,13 +385,8 @@ def load_settings(start: Path, overrides: Mapping[str, Any] | None = None) -> tu
 
 
 def _snake(key: str) -> str:
-    out = []
-    for ch in key.replace("-", "_"):
-        if ch.isupper():
-            out.append("_" + ch.lower())
-        else:
-            out.append(ch)
-    return "".join(out)
+    # A run of capitals is one word: convertCheckMemoryMB -> convert_check_memory_mb.
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", key.replace("-", "_")).lower()
 
 
 def _normalise_keys(mapping: Mapping[str, Any]) -> dict[str, Any]:
@@ -436,10 +443,11 @@ def _export_settings(base: ExportSettings, value: Mapping[str, Any], problems: l
             flag = check(values[key], bool, f"export.{key.replace('_', '-')}", problems)
             if flag is not None:
                 changes[key] = flag
-    if "allow_unverified" in values:
-        flag = check(values["allow_unverified"], bool, "export.allow-unverified", problems)
-        if flag is not None:
-            changes["allow_unverified"] = flag
+    for key in ("allow_unverified", "dynamic_batch"):
+        if key in values:
+            flag = check(values[key], bool, f"export.{key.replace('_', '-')}", problems)
+            if flag is not None:
+                changes[key] = flag
     if "quantize" in values:
         q = values["quantize"]
         if q in (None, "", "none"):

@@ -1,9 +1,12 @@
 """Talk to the export worker from the server or the CLI: asyncio only, no framework import.
 
 The worker is started on first use with the configured interpreter, kept warm between jobs,
-restarted after it dies, and killed on cancel or timeout (a converter stuck in C++ cannot be
-interrupted any other way). The caller awaits pipes, never a thread, so a language server
-stays responsive while a job runs.
+restarted after it dies or runs out of memory, and killed on cancel or timeout (a converter
+stuck in C++ cannot be interrupted any other way). The caller awaits pipes, never a thread, so
+a language server stays responsive while a job runs.
+
+A worker may run with limits (background checks do): a memory cap and a lower scheduling
+priority, set in the child before the worker starts (see `_LIMITED_START`).
 """
 
 from __future__ import annotations
@@ -13,12 +16,14 @@ import collections
 import contextlib
 import json
 import os
+import re
 import secrets
 import signal
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from litert_lsp.jobs.job import ExportRequest, ExportResult
 
@@ -29,6 +34,34 @@ STACKS = {
     "torch": ("torch", "litert_torch", "ai_edge_litert", "numpy"),
     "tensorflow": ("tensorflow", "ai_edge_litert", "numpy"),
 }
+# Run by the worker's own interpreter in place of the worker: sets the limits, then execs the
+# worker (same process, limits inherited). A shim instead of preexec_fn, which is unsafe in a
+# server that has threads. RLIMIT_DATA, not RLIMIT_AS: address space counts reservations
+# (a tiny litert-torch conversion measured 2.4 GB of it for 0.55 GB of data and 0.63 GB
+# resident, and it grows with threads), so an AS cap would say little about what a model may
+# allocate. Since Linux 4.7 RLIMIT_DATA covers anonymous mmaps, where big tensors live; a
+# model that allocates past it gets MemoryError (or torch's "can't allocate memory").
+# No core files: a crashing model must not leave one in the project.
+_LIMITED_START = (
+    "import os, sys\n"
+    "nice, data = int(sys.argv[1]), int(sys.argv[2])\n"
+    "try:\n"
+    "    import resource\n"
+    "    if data > 0:\n"
+    "        hard = resource.getrlimit(resource.RLIMIT_DATA)[1]\n"
+    "        cap = data if hard == resource.RLIM_INFINITY else min(data, hard)\n"
+    "        resource.setrlimit(resource.RLIMIT_DATA, (cap, hard))\n"
+    "    resource.setrlimit(resource.RLIMIT_CORE, (0, resource.getrlimit(resource.RLIMIT_CORE)[1]))\n"
+    "except (ImportError, ValueError, OSError) as error:\n"
+    "    print(f'litert-lsp: the worker runs without its memory cap: {error}', file=sys.stderr)\n"
+    "if nice:\n"
+    "    os.nice(nice)\n"
+
+    "os.execv(sys.executable, [sys.executable, '-m', 'litert_lsp.worker'])\n"
+)
+# What a job that ran out of memory says (Python, torch's CPU allocator, C++, errno 12).
+_OUT_OF_MEMORY = re.compile(r"MemoryError|can't allocate memory|Cannot allocate memory|not enough memory|"
+                            r"std::bad_alloc|out of memory", re.IGNORECASE)
 _PROBE = (
     "import importlib.util as u, json, sys\n"
     "print(json.dumps({m: u.find_spec(m) is not None for m in sys.argv[1:]}))\n"
@@ -57,6 +90,13 @@ def probe_stacks(python: str | None = None, timeout: float = 30.0) -> dict[str, 
     }
 
 
+def out_of_memory(result: ExportResult) -> bool:
+    """Whether a failed job ran out of memory (its worker is then replaced)."""
+    if result.ok or "worker_exit" in result.details:  # a dead worker's sentence mentions memory as a guess
+        return False
+    return bool(_OUT_OF_MEMORY.search(result.message))
+
+
 def _is_this_interpreter(python: str | None) -> bool:
     if not python:
         return True
@@ -69,10 +109,13 @@ class WorkerClient:
     """One worker process, one job at a time (jobs queue on a lock)."""
 
     def __init__(self, python: str | None = None, cwd: str | None = None, env: dict[str, str] | None = None,
-                 stderr_lines: int = 200, echo_stderr: bool = False, niceness: int = 0) -> None:
+                 stderr_lines: int = 200, echo_stderr: bool = False, niceness: int = 0,
+                 memory_mb: int | None = None) -> None:
         self.python = python or sys.executable
         # Added to the worker's scheduling niceness (background checks run at low priority).
         self.niceness = niceness
+        # The worker's data-segment cap (RLIMIT_DATA) in MiB; None: no cap.
+        self.memory_mb = memory_mb
         self.cwd = cwd
         self.env = env
         self.echo_stderr = echo_stderr
@@ -97,15 +140,15 @@ class WorkerClient:
             return
         env = dict(os.environ if self.env is None else self.env)
         env.setdefault("PYTHONUNBUFFERED", "1")
+        limited = bool(self.niceness or self.memory_mb) and os.name == "posix"
+        command = ["-c", _LIMITED_START, str(self.niceness), str((self.memory_mb or 0) << 20)] if limited else \
+            ["-m", "litert_lsp.worker"]
         self.process = await asyncio.create_subprocess_exec(
-            self.python, "-m", "litert_lsp.worker",
+            self.python, *command,
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
             cwd=self.cwd, env=env, limit=64 << 20, start_new_session=True,
         )
         self.starts += 1
-        if self.niceness:
-            with contextlib.suppress(OSError, AttributeError):  # a parent may lower its child's priority
-                os.setpriority(os.PRIO_PROCESS, self.process.pid, self.niceness)
         self._stderr_task = asyncio.ensure_future(self._drain_stderr(self.process))
 
     async def _drain_stderr(self, process: asyncio.subprocess.Process) -> None:
@@ -120,8 +163,13 @@ class WorkerClient:
                 print(text, file=sys.stderr)
 
     async def export(self, request: ExportRequest, on_progress: OnProgress | None = None,
-                     timeout: float | None = None) -> ExportResult:
-        """Run one job; never raises for anything the worker does (crash, hang, garbage)."""
+                     timeout: float | None = None, startup_timeout: float | None = None) -> ExportResult:
+        """Run one job; never raises for anything the worker does (crash, hang, garbage).
+
+        With `startup_timeout`, `timeout` counts from the worker's first word about this job
+        (after its framework imports), so a cold worker's imports do not eat a model's time;
+        the worker gets `startup_timeout` seconds to say it.
+        A job that ran out of memory leaves its worker replaced (the next job starts afresh)."""
         async with self._lock:
             self._cancelled = False
             request.job_token = request.job_token or secrets.token_hex(6)
@@ -152,6 +200,9 @@ class WorkerClient:
                         continue  # not ours: the worker keeps fd 1 for the protocol, but be lenient
                     if message.get("id") != job_id:
                         continue
+                    if startup_timeout is not None and not begun:
+                        begun.append(True)
+                        deadline[0] = loop.time() + (timeout if timeout is not None else float("inf"))
                     if "result" in message:
                         return ExportResult.from_json(message["result"])
                     if "error" in message:
@@ -161,15 +212,23 @@ class WorkerClient:
                         fraction = message.get("fraction")
                         on_progress(stage, str(message.get("message", "")), None if fraction is None else fraction * 100)
 
+            loop = asyncio.get_running_loop()
+            begun: list[bool] = []
+            first = timeout if startup_timeout is None else startup_timeout
+            deadline = [loop.time() + (first if first is not None else float("inf"))]
             try:
-                result = await asyncio.wait_for(read_result(), timeout)
+                result = await _until_deadline(read_result(), deadline)
             except asyncio.TimeoutError:
+                limit = timeout if begun or startup_timeout is None else startup_timeout
                 await self.kill()
                 await self._reap()
                 _remove_partials(request)
-                return ExportResult(False, f"the export took longer than {timeout:g} s and was stopped "
+                if not begun and startup_timeout is not None:
+                    return ExportResult(False, f"the export worker did not start within {limit:g} s and was stopped",
+                                        stage, details={"timeout": limit, "started": False}, status="timeout")
+                return ExportResult(False, f"the export took longer than {limit:g} s and was stopped "
                                     "(raise export.timeout-seconds for big models)", stage,
-                                    details={"timeout": True}, status="timeout")
+                                    details={"timeout": limit}, status="timeout")
             except asyncio.CancelledError:
                 await self.kill()
                 _remove_partials(request)
@@ -181,6 +240,12 @@ class WorkerClient:
                     return ExportResult(False, "cancelled; no file was written", stage, details={"cancelled": True},
                                         status="cancelled")
                 return await self._died(request, stage)
+            if out_of_memory(result):
+                # Whatever it freed, a worker that hit its cap may be left fragmented or with a
+                # half-built framework state: the next job gets a fresh one.
+                await self.kill()
+                await self._reap()
+                result.details["worker_replaced"] = True
             return result
 
     async def cancel(self) -> None:
@@ -208,7 +273,7 @@ class WorkerClient:
     async def _died(self, request: ExportRequest, stage: str) -> ExportResult:
         code = await self._reap()
         _remove_partials(request)
-        how = _exit_text(code)
+        how = exit_text(code)
         last = next((line for line in reversed(self.stderr_tail) if line.strip()), "")
         hint = f" Its last words: {last[:200]}" if last else ""
         return ExportResult(
@@ -243,7 +308,30 @@ class WorkerClient:
         self.process = None
 
 
-def _exit_text(code: int | None) -> str:
+async def _until_deadline(work: Any, deadline: list[float]) -> Any:
+    """Await `work`, raising TimeoutError once the loop's clock passes `deadline[0]` (which
+    `work` may move while it runs)."""
+    loop = asyncio.get_running_loop()
+    task = asyncio.ensure_future(work)
+    try:
+        while True:
+            remaining = deadline[0] - loop.time()
+            if remaining <= 0:
+                break
+            # Woken every quarter second: `work` may have moved the deadline meanwhile.
+            done, _ = await asyncio.wait({task}, timeout=min(remaining, 0.25))
+            if done:
+                return task.result()
+    except asyncio.CancelledError:
+        task.cancel()
+        raise
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    raise asyncio.TimeoutError
+
+
+def exit_text(code: int | None) -> str:
     if code is None:
         return "no exit code"
     if code < 0:

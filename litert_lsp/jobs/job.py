@@ -26,7 +26,8 @@ class ExportRequest:
     model: str | None = None  # model class (or Keras-building function) name
     checkpoint: str | None = None
     weights: str | None = None  # the key path of the weights inside a training checkpoint
-    input_shapes: list[list[int]] | None = None
+    input_shapes: list[list[int]] | None = None  # -1: a dynamic size (see jobs/shapes.py)
+    dynamic_batch: bool = False  # dimension 0 of every input dynamic, whatever the shapes say
     input_dtypes: list[str] | None = None  # one per input shape; default float32
     output: str | None = None  # where the .tflite goes; None with write_output=False
     write_output: bool = True  # False for "check conversion": convert and verify only
@@ -44,6 +45,8 @@ class ExportRequest:
     signature: str | None = None  # SavedModel: the signature to convert (else `model`, else the only one)
     workspace: str | None = None
     # On a numerical mismatch, convert submodules alone to find where it starts (PyTorch).
+    # Also: a conversion error that names no line of the user's is searched for the smallest
+    # submodule that fails the same way alone.
     find_culprit: bool = True
     # Names this job's temporary files (`.<output>.<token>.*.partial`), so that cleaning up
     # after a killed worker removes only them, never another job's or process's.
@@ -73,6 +76,10 @@ class SourceFailure:
     line: int  # 1-based
     message: str
     stage: str
+    # When the failing line is in an installed library (transformers' modeling_llama.py:NNN), the
+    # failure sits at the user's call that reaches it and names the library line here.
+    library_path: str | None = None
+    library_line: int | None = None
 
 
 @dataclass

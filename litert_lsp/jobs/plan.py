@@ -14,8 +14,9 @@ from typing import Any
 
 from litert_lsp.core.settings import Settings
 from litert_lsp.jobs.job import ExportRequest
+from litert_lsp.jobs.shapes import ShapeError, parse_input_shapes
 from litert_lsp.models.checkpoints import classify
-from litert_lsp.models.classes import find_call_sites
+from litert_lsp.models.classes import CallSite, find_call_sites
 from litert_lsp.models.exportable import models_of
 from litert_lsp.models.hf_folder import hf_folder
 
@@ -32,6 +33,10 @@ class PlanError(Exception):
 class Choice:
     request: ExportRequest
     notes: list[str]
+    # Where the constructor arguments come from, as the report says it: "MiniViT(32, 8) from
+    # tests/test_vit.py:14", "... from [tool.litert-lsp.models.MiniViT] in pyproject.toml",
+    # "MiniViT() with the defaults of __init__". None when no class is built (a model file).
+    constructor: str | None = None
 
 
 def model_settings(settings: Settings, class_name: str | None) -> dict[str, Any]:
@@ -45,21 +50,11 @@ def model_settings(settings: Settings, class_name: str | None) -> dict[str, Any]
 
 
 def parse_shapes(text: str) -> list[list[int]]:
-    """`1,3,224,224` or `1,16;1,16` (several inputs) -> [[1, 3, 224, 224]]."""
-    shapes = []
-    for part in text.replace(" ", "").split(";"):
-        if not part:
-            continue
-        try:
-            shape = [int(x) for x in part.strip("[]()").split(",") if x]
-        except ValueError:
-            raise PlanError(f"input shape {part!r} is not a comma-separated list of integers") from None
-        if not shape or any(d <= 0 for d in shape):
-            raise PlanError(f"input shape {part!r} must list positive sizes, like 1,3,224,224")
-        shapes.append(shape)
-    if not shapes:
-        raise PlanError("empty input shape: give it like 1,3,224,224")
-    return shapes
+    """`1,3,224,224`, `1,16;1,16` (several inputs) or `-1,16` (a dynamic size) -> lists of sizes."""
+    try:
+        return parse_input_shapes(text)
+    except ShapeError as why:
+        raise PlanError(str(why)) from None
 
 
 def parse_dtypes(text: str) -> list[str]:
@@ -98,6 +93,7 @@ def plan_export(
     allow_select_tf_ops: bool | None = None,
     allow_pickle: bool | None = None,
     allow_unverified: bool | None = None,
+    dynamic_batch: bool | None = None,
     calibration: str | None = None,
     write_output: bool = True,
     input_dtypes: list[str] | None = None,
@@ -122,6 +118,7 @@ def plan_export(
         allow_select_tf_ops=export.allow_select_tf_ops if allow_select_tf_ops is None else allow_select_tf_ops,
         allow_pickle=export.allow_pickle if allow_pickle is None else allow_pickle,
         allow_unverified=export.allow_unverified if allow_unverified is None else allow_unverified,
+        dynamic_batch=export.dynamic_batch if dynamic_batch is None else dynamic_batch,
         calibration=str(Path(calibration).resolve()) if calibration else None,
         atol=export.atol,
         rtol=export.rtol,
@@ -140,8 +137,9 @@ def plan_export(
         built = folder.architectures[0] if folder.architectures else f"the AutoModel of '{folder.model_type}'"
         notes.append(f"a Hugging Face folder: {built}, built from its config.json with weights from {folder.weights}")
     _check_source_options(source, request, folder is not None)
+    constructor = None
     if source.suffix == ".py":
-        _plan_python(source, settings, workspace, request, notes)
+        constructor = _plan_python(source, settings, workspace, request, notes)
     elif source.is_file() and classify(source) is None and not source.name.endswith(SELF_CONTAINED_SUFFIXES):
         raise PlanError(
             f"{source.name} is neither Python model code nor a model file litert-lsp knows "
@@ -152,7 +150,7 @@ def plan_export(
         stem = request.model or (source.stem if source.is_file() else source.name)
         target = Path(output).expanduser() if output else source.parent / f"{stem}.tflite"
         request.output = str(checked_output(target, workspace))
-    return Choice(request, notes)
+    return Choice(request, notes, constructor)
 
 
 def checked_output(target: Path, workspace: Path | None) -> Path:
@@ -211,7 +209,10 @@ def _check_dtypes(request: ExportRequest) -> None:
     request.input_dtypes = list(dtypes) * len(shapes) if len(dtypes) == 1 else list(dtypes)
 
 
-def _plan_python(source: Path, settings: Settings, workspace: Path, request: ExportRequest, notes: list[str]) -> None:
+def _plan_python(source: Path, settings: Settings, workspace: Path, request: ExportRequest,
+                 notes: list[str]) -> str | None:
+    """Fill in the class, its constructor arguments and the model's settings; returns where the
+    constructor arguments come from (see Choice.constructor)."""
     try:
         text = source.read_text(encoding="utf-8", errors="replace")
     except OSError as error:
@@ -227,10 +228,12 @@ def _plan_python(source: Path, settings: Settings, workspace: Path, request: Exp
         names = ", ".join(m.name for m in found.all)
         raise PlanError(f"{source.name} has no model class {request.model} (it has: {names})")
     config = model_settings(settings, request.model)
+    constructor = None
     if "args" in config or "kwargs" in config:
         request.constructor_args = list(config.get("args") or [])
         request.constructor_kwargs = dict(config.get("kwargs") or {})
-        notes.append(f"constructor arguments from [tool.litert-lsp.models.{request.model}]")
+        call = CallSite("", 0, request.constructor_args, request.constructor_kwargs).call_text(str(request.model))
+        constructor = f"{call} from [tool.litert-lsp.models.{request.model}] in pyproject.toml"
     elif chosen is not None and chosen.required:
         sites = find_call_sites(workspace, chosen.name)
         if not sites:
@@ -242,7 +245,12 @@ def _plan_python(source: Path, settings: Settings, workspace: Path, request: Exp
             )
         site = sites[0]
         request.constructor_args, request.constructor_kwargs = list(site.args), dict(site.kwargs)
-        notes.append(f"constructor arguments from the call at {site.path}:{site.line}")
+        constructor = f"{site.call_text(chosen.name)} from {_where(site, workspace)}" + _disagreeing(
+            sites, chosen.name, workspace)
+    elif chosen is not None and found.framework == "torch":
+        constructor = f"{chosen.name}() with the defaults of __init__"
+    if constructor:
+        notes.append(f"constructor: {constructor}")
     if request.input_shapes is None:
         shapes = config.get("input_shapes") or ([config["input_shape"]] if config.get("input_shape") else None)
         if shapes:
@@ -262,3 +270,28 @@ def _plan_python(source: Path, settings: Settings, workspace: Path, request: Exp
         path = Path(str(config["checkpoint"]))
         request.checkpoint = str((workspace / path).resolve() if not path.is_absolute() else path)
         notes.append(f"checkpoint from [tool.litert-lsp.models.{request.model}]")
+    return constructor
+
+
+def _where(site: CallSite, workspace: Path) -> str:
+    path = Path(site.path)
+    try:
+        shown = path.resolve().relative_to(workspace).as_posix()
+    except ValueError:
+        shown = str(path)
+    return f"{shown}:{site.line}"
+
+
+def _disagreeing(sites: list[CallSite], class_name: str, workspace: Path) -> str:
+    """"; 1 other call differs: MiniViT(16, 4) at tests/test_vit.py:3 (...)" when the workspace's
+    literal calls build the class differently from the one taken; "" when they all agree."""
+    chosen = (sites[0].args, sites[0].kwargs)
+    others = [s for s in sites[1:] if (s.args, s.kwargs) != chosen]
+    if not others:
+        return ""
+    shown = ", ".join(f"{s.call_text(class_name)} at {_where(s, workspace)}" for s in others[:3])
+    more = f" and {len(others) - 3} more" if len(others) > 3 else ""
+    calls = "call differs" if len(others) == 1 else "calls differ"
+    return (f"; {len(others)} other {calls}: {shown}{more} (calls outside tests are taken first; "
+            f"choose with `args`/`kwargs` under [tool.litert-lsp.models.{class_name}] in pyproject.toml)")
+

@@ -9,6 +9,7 @@ from pathlib import Path
 from litert_lsp.jobs.framework import is_tensorflow
 from litert_lsp.jobs.job import ExportRequest
 from litert_lsp.jobs.package import package_place
+from litert_lsp.jobs.shapes import concrete
 from litert_lsp.jobs.tf_script import render_tensorflow
 from litert_lsp.models.checkpoints import EMA_KEYS, NESTING_KEYS
 
@@ -164,7 +165,7 @@ def render(request: ExportRequest, target: Path) -> str:
         weights=request.weights,
         nesting=EMA_KEYS + NESTING_KEYS,
         output=_relative(output, folder),
-        input_shapes=repr(request.input_shapes) if request.input_shapes else "None",
+        input_shapes=repr([concrete(s) for s in request.input_shapes]) if request.input_shapes else "None",
         quantize=request.quantize,
         atol=request.atol,
         rtol=request.rtol,

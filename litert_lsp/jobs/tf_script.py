@@ -9,6 +9,7 @@ from pathlib import Path
 
 from litert_lsp.jobs.job import ExportRequest
 from litert_lsp.jobs.package import package_place
+from litert_lsp.jobs.shapes import concrete
 
 _TEMPLATE = '''\
 """Export {model} to LiteRT (.tflite) and check that the result agrees with TensorFlow.
@@ -154,7 +155,7 @@ def render_tensorflow(request: ExportRequest, target: Path) -> str:
         module_name=place.module_name,
         checkpoint=checkpoint,
         output=_relative(output, folder),
-        input_shapes=repr(request.input_shapes) if request.input_shapes else "None",
+        input_shapes=repr([concrete(s) for s in request.input_shapes]) if request.input_shapes else "None",
         input_dtypes=repr(request.input_dtypes) if request.input_dtypes else "None",
         quantize=request.quantize,
         allow_select_tf_ops=bool(request.allow_select_tf_ops),

@@ -47,7 +47,11 @@ ENTRY (keys not listed may be absent; readers must tolerate extra keys):
                    module input, "const" a constant tensor (a weight; a tensor built only
                    from static values in forward is one too), "scalar" a plain Python number,
                    null anything else; the analyzer picks the variant from the call site's
-                   operands: `torch.div(t, 2, rounding_mode="floor")` is ["tensor", "scalar"]);
+                   operands: `torch.div(t, 2, rounding_mode="floor")` is ["tensor", "scalar"]),
+                   "source" (where a derived probe's call came from: an in-place/copy/method
+                   twin of another recipe, or torch's OpInfo/ModuleInfo samples),
+                   "values_compared" (false: random or uninitialised outputs, only their
+                   shapes were compared);
                    tensorflow:
                    "tf_ops", "error_codes", "missing_ops", "random" (outputs not compared);
                    functions: "operands" ("input": tensor operands are model inputs, "constant":

@@ -29,6 +29,11 @@ class ModelClass:
     end_line: int
     parameters: list[Parameter] = field(default_factory=list)
     used_by: list[str] = field(default_factory=list)  # other model classes that build this one
+    # The first names of the keys its state dict would have: every `self.<name> = ...` of the
+    # class and of its bases in the file, plus literal register_buffer/register_parameter/
+    # add_module names. None when that cannot be told statically (a base from a library, a
+    # torch.nn layer subclass, `setattr(self, ...)`, a computed name).
+    state_names: frozenset[str] | None = None
 
     @property
     def required(self) -> list[str]:
@@ -52,6 +57,7 @@ def find_model_classes(source: str) -> list[ModelClass]:
                 column=node.col_offset,
                 end_line=node.end_lineno or node.lineno,
                 parameters=_init_parameters(node),
+                state_names=_state_names(node, found, imports),
             )
         )
     names = {m.name for m in result}
@@ -66,6 +72,44 @@ def find_model_classes(source: str) -> list[ModelClass]:
                     other.used_by.append(model.name)
     result.sort(key=lambda m: m.line)
     return result
+
+
+_REGISTERS = ("register_buffer", "register_parameter", "add_module", "register_module")
+
+
+def _state_names(node: ast.ClassDef, classes: dict[str, ast.ClassDef], imports: ImportTable,
+                 seen: frozenset[str] = frozenset()) -> frozenset[str] | None:
+    """First names of the state-dict keys `node` would have (a superset: every attribute the
+    class sets on `self`), or None when they cannot be told without running it."""
+    names: set[str] = set()
+    for base in node.bases:
+        if isinstance(base, ast.Name) and base.id in classes and base.id not in seen:
+            inherited = _state_names(classes[base.id], classes, imports, seen | {node.name})
+            if inherited is None:
+                return None
+            names |= inherited
+        elif imports.resolve(base) != "torch.nn.Module":
+            return None  # a library model or an nn layer subclass: its own children are unknown here
+    for method in node.body:
+        if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        for inner in ast.walk(method):
+            if isinstance(inner, ast.Attribute) and isinstance(inner.ctx, ast.Store) and _is_self(inner.value):
+                names.add(inner.attr)
+            elif isinstance(inner, ast.Call):
+                func = inner.func
+                if isinstance(func, ast.Name) and func.id == "setattr" and inner.args and _is_self(inner.args[0]):
+                    return None
+                if isinstance(func, ast.Attribute) and func.attr in _REGISTERS and _is_self(func.value):
+                    first = inner.args[0] if inner.args else None
+                    if not (isinstance(first, ast.Constant) and isinstance(first.value, str)):
+                        return None
+                    names.add(first.value)
+    return frozenset(names)
+
+
+def _is_self(node: ast.AST) -> bool:
+    return isinstance(node, ast.Name) and node.id == "self"
 
 
 def _init_parameters(node: ast.ClassDef) -> list[Parameter]:
@@ -97,11 +141,26 @@ class CallSite:
     line: int
     args: list[Any]
     kwargs: dict[str, Any]
+    in_tests: bool = False  # in a test file (judged on the path inside the workspace)
+
+    def call_text(self, class_name: str) -> str:
+        """`MiniViT(32, 8, depth=1)`, as the call spells its literals."""
+        parts = [repr(a) for a in self.args] + [f"{k}={v!r}" for k, v in self.kwargs.items()]
+        return f"{class_name}({', '.join(parts)})"
+
+
+def is_test_file(path: Path) -> bool:
+    """Whether `path` (relative to the workspace) is a file of a test suite, by pytest's and
+    unittest's naming: its calls build toy sizes more often than the model a project ships."""
+    name = path.name
+    return (name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
+            or any(part in ("tests", "test", "testing") for part in path.parent.parts))
 
 
 def find_call_sites(root: Path, class_name: str, max_files: int = 2000) -> list[CallSite]:
-    """`ClassName(<literals only>)` calls in the workspace's Python files, nearest-looking first
-    (calls with more literal arguments first, since they say more about the constructor)."""
+    """`ClassName(<literals only>)` calls in the workspace's Python files, most telling first:
+    calls outside test files before those in tests, then calls with more literal arguments
+    (they say more about the constructor), then by path and line."""
     sites: list[CallSite] = []
     seen = 0
     for folder, dirnames, filenames in os.walk(root):
@@ -137,8 +196,9 @@ def find_call_sites(root: Path, class_name: str, max_files: int = 2000) -> list[
                     continue
                 if any(k.arg is None for k in node.keywords):
                     continue
-                sites.append(CallSite(str(path), node.lineno, args, kwargs))
-    sites.sort(key=lambda s: -(len(s.args) + len(s.kwargs)))
+                sites.append(CallSite(str(path), node.lineno, args, kwargs,
+                                      is_test_file(path.relative_to(root))))
+    sites.sort(key=lambda s: (s.in_tests, -(len(s.args) + len(s.kwargs)), s.path, s.line))
     return sites
 
 

@@ -2,7 +2,7 @@
 
 A feature (`server/features/<name>.py`) is one `Feature` subclass: it declares its LSP
 handlers in `register()` and overrides the hooks it needs (`initialize`, `initialized`,
-`saved`, `idle`, `lenses`, `code_actions`). Features find each other through the registry,
+`saved`, `idle`, `lenses`, `hover_parts`, `code_actions`). Features find each other through the registry,
 `server.get_feature(SomeFeature)`, never through attributes set on the server. Two roles are
 declared here because the server itself relies on them: `SettingsProvider` (the settings of
 a document, as workspace trust allows) and `DiagnosticsProvider` (current findings, extra
@@ -82,6 +82,10 @@ class Feature:
         return []
 
     def code_actions(self, params: types.CodeActionParams) -> list[types.CodeAction | types.Command]:  # noqa: ARG002
+        return []
+
+    def hover_parts(self, uri: str, position: types.Position, markdown: bool) -> list[str]:  # noqa: ARG002
+        """Paragraphs this feature adds to the hover at `position` (markdown when `markdown`)."""
         return []
 
 

@@ -143,7 +143,12 @@ class LitertProtocol(LanguageServerProtocol):
 
     def _handle_cancel_notification(self, msg_id: Any) -> None:
         future = self._request_futures.get(msg_id)
-        if future is not None and not future.done():
+        if future is None:
+            # Normal traffic: clients cancel requests they no longer need, most already answered;
+            # pygls would log a warning for each.
+            log.debug("$/cancelRequest for %r, which is no longer running", msg_id)
+            return
+        if not future.done():
             self._cancelled_requests.add(msg_id)
         super()._handle_cancel_notification(msg_id)
 

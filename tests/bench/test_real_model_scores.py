@@ -90,6 +90,34 @@ def test_naming_the_construct_compares_with_what_the_converter_reported(library:
     assert model.verdict == "hit" and not model.names_construct
 
 
+def test_a_wrong_numbers_model_is_named_on_the_lines_its_culprit_ran(library: str) -> None:
+    # No op name in the truth: what names the failure is a finding on a line the submodule the
+    # mismatch starts in executed (its forward alone), not any finding the model reached.
+    culprit = {"name": "layers.0", "class": "Other", "file": library, "lines": [12, 14],
+               "rel_error": 0.2, "executed": {library: "14"}}
+    inside = {"id": "g", "status": "wrong_numbers", "construct": None, "culprit": culprit,
+              "executed": {library: "1-7,9,14"}}
+    elsewhere = {**inside, "id": "h", "culprit": {**culprit, "executed": {library: "18-19"}}}
+    unknown = {**inside, "id": "i", "culprit": None}
+    named, unnamed, no_culprit = score.score("torch", _truth(inside, elsewhere, unknown)).models
+    assert named.verdict == "hit" and named.names_construct
+    assert [(f["line"], f["named_by"]) for f in named.findings] == [(7, None), (14, "culprit")]
+    assert unnamed.verdict == "hit" and not unnamed.names_construct
+    assert no_culprit.verdict == "hit" and not no_culprit.names_construct
+
+
+def test_an_error_without_an_op_name_is_named_at_the_statement_it_was_raised_from(library: str) -> None:
+    # The traceback's line 8 is the continuation of the statement at line 7, where the finding is.
+    raised = {"id": "j", "status": "export", "construct": None, "failing_at": {library: "8"},
+              "executed": {library: "1-7,9,14"}}
+    model = score.score("torch", _truth(raised)).models[0]
+    assert [(f["line"], f["named_by"]) for f in model.findings] == [(7, "location"), (14, None)]
+    assert model.names_construct
+    # An op name in the truth is what a finding must name: a location does not stand in for it.
+    with_op = {**raised, "id": "k", "construct": "STABLEHLO_SORT"}
+    assert not score.score("torch", _truth(with_op)).models[0].names_construct
+
+
 def test_build_errors_are_not_scored(library: str) -> None:
     summary = score.score("torch", _truth({"id": "f", "status": "build_error", "executed": {library: "14"}}))
     assert summary.models[0].verdict == "not scored"

@@ -9,11 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from bench.real_models import truth_torch
+from bench.real_models import line_sets, truth_torch
 from bench.real_models._torch_errors import construct_of, first_informative_line
 from bench.real_models.catalog_torch import catalog, entry
 
 MODEL_KEYS = {"id", "library", "status", "error", "construct", "max_rel_error", "executed", "seconds"}
+# Where a failure without an op name is: the culprit of a wrong-numbers model, the raising line
+# of an error.
+OPTIONAL_KEYS = {"culprit", "failing_at"}
+CULPRIT_KEYS = {"name", "class", "file", "lines", "rel_error", "executed"}
 
 
 def test_catalog_is_large_unique_and_named_by_library() -> None:
@@ -46,8 +50,9 @@ def test_listing_the_catalog_imports_no_framework() -> None:
     ([], ""), ([7], "7"), ([1, 2, 3, 5, 7, 8], "1-3,5,7-8"), ([9, 3, 4, 3], "3-4,9"),
 ])
 def test_line_ranges_round_trip(lines: list[int], text: str) -> None:
-    assert truth_torch.line_ranges(lines) == text
-    assert truth_torch.parse_ranges(text) == set(lines)
+    assert line_sets.encode(lines) == text
+    assert line_sets.decode(text) == set(lines)
+    assert line_sets.decode(text.replace(",", " , ")) == set(lines)
 
 
 def test_construct_names_the_op_the_converter_names() -> None:
@@ -109,12 +114,16 @@ def test_committed_truth_is_well_formed() -> None:
     data = json.loads(truth_torch.TRUTH.read_text())
     ids = {e.id for e in catalog()}
     for model in data["models"]:
-        assert set(model) == MODEL_KEYS, model["id"]
+        assert MODEL_KEYS <= set(model) <= MODEL_KEYS | OPTIONAL_KEYS, model["id"]
+        if model.get("culprit"):
+            assert model["status"] == "wrong_numbers" and set(model["culprit"]) == CULPRIT_KEYS, model["id"]
+        if "failing_at" in model:
+            assert model["construct"] is None and model["status"] not in {"ok", "build_error"}, model["id"]
         assert model["status"] in truth_torch.STATUSES
         assert model["id"] in ids
         for path, ranges in model["executed"].items():
             assert not path.startswith("/") and path.split("/")[0] in {"transformers", "timm", "torchvision"}
-            assert truth_torch.parse_ranges(ranges)
+            assert line_sets.decode(ranges)
         if model["status"] == "ok":
             assert model["error"] is None and model["max_rel_error"] is not None
         else:
@@ -145,3 +154,41 @@ def test_error_lines_name_library_files_relative_to_site_packages() -> None:
     assert relative_paths(line) == ("ValueError: Failed to run converter passes: timm/layers/halo_attn.py:228:0: "
                                     "error: 'tfl.pad' op failed to verify that operand 0 is at most 5-D")
     assert construct_of(line) == "tfl.pad"
+
+
+FAKE_LIBRARY = """\
+def outer(x):
+    return inner(x)
+
+
+def inner(x):
+    return x[0] + (
+        x[1])
+"""
+
+
+def test_the_failing_location_is_the_deepest_library_frame(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bench.real_models._torch_child import failing_location
+
+    package = tmp_path / "fakelib_g"
+    package.mkdir()
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "layers.py").write_text(FAKE_LIBRARY, encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    from fakelib_g import layers  # made by this test
+
+    try:
+        layers.outer(None)
+    except TypeError as error:
+        raised = error
+    # The traceback's innermost library frame, not the caller's; a traceback quoted in the
+    # message (as torch.fx re-raises give it) counts as well, outside files do not.
+    quoted = f'File "{package / "layers.py"}", line 2, in outer\nFile "/elsewhere/x.py", line 9'
+    found = failing_location(raised, quoted, [package.resolve()])
+    assert set(found) == {"fakelib_g/layers.py"}
+    lines = line_sets.decode(found["fakelib_g/layers.py"])
+    assert 2 in lines and lines & {6, 7} and not lines - {2, 6, 7}
+    assert failing_location(ValueError("no frames"), "", [package.resolve()]) == {}
+    for name in ("fakelib_g.layers", "fakelib_g"):
+        sys.modules.pop(name, None)
+

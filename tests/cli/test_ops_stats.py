@@ -8,7 +8,7 @@ import pytest
 
 from litert_lsp import kb
 from litert_lsp.cli import main
-from litert_lsp.kb.public_names import public_names
+from litert_lsp.kb.public_names import not_ops, public_names
 
 
 def _stats(capsys: pytest.CaptureFixture[str], *args: str) -> dict:
@@ -29,6 +29,8 @@ def test_coverage_counts_public_measured_and_not_measured(capsys: pytest.Capture
     for key in ("public", "measured", "not_measured"):
         assert sum(r[key] for r in table["namespaces"].values()) == sum(r[key] for r in table["frameworks"].values())
     assert table["frameworks"]["torch"]["not_measured"] > 0  # silence is reported, not hidden
+    # Names that are not ops (classes, settings, autograd) are counted apart, with why, never as unmeasured.
+    assert table["frameworks"]["torch"]["not_an_op"] == len(not_ops("torch")) > 0
     assert {"torch", "torch.nn", "torch.Tensor", "keras.ops", "tf.math"} <= set(table["namespaces"])
 
 

@@ -21,7 +21,8 @@ pytestmark = pytest.mark.e2e
 HARNESS = Path(__file__).parent / "neovim" / "harness.lua"
 
 
-def run_nvim(nvim: Path, project: Path, init: Path, env: dict[str, str], extra_rtp: Path | None = None) -> dict:
+def run_nvim(nvim: Path, project: Path, init: Path, env: dict[str, str], extra_rtp: Path | None = None,
+             extra_env: dict[str, str] | None = None) -> dict:
     out = project.parent / f"{init.stem}.json"
     command = [str(nvim), "--headless", "--clean", "-u", str(init)]
     if extra_rtp is not None:
@@ -34,6 +35,7 @@ def run_nvim(nvim: Path, project: Path, init: Path, env: dict[str, str], extra_r
         "LITERT_E2E_TIMEOUT": "30000",
         "XDG_STATE_HOME": str(project.parent / "state"),  # the LSP log lands here, not in ~
         "XDG_DATA_HOME": str(project.parent / "data"),
+        **(extra_env or {}),
     }
     done = subprocess.run(command, cwd=project, env=run_env, check=False, capture_output=True, text=True, timeout=120,
                           stdin=subprocess.DEVNULL)
@@ -63,7 +65,7 @@ def check_result(result: dict, version: tuple[int, int]) -> None:
 
 def test_docs_mark_every_neovim_snippet() -> None:
     assert set(snippets("neovim.md")) >= {"nvim-0.11", "nvim-0.11-virtual-lines", "lspconfig-file", "lspconfig-enable",
-                                          "nvim-0.7"}
+                                          "nvim-0.7", "nvim-0.11-convert-status"}
 
 
 def test_neovim_011_config_from_docs(nvim_tools, server_env, tmp_path: Path) -> None:
@@ -71,7 +73,10 @@ def test_neovim_011_config_from_docs(nvim_tools, server_env, tmp_path: Path) -> 
     make_project(project)
     init = tmp_path / "init.lua"
     init.write_text(snippet("neovim.md", "nvim-0.11"))
-    check_result(run_nvim(nvim_tools.nvim011, project, init, server_env), (0, 11))
+    result = run_nvim(nvim_tools.nvim011, project, init, server_env)
+    check_result(result, (0, 11))
+    # The snippet turns the inline text on (0.11 shows only signs by default).
+    assert result["virtual_text"] is True, result
 
 
 def test_neovim_011_lspconfig_style_file_from_docs(nvim_tools, server_env, tmp_path: Path) -> None:
@@ -99,4 +104,22 @@ def test_neovim_011_virtual_lines_snippet_from_docs(nvim_tools, server_env, tmp_
     make_project(project)
     init = tmp_path / "init.lua"
     init.write_text(snippet("neovim.md", "nvim-0.11") + snippet("neovim.md", "nvim-0.11-virtual-lines"))
-    check_result(run_nvim(nvim_tools.nvim011, project, init, server_env), (0, 11))
+    result = run_nvim(nvim_tools.nvim011, project, init, server_env)
+    check_result(result, (0, 11))
+    assert result["virtual_lines"] is True and result["virtual_text"] is False, result
+
+
+@pytest.mark.slow  # a real background conversion of TinyNet (litert-torch, the LiteRT runtime)
+def test_neovim_011_convert_status_snippet_from_docs(nvim_tools, server_env, tmp_path: Path) -> None:
+    # The statusline handler, in a workspace the configuration says is trusted; saving the file
+    # starts the background check and the handler's g:litert_status follows it.
+    project = tmp_path / "project"
+    make_project(project)
+    init = tmp_path / "init.lua"
+    init.write_text(snippet("neovim.md", "nvim-0.11") + snippet("neovim.md", "nvim-0.11-convert-status")
+                    + "vim.lsp.config('litert', { init_options = { trusted = true } })\n")
+    result = run_nvim(nvim_tools.nvim011, project, init, server_env,
+                      extra_env={"LITERT_E2E_WATCH": "litert_status", "LITERT_E2E_UNTIL": "^LiteRT ✓"})
+    check_result(result, (0, 11))
+    assert result["watched"][0] == "LiteRT: converting TinyNet", result["watched"]
+    assert result["watched"][-1] == "LiteRT ✓", result["watched"]

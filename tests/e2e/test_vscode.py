@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
 import shutil
 import signal
 import socket
@@ -26,7 +28,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.install.installer import Tools
-from tests.e2e.sample import UNSUPPORTED_OP, make_checkpoint, make_project
+from tests.e2e.sample import MODEL_SOURCE, UNSUPPORTED_OP, make_checkpoint, make_project
 
 pytestmark = pytest.mark.e2e
 
@@ -234,10 +236,33 @@ def test_vscode_untrusted_workspace_has_diagnostics_but_no_export(code_server: C
         _copy_small(shots / "vscode-untrusted-palette.png", DOC_IMAGES / "vscode-untrusted-palette.png")
 
 
-def test_vscode_bad_interpreter_is_one_clear_message(code_server: CodeServer, artifacts: Path,
-                                                       tmp_path: Path) -> None:
+def _wrapper(path: Path, command: str) -> Path:
+    """An executable shell script at `path` that runs `command` with the script's arguments."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f'#!/bin/sh\nexec {command} "$@"\n')
+    path.chmod(0o755)
+    return path
+
+
+def _output_channel(code_server: CodeServer) -> str:
+    """What the extension wrote to its output channel (VS Code logs each channel to a file)."""
+    logs = sorted((code_server.user_data / "logs").rglob("*LiteRT LSP*.log"))
+    return "\n".join(log.read_text(errors="replace") for log in logs)
+
+
+def test_vscode_bad_interpreter_then_recovery(code_server: CodeServer, artifacts: Path, tmp_path: Path) -> None:
+    """A wrong `litert.python`: one clear notice; "Choose interpreter" in it offers the project's
+    virtual environments (a broken one is refused with the reason), writes the choice to the
+    folder's settings, the server starts and the notice is gone. Then, in the same window: the
+    setting shows in the Settings editor, "Check all Python files" ends with a summary whose
+    button opens the Problems panel, and a deliberate restart leaves no noise in the output."""
     project = tmp_path / "project"
     make_project(project)
+    (project / "lib").mkdir()
+    (project / "lib" / "second.py").write_text(MODEL_SOURCE)  # not opened: only the workspace check sees it
+    venv_python = _wrapper(project / ".venv" / "bin" / "python", shlex.quote(sys.executable))
+    # Without site-packages (-S) and isolated from the cwd (-I), it cannot import litert_lsp.
+    _wrapper(project / "venv" / "bin" / "python", f"{shlex.quote(sys.executable)} -I -S")
     code_server.install_extension()
     missing = tmp_path / "no-such-venv" / "bin" / "python"
     code_server.write_settings({**_settings(trusted=True), "litert.python": str(missing)})
@@ -250,16 +275,41 @@ def test_vscode_bad_interpreter_is_one_clear_message(code_server: CodeServer, ar
         "url": f"http://127.0.0.1:{code_server.port}/?folder={project}",
         "file": "model.py",
         "startFailure": True,
+        "recover": {"venv": r"^\s*\.venv\s*in ", "broken": r"^\s*venv\s*in "},
         "artifacts": str(shots),
         "profile": str(tmp_path / "chromium-profile"),
         "timeoutMs": 60000,
     })
-    (shots / "result.json").write_text(json.dumps(seen, indent=1))
+    channel = _output_channel(code_server)
+    (shots / "result.json").write_text(json.dumps({**seen, "output": channel}, indent=1))
     assert seen["ok"], f"{seen.get('error')}\nsteps: {seen['steps']}\nnotifications: {seen['notifications']}"
     # Exactly one message, naming the interpreter and what is wrong with it.
-    assert len(seen["notifications"]) == 1, seen["notifications"]
-    assert "did not start" in seen["notifications"][0] and f"{missing} does not exist" in seen["notifications"][0]
+    failures = seen["failureToasts"]
+    assert len(failures) == 1, failures
+    assert "did not start" in failures[0] and f"{missing} does not exist" in failures[0], failures
     assert seen["failedStatus"] == 1, "the status bar item does not show the failure"
+
+    # The quick pick offered both environments, said which works, and refused the broken one.
+    candidates = "\n".join(seen["candidates"])
+    assert str(venv_python) in candidates and "has litert-lsp" in candidates, candidates
+    assert "litert-lsp is not installed there" in candidates, candidates
+    assert "Choose another" in (seen["refusal"] or ""), seen["refusal"]
+    folder_settings = json.loads((project / ".vscode" / "settings.json").read_text())
+    assert folder_settings["litert.python"] == str(venv_python), folder_settings
+
+    # Recovered: the failure notice is gone, not merely hidden behind newer ones.
+    assert not [t for t in seen["toastsAfterRecovery"] if "did not start" in t], seen["toastsAfterRecovery"]
+    # The setting is in the Settings editor of this (remote) window, not "No Settings Found".
+    assert "No Settings Found" not in seen["settingsText"], seen["settingsText"][:2000]
+    assert "Python interpreter that runs the server" in seen["settingsText"], seen["settingsText"][:2000]
+
+    # The workspace check's summary, and its button's Problems panel with the unopened file.
+    assert re.search(r"Checked 2 files: \d+ errors?.* in 2 files", seen["workspaceSummary"]), seen["workspaceSummary"]
+    assert "second.py" in seen["problems"] and UNSUPPORTED_OP in seen["problems"], seen["problems"]
+
+    # A deliberate restart: said once by us, not reported as a server exit.
+    assert channel.count("Restarting the server.") >= 2, channel[-3000:]  # the choice, then the command
+    assert "exited with code 0" not in channel, channel[-3000:]
 
 
 def test_vscode_extension_end_to_end(code_server: CodeServer, artifacts: Path, tmp_path: Path) -> None:
@@ -289,6 +339,7 @@ def test_vscode_extension_end_to_end(code_server: CodeServer, artifacts: Path, t
         "exportLens": r"Export TinyNet with tiny_net\.pt",
         "exportResult": r"exported TinyNet to .*\.tflite",
         "paletteCheck": {"line": "class TinyNet", "result": r"TinyNet converts and verifies"},
+        "saveCheck": True,
         "artifacts": str(shots),
         "profile": str(tmp_path / "chromium-profile"),
         "timeoutMs": 90000,
@@ -327,6 +378,12 @@ def test_vscode_extension_end_to_end(code_server: CodeServer, artifacts: Path, t
     assert any("TinyNet converts and verifies" in n for n in seen["notifications"]), seen["notifications"]
     # While it ran, the status bar item counted it (from the server's $/progress).
     assert "LiteRT: 1 job" in (seen.get("statusDuringExport") or ""), seen.get("statusDuringExport")
+    # A save ran the background conversion check (litert/convertCheckStatus): the item said what
+    # it converted, then the verdict, with the model that could not be built named in the tooltip.
+    assert "LiteRT: converting TinyNet" in seen["statusWhileConverting"], seen["statusWhileConverting"]
+    assert seen["statusTooltip"].startswith("TinyNet converts and matches (background check of model.py)"), \
+        seen["statusTooltip"]
+    assert "Vocabulary" in seen["statusTooltip"], seen["statusTooltip"]
     assert checkpoint.is_file()
 
     for picture in seen["screenshots"]:

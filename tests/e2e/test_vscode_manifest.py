@@ -81,3 +81,15 @@ def test_the_severity_setting_names_exactly_the_real_statuses():
     named = set(re.findall(r"`([a-z_]+|LRT\d+)`", description)) - {"off"}
     assert named >= STATUSES, sorted(STATUSES - named)
     assert named <= STATUSES | set(CODES), sorted(named - STATUSES - set(CODES))
+
+
+def test_the_interpreter_setting_shows_in_every_settings_tab() -> None:
+    # In a remote window the Settings editor's User tab lists only application, window,
+    # resource and language-overridable settings (VS Code's settingsTreeModels.ts): a
+    # `machine-overridable` litert.python was "No Settings Found" there. `resource` shows in
+    # User, Remote, Workspace and Folder, and lets the interpreter chooser write it per folder.
+    manifest = _manifest()
+    python = manifest["contributes"]["configuration"]["properties"]["litert.python"]
+    assert python["scope"] == "resource", python
+    commands = {c["command"] for c in manifest["contributes"]["commands"]}
+    assert "litert.chooseInterpreter" in commands

@@ -82,7 +82,8 @@ def test_missing_arguments_say_what_to_add(tmp_path: Path) -> None:
 def test_parse_shapes() -> None:
     assert parse_shapes("1,3,224,224") == [[1, 3, 224, 224]]
     assert parse_shapes("1,16;1,16") == [[1, 16], [1, 16]]
-    for bad in ("1,x", "0,3", ""):
+    assert parse_shapes("-1,16") == [[-1, 16]]  # a dynamic size, as the editor's inputShape may give it
+    for bad in ("1,x", "0,3", "", "-2,3"):
         with pytest.raises(PlanError):
             parse_shapes(bad)
 
@@ -110,3 +111,15 @@ def test_output_paths_are_checked_before_anything_converts(tmp_path: Path) -> No
     assert choice.request.output == str((tmp_path / "old.tflite").resolve())
     default = plan_export(source, settings, tmp_path, model="TinyNet")
     assert default.request.output == str((tmp_path / "TinyNet.tflite").resolve())
+
+
+def test_dynamic_batch_comes_from_the_export_table_and_the_flag_wins(tmp_path: Path) -> None:
+    source = project(tmp_path, "[tool.litert-lsp.export]\ndynamic-batch = true\n")
+    settings, problems = load_settings(tmp_path)
+    assert problems == [] and settings.export.dynamic_batch
+    assert plan_export(source, settings, tmp_path, model="TinyNet", write_output=False).request.dynamic_batch
+    chosen = plan_export(source, settings, tmp_path, model="TinyNet", write_output=False, dynamic_batch=False)
+    assert not chosen.request.dynamic_batch
+    (tmp_path / "pyproject.toml").write_text('[tool.litert-lsp.export]\ndynamic-batch = "yes"\n')
+    settings, problems = load_settings(tmp_path)
+    assert not settings.export.dynamic_batch and any("export.dynamic-batch" in p for p in problems)

@@ -82,3 +82,104 @@ async def test_a_save_checks_in_the_background_and_findings_follow_edits(tmp_pat
         await asyncio.sleep(1.0)
         assert not lrt901()  # the whole-text change dropped the old one; the cancelled check adds none
         assert not list(tmp_path.glob("*.tflite"))
+
+
+RUNAWAYS = '''\
+import os
+import time
+
+import torch
+from torch import nn
+
+
+class Hog(nn.Module):
+    def __init__(self):
+        super().__init__()
+        # 20 GB: far over the background budget. bytearray asks for zeroed pages, so even
+        # without a cap nothing would be touched; with it the allocation fails at once.
+        self.buffer = bytearray(20 << 30)
+        self.fc = nn.Linear(4, 2)
+
+    def forward(self, x):
+        return self.fc(x)
+
+
+class Crasher(nn.Module):
+    def __init__(self):
+        super().__init__()
+        os.abort()
+
+    def forward(self, x):
+        return x
+
+
+class Sleeper(nn.Module):
+    def __init__(self):
+        super().__init__()
+        time.sleep(10**6)
+
+    def forward(self, x):
+        return x
+
+
+class Fine(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 2)
+
+    def forward(self, x):
+        return torch.tanh(self.fc(x))
+'''
+
+
+async def test_a_model_that_hogs_memory_crashes_or_hangs_costs_one_message(tmp_path: Path) -> None:
+    from tests.server.test_convert_check import StatusClient
+
+    source = tmp_path / "runaways.py"
+    source.write_text(RUNAWAYS)
+    uri = source.as_uri()
+    lines = {name: i for i, text in enumerate(RUNAWAYS.splitlines()) for name in ("Hog", "Crasher", "Sleeper", "Fine")
+             if text.startswith(f"class {name}(")}
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    # Long enough for Fine on a fresh, niced worker on a busy machine (litert-torch's import
+    # counts: it happens at the first conversion), short enough for the test.
+    configuration = {"litert": {"export": {"timeoutSeconds": 20}}}
+    async with running_server(tmp_path, configuration=configuration, initialization_options={"trusted": True}) as client:
+        status = StatusClient(client)
+        client.open(uri, RUNAWAYS)
+        await client.diagnostics_for(uri)
+        started = time.monotonic()
+        _save(client, uri)
+        done = await client.until(lambda: [s for s in status.seen if s["state"] == "done"], timeout=400)
+        print(f"four models, three of them runaways: {time.monotonic() - started:.1f} s")
+        verdict = {m["name"]: (m["status"], m["message"]) for m in done[0]["models"]}
+        assert verdict["Fine"] == ("ok", ""), verdict  # the worker was replaced each time
+        assert verdict["Hog"][0] == verdict["Crasher"][0] == verdict["Sleeper"][0] == "not_checked"
+        assert "needs more than the 4096 MB background budget" in verdict["Hog"][1]
+        assert "crashed the worker (killed by SIGABRT)" in verdict["Crasher"][1]
+        assert "took longer than 20 s" in verdict["Sleeper"][1]
+        running = [s for s in status.seen if s["state"] == "running"]
+        assert [next(m["name"] for m in s["models"] if m["status"] == "running") for s in running] == \
+            ["Hog", "Crasher", "Sleeper", "Fine"]
+        # $/progress, as the status says it.
+        titles = [getattr(r, "title", None) for reports in client.progress_reports.values() for r in reports]
+        assert "LiteRT: converting Hog" in titles
+
+        # Each says why once: a lens and the hover on its class line, one log line; no diagnostic.
+        lenses = await client.text_document_code_lens_async(types.CodeLensParams(types.TextDocumentIdentifier(uri)))
+        said = {lens.range.start.line: lens.command.title for lens in lenses
+                if lens.command and lens.command.title.startswith("LiteRT: not checked")}
+        assert said == {lines[name]: verdict[name][1] for name in ("Hog", "Crasher", "Sleeper")}
+        hover = await client.text_document_hover_async(types.HoverParams(
+            types.TextDocumentIdentifier(uri), types.Position(line=lines["Crasher"], character=8)))
+        assert hover is not None and verdict["Crasher"][1] in hover.contents.value
+        for name in ("Hog", "Crasher", "Sleeper"):
+            assert len([m for m in client.log_messages if f"background check skips {name} " in m.message]) == 1
+        assert not [d for d in client.diagnostics.get(uri, []) if d.code in ("LRT901", "LRT902")]
+        assert not [m for m in client.messages if any(n in m.message for n in ("Hog", "Crasher", "Sleeper"))]
+
+        # The server kept serving: an edit gets its diagnostics.
+        client.change(uri, 2, "# edited\n", start=(0, 0), end=(0, 0))
+        await client.diagnostics_for(uri, version=2)
+    # No file written: no .tflite, no partial, no core dump, no __pycache__.
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before

@@ -256,16 +256,9 @@ def _measure_constant(name: str, op: Callable[..., Any], variant: V) -> dict[str
     try:
         expected = [np.asarray(t) for t in folded(dummy)]
         random = not _same(expected, [np.asarray(t) for t in folded(dummy)])
-        concrete = tf.function(folded, input_signature=[tf.TensorSpec((1,), tf.float32)],
-                               autograph=_autograph(name)).get_concrete_function()
     except Exception as error:  # noqa: BLE001 - graphs reject what eager accepts (Python values)
-        record.update(status="unsupported", layer="export", reason="cannot be traced into a tf.function",
-                      error=_first_line(error))
-        return record
-    record["tf_ops"] = sorted({o.type for o in concrete.graph.get_operations()} - _PLUMBING)
-    random = random or any(_RANDOM_OP.search(op) for op in record["tf_ops"])
-    record.update(_convert_and_check(_converter_for(concrete), [dummy], expected, random=random))
-    return record
+        return _untraceable(record, error)
+    return _trace_and_measure(record, name, folded, [tf.TensorSpec((1,), tf.float32)], [dummy], expected, random)
 
 
 def _converter_for(concrete: Any) -> Callable[[bool], Any]:
@@ -299,14 +292,24 @@ def _measure_function(name: str, op: Callable[..., Any], variant: V) -> dict[str
     expected = [np.asarray(t) for t in body(*tensors)]
     # A second eager call tells random ops (whose outputs cannot be compared) from the rest.
     random = not _same(expected, [np.asarray(t) for t in body(*tensors)])
-    function = tf.function(body, input_signature=[tf.TensorSpec(s.shape, s.dtype) for s in specs],
-                           autograph=_autograph(name))
+    signature = [tf.TensorSpec(s.shape, s.dtype) for s in specs]
+    return _trace_and_measure(record, name, body, signature, values, expected, random)
+
+
+def _untraceable(record: dict[str, Any], error: BaseException) -> dict[str, Any]:
+    record.update(status="unsupported", layer="export", reason="cannot be traced into a tf.function",
+                  error=_first_line(error))
+    return record
+
+
+def _trace_and_measure(record: dict[str, Any], name: str, body: Callable[..., list[Any]], signature: list[Any],
+                       values: list[np.ndarray], expected: list[np.ndarray], random: bool) -> dict[str, Any]:
+    """Trace `body` into a concrete function with `signature`, then convert, run and compare it:
+    the one path of function probes, whether the operands are model inputs or constants."""
     try:
-        concrete = function.get_concrete_function()
+        concrete = tf.function(body, input_signature=signature, autograph=_autograph(name)).get_concrete_function()
     except Exception as error:  # noqa: BLE001 - graphs reject what eager accepts (Python values)
-        record.update(status="unsupported", layer="export", reason="cannot be traced into a tf.function",
-                      error=_first_line(error))
-        return record
+        return _untraceable(record, error)
     record["tf_ops"] = sorted({o.type for o in concrete.graph.get_operations()} - _PLUMBING)
     # Two equal eager calls can still be random (a coin flip that came out the same): the graph says.
     random = random or any(_RANDOM_OP.search(op) for op in record["tf_ops"])

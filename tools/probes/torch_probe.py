@@ -126,6 +126,7 @@ def probe_module(call: Callable[..., Any], inputs: Sequence[torch.Tensor],
     except Exception as error:  # noqa: BLE001 - any failure here is the measurement
         return {**result, "status": "export_fails", "layer": "export", "error": first_line(error)}
     result["aten_ops"] = aten_ops(exported.graph)
+    unspecified = values_unspecified(exported.graph)
     on_stage("convert")
     try:
         with _last_decomposition() as seen:
@@ -158,6 +159,12 @@ def probe_module(call: Callable[..., Any], inputs: Sequence[torch.Tensor],
     except Exception as error:  # noqa: BLE001 - any failure here is the measurement
         return {**result, "status": "runtime_fails", "layer": "runtime", "error": first_line(error)}
     on_stage("compare")
+    if unspecified:  # random or uninitialised values: only what the runtime returns can be checked
+        result["values_compared"] = False
+        mismatch = _shape_mismatch(actual, [_numpy(t) for t in expected])
+        if mismatch:
+            return {**result, "status": "wrong_numbers", "layer": "numerics", "error": mismatch}
+        return {**result, "status": "supported"}
     comparison = compare(actual, [_numpy(t) for t in expected], atol=ATOL, rtol=RTOL)
     result["max_abs_error"] = _finite(comparison.max_abs_error)
     result["max_rel_error"] = _finite(comparison.max_rel_error)
@@ -165,6 +172,32 @@ def probe_module(call: Callable[..., Any], inputs: Sequence[torch.Tensor],
         return {**result, "status": "wrong_numbers", "layer": "numerics",
                 "error": comparison.detail[:400]}
     return {**result, "status": "supported"}
+
+
+# ATen ops whose output values are unspecified by definition (uninitialised memory).
+_UNINITIALISED = frozenset({"empty", "empty_like", "empty_strided", "empty_permuted", "new_empty", "new_empty_strided"})
+
+
+def values_unspecified(graph: Any) -> bool:
+    """Whether the graph draws random numbers (ATen's `nondeterministic_seeded` tag) or reads
+    uninitialised memory (`empty`): then LiteRT cannot be expected to give eager's numbers."""
+    for node in graph.nodes:
+        if node.op != "call_function":
+            continue
+        tags = getattr(node.target, "tags", ()) or ()
+        packet = getattr(getattr(node.target, "overloadpacket", None), "__name__", "")
+        if torch.Tag.nondeterministic_seeded in tags or packet in _UNINITIALISED:
+            return True
+    return False
+
+
+def _shape_mismatch(actual: Sequence[np.ndarray], expected: Sequence[np.ndarray]) -> str | None:
+    if len(actual) != len(expected):
+        return f"LiteRT returned {len(actual)} outputs, PyTorch {len(expected)}"
+    for index, (got, want) in enumerate(zip(actual, expected)):
+        if tuple(got.shape) != tuple(want.shape):
+            return f"output {index}: shape {tuple(got.shape)}, PyTorch {tuple(want.shape)}"
+    return None
 
 
 @contextlib.contextmanager

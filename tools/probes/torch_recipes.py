@@ -26,6 +26,8 @@ def make_tensor(spec: T, generator: torch.Generator) -> torch.Tensor:
     dtype = getattr(torch, spec.dtype)
     shape = spec.shape
     domain = spec.domain
+    if spec.values is not None:
+        return torch.tensor(spec.values, dtype=torch.float64).reshape(shape).to(dtype)
     if domain == "bool":
         return torch.rand(shape, generator=generator) > 0.5
     if domain.startswith("idx:"):
@@ -737,16 +739,18 @@ def _first_is_tensor(variants: list[Variant]) -> bool:
 
 @dataclass
 class _Lazy:
+    hand: dict[str, Recipe] | None = None
     built: dict[str, Recipe] | None = None
 
 
 _CACHE = _Lazy()
 
 
-def recipes() -> dict[str, Recipe]:
-    """Every recipe whose target exists in the installed torch, plus mirrored Tensor methods."""
-    if _CACHE.built is not None:
-        return _CACHE.built
+def hand_recipes() -> dict[str, Recipe]:
+    """The recipes written in this file whose target exists in the installed torch, plus the
+    mirrored Tensor methods."""
+    if _CACHE.hand is not None:
+        return _CACHE.hand
     built: dict[str, Recipe] = {}
     for name, (kind, variants) in REGISTRY.items():
         if name in ("torch.Tensor.__getitem__", "torch.Tensor.__setitem__", "torch.Tensor.item",
@@ -765,6 +769,21 @@ def recipes() -> dict[str, Recipe]:
         if method in built or not _first_is_tensor(variants) or not hasattr(torch.Tensor, short):
             continue
         built[method] = Recipe(method, "method", getattr(torch.Tensor, short), variants)
+    _CACHE.hand = dict(sorted(built.items()))
+    return _CACHE.hand
+
+
+def recipes() -> dict[str, Recipe]:
+    """Every recipe: the hand-written ones, then recipes derived by rule for the public names
+    they leave unmeasured (`torch_derived`: in-place and `_copy` twins, OpInfo and ModuleInfo
+    samples)."""
+    if _CACHE.built is not None:
+        return _CACHE.built
+    from tools.probes.torch_derived import derived_recipes
+
+    built = dict(hand_recipes())
+    for name, recipe in derived_recipes(built).items():
+        built.setdefault(name, recipe)
     _CACHE.built = dict(sorted(built.items()))
     return _CACHE.built
 

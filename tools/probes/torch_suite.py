@@ -150,11 +150,16 @@ def _prepare(recipe: Any, variant: Any) -> tuple[Any, list, list, Any]:
 
         def call(sub: Any, ins: Sequence[Any], cs: Sequence[Any]) -> Any:
             return _special_method(short, list(_resolve(args, ins, cs)))
-    elif recipe.name in CREATION:
+    elif recipe.name in CREATION or getattr(recipe, "adds_input", False):
 
         def call(sub: Any, ins: Sequence[Any], cs: Sequence[Any]) -> Any:
             resolved = _resolve(args, ins, cs)
             return target(*resolved[:-1], **kwargs) + resolved[-1]
+    elif getattr(recipe, "clone_first", False):
+
+        def call(sub: Any, ins: Sequence[Any], cs: Sequence[Any]) -> Any:
+            first, *rest = _resolve(args, ins, cs)
+            return target(first.clone(), *rest, **kwargs)
     elif recipe.name in COMPLEX_INPUT:
 
         def call(sub: Any, ins: Sequence[Any], cs: Sequence[Any]) -> Any:
@@ -351,6 +356,9 @@ _KNOWN_CAUSES = [
      "data-dependent value or output size"),
     (r"not supported by the native TFLite runtime",
      "becomes ops the builtin LiteRT runtime lacks (only TF Select could run them)"),
+    (r"whose output has alias annotations",
+     ("this in-place op cannot be functionalized by torch.export (it has no out-of-place ATen twin of the same "
+      "signature)")),
     (r"Failed to export flatbuffer", "the converted model cannot be written as a flatbuffer"),
     (r"MLIRError: Verification failed", "the lowered MLIR fails verification"),
 ]
@@ -486,6 +494,10 @@ def _variant_record(variant: Any, result: dict[str, Any]) -> dict[str, Any]:
         "seconds": result.get("seconds"),
         "input_narrowing": result.get("input_narrowing"),
         "outputs_used": list(variant.outputs_used) if getattr(variant, "outputs_used", None) is not None else None,
+        # Derived variants say where their call came from (a twin's recipe, an OpInfo sample).
+        **({"source": variant.source} if getattr(variant, "source", None) else {}),
+        # Random or uninitialised outputs: only shapes were compared.
+        **({"values_compared": False} if result.get("values_compared") is False else {}),
     }
 
 

@@ -17,8 +17,11 @@ import {
   TransportKind,
   WorkDoneProgress,
 } from 'vscode-languageclient/node';
+import { chooseInterpreter } from './interpreter';
+import { FailureNotice } from './notice';
 import { resolvePython } from './python';
-import { JobTracker, StatusItem } from './status';
+import { BackgroundChecks, JobTracker, StatusItem } from './status';
+import { ConvertCheckStatus } from './statusView';
 
 const CLIENT_ID = 'litert';
 const CLIENT_NAME = 'LiteRT LSP';
@@ -29,21 +32,29 @@ const SERVER_COMMANDS = ['litert.export', 'litert.checkConversion', 'litert.chec
 // Automatic restarts allowed within RESTART_WINDOW_MS before we give up and tell the user.
 const MAX_RESTARTS = 5;
 const RESTART_WINDOW_MS = 3 * 60 * 1000;
+// The server's report on its background conversion check (issue 12; see statusView.ts).
+const CONVERT_CHECK_STATUS = 'litert/convertCheckStatus';
 
-let client: LanguageClient | undefined;
+let client: TrackingClient | undefined;
 let output: vscode.OutputChannel;
 let status: StatusItem;
+let notice: FailureNotice;
 const jobs = new JobTracker();
+const checks = new BackgroundChecks();
 let fallbackCommands: vscode.Disposable[] = [];
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   output = vscode.window.createOutputChannel(CLIENT_NAME);
-  status = new StatusItem(jobs);
-  context.subscriptions.push(output, status);
+  status = new StatusItem(jobs, checks);
+  notice = new FailureNotice();
+  context.subscriptions.push(output, status, notice);
 
   context.subscriptions.push(
     vscode.commands.registerCommand('litert.showOutput', () => output.show(true)),
     vscode.commands.registerCommand('litert.restartServer', () => restart(context)),
+    // Writing litert.python restarts the server through onDidChangeConfiguration below.
+    vscode.commands.registerCommand('litert.chooseInterpreter', () => chooseInterpreter(output)),
+    vscode.commands.registerCommand('litert.recover', () => recover(context)),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration('litert.python')) {
         void restart(context);
@@ -92,9 +103,17 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
           );
           return undefined;
         }
-        // From the command palette there are no arguments: use the model class at the cursor.
-        if (args.length === 0 && TRUSTED_COMMANDS.has(command)) {
-          return next(command, await argumentsFromEditor(command));
+        if (TRUSTED_COMMANDS.has(command)) {
+          // From the command palette there are no arguments: use the model class at the cursor.
+          const given = args.length === 0 ? await argumentsFromEditor(command) : args;
+          return askForShapeIfNeeded(command, given, await next(command, given), next);
+        }
+        if (command === 'litert.checkWorkspace') {
+          // The summary is shown here, with a button for the Problems panel (the server would
+          // send it as a plain message otherwise).
+          const summary = await next(command, [{ showSummary: false }]);
+          showWorkspaceSummary(summary);
+          return summary;
         }
         return next(command, args);
       },
@@ -116,6 +135,11 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
   };
   client = new TrackingClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);
   client.onDidChangeState((event) => onStateChange(event.newState));
+  client.onNotification(CONVERT_CHECK_STATUS, (params: ConvertCheckStatus) => {
+    if (params !== null && typeof params === 'object' && typeof params.uri === 'string' && Array.isArray(params.models)) {
+      checks.update(params);
+    }
+  });
   status.setState('starting');
   try {
     await client.start();
@@ -150,23 +174,51 @@ function preflight(python: string): Promise<string | undefined> {
   });
 }
 
+// The failure is carried by the status bar item (red, until the server runs) and by one
+// notification that disappears when it runs again (notice.ts).
 function reportStartFailure(python: string, reason: string): void {
-  status.setState('failed');
-  // Not awaited: activation must not wait for the user to answer.
-  void vscode.window
-    .showErrorMessage(
-      `LiteRT: the server did not start with "${python}" (${reason}). Set litert.python to an interpreter ` +
-        'where litert-lsp is installed.',
-      'Show output',
-      'Choose interpreter',
-    )
-    .then((choice) => {
-      if (choice === 'Show output') {
-        output.show(true);
-      } else if (choice === 'Choose interpreter') {
-        void vscode.commands.executeCommand('workbench.action.openSettings', 'litert.python');
-      }
-    });
+  status.setFailed(`"${python}" cannot run it (${reason})`);
+  // The reason often names the interpreter already ("/x/python does not exist").
+  const what = reason.includes(python) ? reason : `"${python}": ${reason}`;
+  notice.show(`The server did not start: ${what}. Choose an interpreter where litert-lsp is installed.`);
+}
+
+// A click on the red status bar item: what can be done about it.
+async function recover(context: vscode.ExtensionContext): Promise<void> {
+  const choices = ['$(python) Choose interpreter…', '$(output) Show output', '$(debug-restart) Restart the server'];
+  const choice = await vscode.window.showQuickPick(choices, { title: 'LiteRT: the server is not running' });
+  if (choice === choices[0]) {
+    await chooseInterpreter(output);
+  } else if (choice === choices[1]) {
+    output.show(true);
+  } else if (choice === choices[2]) {
+    await restart(context);
+  }
+}
+
+interface WorkspaceSummary {
+  message?: string;
+  error?: string;
+  findings?: number;
+  running?: boolean;
+}
+
+function showWorkspaceSummary(result: unknown): void {
+  const summary = (result ?? {}) as WorkspaceSummary;
+  if (summary.running || typeof summary.message !== 'string') {
+    return; // already running (the server said so), or an older server that sent its own message
+  }
+  const text = `LiteRT: ${summary.message}`;
+  const show = summary.error !== undefined ? vscode.window.showErrorMessage : vscode.window.showInformationMessage;
+  if (!summary.findings) {
+    void show(text);
+    return;
+  }
+  void show(text, 'Show Problems').then((choice) => {
+    if (choice === 'Show Problems') {
+      void vscode.commands.executeCommand('workbench.actions.view.problems');
+    }
+  });
 }
 
 async function stop(): Promise<void> {
@@ -174,7 +226,9 @@ async function stop(): Promise<void> {
   client = undefined;
   disposeFallbacks();
   jobs.clear();
+  checks.clear();
   if (old !== undefined) {
+    old.stopping = true;
     try {
       await old.stop(5000);
     } catch (error) {
@@ -195,6 +249,7 @@ function onStateChange(state: State): void {
   }
   if (state === State.Running) {
     status.setState('running');
+    notice.clear();
     registerFallbacks(client);
   } else if (state === State.Starting) {
     status.setState('starting');
@@ -213,6 +268,16 @@ function onStateChange(state: State): void {
 // (Overriding the window/workDoneProgress/create handler instead would not survive a restart:
 // the client re-installs its own after every start.)
 class TrackingClient extends LanguageClient {
+  // Set when we stop this client on purpose: its server's exit is then expected, not news.
+  stopping = false;
+
+  error(message: string, data?: unknown, showNotification: boolean | 'force' = true): void {
+    if (this.stopping && /^Server process exited with code 0\b/.test(message)) {
+      return;
+    }
+    super.error(message, data, showNotification);
+  }
+
   onProgress<P>(type: ProgressType<P>, token: string | number, handler: NotificationHandler<P>): vscode.Disposable {
     if (type !== WorkDoneProgress.type) {
       return super.onProgress(type, token, handler);
@@ -265,6 +330,34 @@ async function checkWorkspaceInTerminal(): Promise<void> {
   terminal.sendText(`${shellQuote(python.command)} -m litert_lsp check .`);
 }
 
+// The server cannot infer example input shapes for some models; it answers `needsInputShape`
+// and the user types them here, then the same command runs again with `inputShape`.
+async function askForShapeIfNeeded(
+  command: string,
+  args: unknown[],
+  result: unknown,
+  next: (command: string, args: unknown[]) => unknown,
+): Promise<unknown> {
+  const answer = result as { needsInputShape?: boolean; message?: string } | undefined;
+  if (answer?.needsInputShape !== true) {
+    return result;
+  }
+  const shape = await vscode.window.showInputBox({
+    title: 'LiteRT: example input shape',
+    prompt: answer.message,
+    placeHolder: '1,16;1,16',
+    validateInput: (value) =>
+      /^\s*-?\d+(\s*,\s*-?\d+)*(\s*;\s*-?\d+(\s*,\s*-?\d+)*)*\s*$/.test(value)
+        ? undefined
+        : 'sizes separated by ",", one input after another separated by ";"',
+  });
+  if (shape === undefined || shape.trim() === '') {
+    return result;
+  }
+  const first = (args[0] ?? {}) as Record<string, unknown>;
+  return next(command, [{ ...first, inputShape: shape.trim() }]);
+}
+
 function shellQuote(text: string): string {
   return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'"'"'`)}'`;
 }
@@ -309,6 +402,10 @@ function settingsForServer(): unknown {
     python: config.get('python'),
     models: config.get('models'),
     export: config.get('export'),
+    perFileIgnores: config.get('perFileIgnores'),
+    convertCheck: config.get('convertCheck'),
+    convertCheckMemoryMb: config.get('convertCheckMemoryMb'),
+    docsUrl: config.get('docsUrl'),
   };
 }
 
@@ -325,11 +422,11 @@ class RestartingErrorHandler {
     const now = Date.now();
     this.restarts = this.restarts.filter((t) => now - t < RESTART_WINDOW_MS);
     if (this.restarts.length >= MAX_RESTARTS) {
-      status.setState('failed');
-      return {
-        action: CloseAction.DoNotRestart,
-        message: `LiteRT: the server stopped ${MAX_RESTARTS} times in 3 minutes; see "LiteRT: Show the server output", then "LiteRT: Restart the language server".`,
-      };
+      const reason = `it stopped ${MAX_RESTARTS} times in 3 minutes`;
+      status.setFailed(reason);
+      // Our notice, not the client's error toast: it goes away once a restart works.
+      notice.show(`The server is not running: ${reason}. See the output, then restart it.`);
+      return { action: CloseAction.DoNotRestart, handled: true };
     }
     this.restarts.push(now);
     output.appendLine(`The server stopped; restarting it (${this.restarts.length}/${MAX_RESTARTS}).`);

@@ -19,7 +19,9 @@ interface PythonExtensionApi {
 let watching: vscode.Disposable | undefined;
 
 export async function resolvePython(output: vscode.OutputChannel, onEnvironmentChange: () => void): Promise<PythonChoice> {
-  const configured = vscode.workspace.getConfiguration('litert').get<string | null>('python');
+  // Read for the first folder: `litert.python` is resource-scoped, so a folder may set its own.
+  const configured = vscode.workspace.getConfiguration('litert', vscode.workspace.workspaceFolders?.[0]?.uri)
+    .get<string | null>('python');
   if (configured) {
     return { command: expandVariables(configured), source: 'setting litert.python' };
   }
@@ -30,7 +32,12 @@ export async function resolvePython(output: vscode.OutputChannel, onEnvironmentC
   return { command: 'python3', source: 'default' };
 }
 
-async function pythonFromExtension(output: vscode.OutputChannel, onChange: () => void): Promise<string | undefined> {
+// The Python extension's active interpreter, if that extension and its API are there.
+export function activeInterpreter(output: vscode.OutputChannel): Promise<string | undefined> {
+  return pythonFromExtension(output, undefined);
+}
+
+async function pythonFromExtension(output: vscode.OutputChannel, onChange: (() => void) | undefined): Promise<string | undefined> {
   const extension = vscode.extensions.getExtension<PythonExtensionApi>('ms-python.python');
   if (extension === undefined) {
     return undefined;
@@ -41,7 +48,7 @@ async function pythonFromExtension(output: vscode.OutputChannel, onChange: () =>
     if (environments === undefined) {
       return undefined;
     }
-    if (watching === undefined) {
+    if (watching === undefined && onChange !== undefined) {
       // A new interpreter picked in the Python extension restarts our server with it.
       watching = environments.onDidChangeActiveEnvironmentPath(() => onChange());
     }
@@ -56,7 +63,7 @@ async function pythonFromExtension(output: vscode.OutputChannel, onChange: () =>
 }
 
 // `~/` and `${workspaceFolder}`, which VS Code does not expand in extension settings.
-function expandVariables(path: string): string {
+export function expandVariables(path: string): string {
   const home = process.env.HOME ?? process.env.USERPROFILE;
   let expanded = home !== undefined && path.startsWith('~/') ? home + path.slice(1) : path;
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;

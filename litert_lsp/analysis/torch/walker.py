@@ -1238,8 +1238,11 @@ class Program:
         self.cache: dict = cache if cache is not None else {}
         self.used: dict = {}
 
-    def run(self, blocks: list[BlockInfo], ctx: ModuleContext) -> list[tuple[int, Finding]]:
-        """Findings as (unit index, finding relative to that unit's parsed text)."""
+    def run(self, blocks: list[BlockInfo], ctx: ModuleContext,
+            entries: dict[str, frozenset[str]] | None = None) -> list[tuple[int, Finding]]:
+        """Findings as (unit index, finding relative to that unit's parsed text). `entries`:
+        module-level functions traced as if called from a forward, with the parameters given
+        tensors (another file's model calls them: analysis/project_index.py)."""
         owner: dict[Callee, int] = {}
         for name, index in ctx.functions.items():
             owner[FunctionRef(name)] = index
@@ -1265,6 +1268,11 @@ class Program:
             params = _installed_forward_params(blocks[owner[FunctionRef(qualname)]], qualname)
             key = (FunctionRef(qualname), TRACE, False)
             if params is not None and key not in reached:
+                reached[key] = set(params)
+                pending.append(key)
+        for qualname, params in sorted((entries or {}).items()):
+            key = (FunctionRef(qualname), TRACE, False)
+            if FunctionRef(qualname) in owner and key not in reached:
                 reached[key] = set(params)
                 pending.append(key)
         results: dict[tuple[Callee, str, bool], FunctionResult] = {}
@@ -1321,6 +1329,9 @@ def analyze_function(block: BlockInfo, ctx: ModuleContext, qualname: str, mode: 
             walker.run_trace(function, root, params)
     except RecursionError:
         pass  # absurdly nested code: keep what was found so far
+    # The resolver reads the walker's locals through a closure (a reference cycle that would
+    # keep the module's trees alive until the cycle collector runs): break it now.
+    walker.reach = None
     return walker.result()
 
 

@@ -4,13 +4,15 @@
                      workspace trust (trust.py) for the settings that run code
     diagnostics      open/change/save/close, pushed (with version) or pulled diagnostics,
                      coalescing of edit bursts, never an old version over a newer one
-    hover            what the knowledge base says about the op under the cursor
+    hover            what the knowledge base says about the op under the cursor, and what
+                     other features add there (`hover_parts`)
     export           export / check-conversion / script commands, their lenses and actions
     convert_check    the background conversion check after a save (litert.convertCheck);
-                     follow_edits moves converter findings with incremental edits
+                     follow_edits moves converter findings with incremental edits;
+                     not_checked says, once, why a model was not checked (lens and hover)
     code_actions     suppression comments and verified rewrites, then every feature's actions
     lenses           textDocument/codeLens, collected from every feature
-    workspace_check  the `litert.checkWorkspace` command with $/progress
+    workspace_check  the `litert.checkWorkspace` command with $/progress and a summary
     debug            `litert.debug.modules` (what the server process has imported; for tests)
 
 A new feature: a module here with a `Feature` subclass, added to FEATURES. Features find

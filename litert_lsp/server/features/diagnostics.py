@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
+from pygls.uris import from_fs_path
 
 from litert_lsp.core.settings import Settings
 from litert_lsp.core.text import column_to_client, split_lines
@@ -402,6 +403,7 @@ def to_diagnostic(finding: Finding, lines: list[str], encoding: str,
         data["status"] = finding.status
     if finding.data.get("rewrite"):
         data["rewrite"] = finding.data["rewrite"]
+    related = [_related(place) for place in finding.data.get("related", [])]
     return types.Diagnostic(
         range=types.Range(
             start=types.Position(line=start_line, character=start),
@@ -413,7 +415,21 @@ def to_diagnostic(finding: Finding, lines: list[str], encoding: str,
         code_description=_code_description(finding.code, docs_url),
         source=source_of(finding.code),
         data=data or None,
+        related_information=related or None,
     )
+
+
+def _related(place: dict[str, Any]) -> types.DiagnosticRelatedInformation:
+    """Another place a finding is about (e.g. the library line a conversion fails in)."""
+    # Lines are 1-based; columns (when given) count characters, which is exact for the ASCII
+    # code these places are in (the other file is not open, so its text cannot be re-encoded).
+    line = max(int(place["line"]) - 1, 0)
+    start = types.Position(line=line, character=int(place.get("column", 0)))
+    end = types.Position(line=max(int(place.get("end_line", place["line"])) - 1, line),
+                         character=int(place.get("end_column", place.get("column", 0))))
+    return types.DiagnosticRelatedInformation(
+        location=types.Location(uri=from_fs_path(place["path"]) or place["path"], range=types.Range(start=start, end=end)),
+        message=place["message"])
 
 
 def _code_description(code: str, docs_url: str | None = None) -> types.CodeDescription | None:

@@ -5,15 +5,23 @@
                              on the lines that caused them, cleared by the next success
     litert.writeExportScript a standalone script doing the same steps, next to the model
 
-Each takes one argument object: {"uri", "model"?, "checkpoint"?, "output"?, "quantize"?}.
+Each takes one argument object: {"uri", "model"?, "checkpoint"?, "output"?, "quantize"?,
+"inputShape"?}. `inputShape` ("1,16;1,16", or a list of shapes) is how an editor gives the
+input shapes when they cannot be inferred: a result that needs them says so with
+`needsInputShape` (VS Code then asks with an input box and runs the command again).
 The work runs in the export worker (`litert_lsp.jobs.client`): this module awaits its pipe
-and never imports a framework. The commands are advertised only when the configured
-interpreter can import the export stack (checked once with importlib.util.find_spec there).
+and never imports a framework. An identical request while one runs joins it. The whole report
+goes to the log (the editor's output channel); the message carries a "Reveal" action for the
+written file when the client can show documents. The commands are advertised only when the
+configured interpreter can import the export stack (checked once with importlib.util.find_spec
+there).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 import sys
 import threading
 import time
@@ -28,8 +36,11 @@ from litert_lsp.core.findings import Finding, Severity
 from litert_lsp.jobs.client import STACKS, WorkerClient, probe_stacks
 from litert_lsp.jobs.framework import is_tensorflow
 from litert_lsp.jobs.job import ExportRequest, ExportResult
-from litert_lsp.jobs.plan import PlanError, plan_export
+from litert_lsp.jobs.plan import Choice, PlanError, parse_shapes, plan_export
+from litert_lsp.jobs.report import export_report, headline
 from litert_lsp.jobs.script import render, script_path
+from litert_lsp.jobs.verdict import asks_for_shape, for_editor, with_hint
+from litert_lsp.models.checkpoint_keys import checkpoint_keys, fits
 from litert_lsp.models.checkpoints import Checkpoint, find_checkpoints, folder_distance
 from litert_lsp.models.classes import ModelClass
 from litert_lsp.models.exportable import models_of
@@ -52,6 +63,7 @@ LIGHTBULB_KIND = types.CodeActionKind.Refactor + ".litert"
 LENS_CHECKPOINTS = 3  # checkpoints offered per class, nearest first
 CHECKPOINT_CACHE_SECONDS = 10.0
 USABLE_KINDS = ("state_dict", "safetensors")  # what can be restored into a model class
+REVEAL = "Reveal"
 
 
 class ExportFeature(Feature):
@@ -67,6 +79,9 @@ class ExportFeature(Feature):
         # LRT901/902 findings this feature put on each URI, keyed by the URI that was checked.
         self.owned: dict[str, set[str]] = {}
         self._checkpoints: dict[Path, tuple[float, list[Checkpoint]]] = {}
+        # Jobs running now, by what they would do: an identical request joins the running one.
+        self._running: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        self._background: set[asyncio.Task[None]] = set()  # "Reveal" questions awaiting an answer
         # Probe the default interpreter while the client is still connecting.
         self._default = sys.executable
         self._probe_thread = threading.Thread(target=self._probe_default, daemon=True)
@@ -101,19 +116,22 @@ class ExportFeature(Feature):
     # ---- planning ------------------------------------------------------------------------
 
     def plan(self, arguments: Mapping[str, Any], write: bool) -> ExportRequest:
+        return self.choose(arguments, write).request
+
+    def choose(self, arguments: Mapping[str, Any], write: bool) -> Choice:
         uri = str(arguments.get("uri") or "")
         path = uri_to_path(uri)
         if path is None:
             raise PlanError(f"{uri or 'the command'} is not a file on disk")
         settings = self.server.settings_for(uri)
         root = self.server.workspace_root_for(uri)
-        choice = plan_export(
+        return plan_export(
             path, settings, root,
             model=arguments.get("model"), checkpoint=arguments.get("checkpoint"),
             output=arguments.get("output"), quantize=arguments.get("quantize"),
+            input_shapes=_input_shapes(arguments.get("inputShape")),
             write_output=write,
         )
-        return choice.request
 
     def checkpoints_near(self, path: Path) -> list[Checkpoint]:
         root = self.server.workspace_root_for(from_fs_path(str(path)) or "") or path.parent
@@ -137,10 +155,12 @@ class ExportFeature(Feature):
             server.show_warning(f"litert-lsp: this workspace is not trusted, so its pyproject.toml settings "
                                 f"{named.describe_workspace_named()} are not used")
         try:
-            request = self.plan(arguments, write)
+            choice = self.choose(arguments, write)
         except PlanError as error:
-            server.show_error(f"litert-lsp: {error}")
-            return {"ok": False, "message": str(error)}
+            message = for_editor(str(error))
+            server.show_error(f"litert-lsp: {message}")
+            return {"ok": False, "message": message}
+        request = choice.request
         python = self.python_for(uri)
         framework = "tensorflow" if is_tensorflow(request) else "torch"
         if not self.stack_for(python).get(framework):
@@ -148,6 +168,33 @@ class ExportFeature(Feature):
                        "install litert-lsp[frameworks] there or set litert.python")
             server.show_error(message)
             return {"ok": False, "message": message}
+        key = _job_key(python, request)
+        running = self._running.get(key)
+        if running is not None:
+            # A second click, or the same command from a lens and the palette: one job, one answer.
+            server.log.info("an identical job for %s is running: this request joins it", request.model or uri)
+            return await asyncio.shield(running)
+        joined: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._running[key] = joined
+        try:
+            answer = await self._run_job(uri, choice, python, write, arguments, request_id)
+        except BaseException as error:
+            if isinstance(error, asyncio.CancelledError):
+                joined.cancel()
+            else:
+                joined.set_exception(error)
+                joined.exception()  # retrieved: the requests that joined get it; none may have
+            raise
+        else:
+            joined.set_result(answer)
+            return answer
+        finally:
+            del self._running[key]
+
+    async def _run_job(self, uri: str, choice: Choice, python: str, write: bool,
+                       arguments: Mapping[str, Any], request_id: Any) -> dict[str, Any]:
+        server = self.server
+        request = choice.request
         what = request.model or Path(request.source).name
         title = f"LiteRT: {'exporting' if write else 'checking'} {what}"
         progress = await Progress.start(server, title, token=arguments.get("workDoneToken"), prefix="litert-export")
@@ -162,10 +209,19 @@ class ExportFeature(Feature):
                                          timeout=server.settings_for(uri).export.timeout_seconds)
         finally:
             watcher.cancel()
+        result = with_hint(result)
+        needs_shape = asks_for_shape(result)
+        if needs_shape:
+            result.message = for_editor(result.message)
         progress.end("done" if result.ok else f"failed at {result.stage}")
         self.publish_findings(uri, request, result)
-        self.report(request, result, write)
-        return result.to_json()
+        self.report(request, result, write, choice)
+        answer = result.to_json()
+        if choice.constructor:
+            answer["constructor"] = choice.constructor
+        if needs_shape:
+            answer["needsInputShape"] = True
+        return answer
 
     async def _watch_cancel(self, progress: Progress, client: WorkerClient, request_id: Any = None) -> None:
         # Cancelled from the progress bar, or by $/cancelRequest for the command's request.
@@ -190,6 +246,10 @@ class ExportFeature(Feature):
             else:
                 finding = _finding(server, target, failure.line, "LRT901",
                                    f"conversion failed ({failure.stage}): {failure.message}", failure.stage)
+                if failure.library_path and failure.library_line:
+                    # The library line it fails in, shown beside the user's line that reaches it.
+                    finding.data["related"] = [{"path": failure.library_path, "line": failure.library_line,
+                                                "message": "the library line where conversion fails"}]
             by_uri.setdefault(target, []).append(finding)
         if result.status == "mismatch":
             line = _class_line(server, uri, request.model)
@@ -204,26 +264,35 @@ class ExportFeature(Feature):
             server.republish(target)
         self.owned[uri] = set(by_uri)
 
-    def report(self, request: ExportRequest, result: ExportResult, write: bool) -> None:
+    def report(self, request: ExportRequest, result: ExportResult, write: bool, choice: Choice | None = None) -> None:
+        """The whole report to the log (the output channel), the headline as a message; a written
+        file's message offers "Reveal" when the client can open its folder."""
         server = self.server
         what = request.model or Path(request.source).name
-        if result.status == "cancelled":
-            server.show_info(f"litert-lsp: the export of {what} was cancelled; no file was written.")
+        level = logging.INFO if result.ok or result.status == "cancelled" else logging.WARNING
+        server.log.log(level, "%s", export_report(what, result, write, choice.constructor if choice else None,
+                                                  choice.notes if choice else None))
+        line = f"litert-lsp: {headline(what, result, write)}"
+        kind = types.MessageType.Error if not result.ok and result.status != "cancelled" else types.MessageType.Info
+        if result.ok and write and result.output and _shows_documents(server):
+            task = asyncio.ensure_future(self._offer_reveal(line, Path(result.output)))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+        else:  # the log has the line already (the report's first): show it without logging it again
+            server.window_show_message(types.ShowMessageParams(type=kind, message=line))
+
+    async def _offer_reveal(self, line: str, output: Path) -> None:
+        server = self.server
+        try:
+            answer = await server.window_show_message_request_async(types.ShowMessageRequestParams(
+                type=types.MessageType.Info, message=line, actions=[types.MessageActionItem(title=REVEAL)]))
+        except Exception as error:  # noqa: BLE001 - the client may refuse: the report is in the log anyway
+            server.log.info("the result message was not shown: %s", error)
             return
-        if not result.ok:
-            where = ""
-            first = result.failures[0] if result.failures else None
-            if first is not None and f"{Path(first.path).name}:{first.line}" not in result.message:
-                where = f" ({Path(first.path).name}:{first.line})"
-            server.show_error(f"litert-lsp: {what} did not convert at '{result.stage}'{where}: {result.message}")
-            return
-        figures = (f"{(result.size_bytes or 0) / 1024:.1f} KiB, max abs error {result.max_abs_error:.2g} "
-                   f"(rel {result.max_rel_error:.2g}), latency {result.latency_ms_mean:.2f} ms mean / "
-                   f"{result.latency_ms_p90:.2f} ms p90")
-        if write:
-            server.show_info(f"litert-lsp: exported {what} to {result.output}: {figures}")
-        else:
-            server.show_info(f"litert-lsp: {what} converts and verifies: {figures}")
+        if answer is not None and answer.title == REVEAL:
+            folder = from_fs_path(str(output.parent))
+            if folder:
+                await server.window_show_document_async(types.ShowDocumentParams(uri=folder, external=True))
 
     def write_script(self, arguments: Mapping[str, Any]) -> dict[str, Any]:
         try:
@@ -263,14 +332,14 @@ class ExportFeature(Feature):
         if not models:
             return []
         root = server.workspace_root_for(uri) or path.parent
-        checkpoints = [c for c in self.checkpoints_near(path) if _usable(c, framework)][:LENS_CHECKPOINTS]
+        usable = [c for c in self.checkpoints_near(path) if _usable(c, framework)]
         lenses = []
         for model in models:
             line = model.line - 1
             where = types.Range(start=types.Position(line=line, character=0),
                                 end=types.Position(line=line, character=0))
             lenses.append(_lens(where, f"Export {model.name}", EXPORT, {"uri": uri, "model": model.name}))
-            for checkpoint in checkpoints:
+            for checkpoint in [c for c in usable if _fits(c, model)][:LENS_CHECKPOINTS]:
                 # A TF2 checkpoint is named by its prefix (ckpt/ckpt-3), as tf.train names it.
                 target = _prefix(checkpoint.path) if checkpoint.kind == "tf_checkpoint" else checkpoint.path
                 label = _relative(target, root)
@@ -329,6 +398,40 @@ def _usable(checkpoint: Checkpoint, framework: str) -> bool:
         return checkpoint.kind in USABLE_KINDS
     # Only weights files: a full-model .h5 already holds its own graph.
     return checkpoint.kind == "tf_checkpoint" or (checkpoint.kind == "h5" and checkpoint.path.name.endswith(".weights.h5"))
+
+
+def _fits(checkpoint: Checkpoint, model: ModelClass) -> bool:
+    """Whether the checkpoint's keys can restore into `model` (PyTorch weights read without
+    unpickling); a class whose state-dict names cannot be told statically takes any."""
+    if checkpoint.framework != "torch" or model.state_names is None:
+        return True
+    keys = checkpoint_keys(checkpoint.path)
+    return keys is not None and fits(keys, model.state_names)
+
+
+def _input_shapes(given: Any) -> list[list[int]] | None:
+    """The `inputShape` argument: "1,16;1,16", [1, 16] or [[1, 16], [1, 16]]."""
+    if given in (None, "", []):
+        return None
+    if isinstance(given, str):
+        return parse_shapes(given)
+    if isinstance(given, list) and all(isinstance(d, int) for d in given):
+        given = [given]
+    if isinstance(given, list) and all(isinstance(s, list) and all(isinstance(d, int) for d in s) for s in given):
+        return parse_shapes(";".join(",".join(str(d) for d in s) for s in given))
+    raise PlanError(f"inputShape {given!r} is not a shape: give it like \"1,3,224,224\" or \"1,16;1,16\"")
+
+
+def _job_key(python: str, request: ExportRequest) -> str:
+    """What makes two jobs the same: the interpreter and every field of the request."""
+    fields = request.to_json()
+    fields.pop("job_token", None)
+    return json.dumps([python, fields], sort_keys=True, default=str)
+
+
+def _shows_documents(server: LitertServer) -> bool:
+    window = server.client_capabilities.window
+    return bool(window and window.show_document and window.show_document.support)
 
 
 def _prefix(index: Path) -> Path:

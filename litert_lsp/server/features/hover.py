@@ -2,7 +2,8 @@
 
 The name under the cursor is resolved through the module's imports (`F.grid_sample` ->
 `torch.nn.functional.grid_sample`); a finding at the cursor names its op directly, which also
-covers tensor methods (`x.unique()` -> `torch.Tensor.unique`).
+covers tensor methods (`x.unique()` -> `torch.Tensor.unique`). Other features add paragraphs
+through their `hover_parts` hook (the background check: why a class was not checked).
 """
 
 from __future__ import annotations
@@ -264,9 +265,11 @@ def hover_at(server: LitertServer, cache: ImportCache, uri: str, position: types
     encoding = server.position_encoding()
     text = lines[position.line]
     column = column_from_client(text, position.character, encoding)
+    markdown = _supports_markdown(server)
+    parts = [part for offered in server.each("hover_parts", uri, position, markdown) for part in offered]
     found = name_at(text, column)
     if found is None:
-        return None
+        return _hover(parts, markdown) if parts else None
     name, start, end = found
     here = _findings_at(server.analysis_for(uri), position.line + 1, column)
     candidates = [f.op for f in here if f.op]
@@ -274,26 +277,30 @@ def hover_at(server: LitertServer, cache: ImportCache, uri: str, position: types
     from litert_lsp import kb
 
     entry = next((e for e in (kb.lookup(c) for c in candidates) if e is not None), None)
-    markdown = _supports_markdown(server)
     if entry is None and not here:
         unknown = _unmeasured_call(name, text, end, cache.table(uri, document.version, source))
-        if unknown is None:
+        if unknown is None and not parts:
             return None
-        value = describe_unmeasured(unknown, markdown)
+        value = describe_unmeasured(unknown, markdown) if unknown else None
     else:
         # Where a diagnostic covers the cursor, the hover says what the diagnostic says (its
         # code, its message) and adds only the measured details; the table alone speaks elsewhere.
         docs_url = server.settings_for(uri).docs_url
         value = describe_findings(here, entry, markdown, docs_url) if here else describe(entry, markdown)
+    where = types.Range(
+        start=types.Position(line=position.line, character=column_to_client(text, start, encoding)),
+        end=types.Position(line=position.line, character=column_to_client(text, end, encoding)),
+    )
+    return _hover(([value] if value else []) + parts, markdown, where)
+
+
+def _hover(parts: list[str], markdown: bool, where: types.Range | None = None) -> types.Hover:
+    # A rule between what the op table says and what other features add.
+    value = ("\n\n---\n\n" if markdown else "\n\n").join(parts)
     return types.Hover(
-        contents=types.MarkupContent(
-            kind=types.MarkupKind.Markdown if markdown else types.MarkupKind.PlainText,
-            value=value,
-        ),
-        range=types.Range(
-            start=types.Position(line=position.line, character=column_to_client(text, start, encoding)),
-            end=types.Position(line=position.line, character=column_to_client(text, end, encoding)),
-        ),
+        contents=types.MarkupContent(kind=types.MarkupKind.Markdown if markdown else types.MarkupKind.PlainText,
+                                     value=value),
+        range=where,
     )
 
 

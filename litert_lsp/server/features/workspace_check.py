@@ -2,8 +2,14 @@
 
 Files are read and analyzed on a dedicated thread one at a time (the event loop stays free for
 keystrokes); open documents are checked from the editor's text. Diagnostics are published for
-files that are not open (open ones already have theirs). Cancellable from the progress UI.
-Returns a summary: {"files", "findings", "errors", "skipped", "cancelled", "by_file"}.
+files that are not open (open ones already have theirs). Cancellable from the progress UI; the
+progress reports a percentage and "12/214 files".
+
+At the end the user gets one sentence ("Checked 214 files: 3 errors, 5 warnings in 4 files") as
+`window/showMessage`, unless the command's argument says `{"showSummary": false}`: the VS Code
+extension shows it itself, with a "Show Problems" button the server cannot offer.
+Returns a summary: {"files", "findings", "errors", "warnings", "files_with_findings", "skipped",
+"cancelled", "by_file", "message"}.
 """
 
 from __future__ import annotations
@@ -54,15 +60,19 @@ class WorkspaceChecker:
         uri = from_fs_path(str(path if not path.is_dir() else path / "_.py")) or ""
         return self.server.settings_for(uri), root
 
-    async def run(self) -> dict[str, Any]:
+    async def run(self, show_summary: bool = True) -> dict[str, Any]:
         if self.running:
             self.server.show_info("litert-lsp is already checking the workspace.")
             return {"running": True}
         self.running = True
         try:
-            return await self._run()
+            summary = await self._run()
         finally:
             self.running = False
+        if show_summary and "message" in summary:
+            show = self.server.show_error if "error" in summary else self.server.show_info
+            show(summary["message"])
+        return summary
 
     async def _run(self) -> dict[str, Any]:
         from litert_lsp.core.discovery import iter_python_files
@@ -71,13 +81,14 @@ class WorkspaceChecker:
         server = self.server
         loop = asyncio.get_running_loop()
         folders = self.folders()
-        summary: dict[str, Any] = {"files": 0, "findings": 0, "errors": 0, "skipped": [], "cancelled": False,
-                                   "by_file": {}}
+        summary: dict[str, Any] = {"files": 0, "findings": 0, "errors": 0, "warnings": 0, "files_with_findings": 0,
+                                   "skipped": [], "cancelled": False, "by_file": {}}
         if not folders:
             server.show_warning("litert-lsp: open a folder to check a workspace.")
             return summary
         progress = await Progress.start(server, TITLE, prefix="litert-check")
         started = time.monotonic()
+        total = 0
         try:
             # Settings lookups touch the server's state: resolve them on the loop, walk on the pool.
             settings_cache: dict[Path, tuple[Settings, Path | None]] = {}
@@ -90,9 +101,10 @@ class WorkspaceChecker:
                     ).result(timeout=30)
                 return settings_cache[folder]
 
+            progress.report("finding Python files", 0)
             files = await loop.run_in_executor(self._pool, lambda: list(iter_python_files(folders, settings_for)))
             total = len(files)
-            progress.report(f"{total} Python files", 0)
+            progress.report(f"0/{total} files", 0)
             last_report = time.monotonic()
             for index, (path, settings, _root) in enumerate(files):
                 if progress.cancelled():
@@ -109,27 +121,26 @@ class WorkspaceChecker:
                 findings = [*findings, *settings.apply(extra, path)]
                 summary["findings"] += len(findings)
                 summary["errors"] += sum(1 for f in findings if f.severity == Severity.ERROR)
+                summary["warnings"] += sum(1 for f in findings if f.severity == Severity.WARNING)
                 if findings:
                     summary["by_file"][str(path)] = len(findings)
                 if open_text is None:
                     self._publish(uri, findings, path, settings.docs_url)
                 now = time.monotonic()
+                # A report per file would flood the client on a large tree: at most ten a second.
                 if now - last_report > 0.1 or index + 1 == total:
                     last_report = now
-                    progress.report(f"{index + 1}/{total}: {path.name}", int(100 * (index + 1) / max(total, 1)))
+                    progress.report(f"{index + 1}/{total} files: {path.name}", 100 * (index + 1) / max(total, 1))
                 await asyncio.sleep(0)
         except Exception as error:  # noqa: BLE001 - a user request: say it failed, keep serving
-            server.show_error(f"litert-lsp could not check the workspace: {error}")
             summary["error"] = str(error)
         finally:
-            seconds = time.monotonic() - started
-            summary["seconds"] = round(seconds, 3)
-            word = "cancelled after" if summary["cancelled"] else "checked"
-            progress.end(
-                f"{word} {summary['files']} files in {seconds:.1f} s: {summary['errors']} errors, "
-                f"{summary['findings'] - summary['errors']} other findings"
-            )
-        server.log.info("workspace check: %s", {k: v for k, v in summary.items() if k != "by_file"})
+            summary["files_with_findings"] = len(summary["by_file"])
+            summary["seconds"] = round(time.monotonic() - started, 3)
+            summary["message"] = summary_sentence(summary, total)
+            progress.end(summary["message"])
+        server.log.info("workspace check (%.1f s): %s", summary["seconds"],
+                        {k: v for k, v in summary.items() if k not in ("by_file", "message")})
         return summary
 
     def _publish(self, uri: str, findings: list[Finding], path: Path, docs_url: str | None = None) -> None:
@@ -173,13 +184,45 @@ def _path(uri: str) -> str | None:
     return str(path) if path else None
 
 
+def summary_sentence(summary: dict[str, Any], total: int) -> str:
+    """One sentence for the user: "Checked 214 files: 3 errors, 5 warnings in 4 files"."""
+    if "error" in summary:
+        return f"litert-lsp could not check the workspace: {summary['error']}"
+    files = summary["files"]
+    head = (f"Cancelled after {_count(files, 'file')} of {total}" if summary["cancelled"]
+            else f"Checked {_count(files, 'file')}")
+    errors, warnings = summary["errors"], summary["warnings"]
+    others = summary["findings"] - errors - warnings
+    parts = [_count(n, word) for n, word in ((errors, "error"), (warnings, "warning"), (others, "note")) if n]
+    if not parts:
+        text = f"{head}: no findings"
+    else:
+        listed = ", ".join(parts)
+        text = f"{head}: {listed} in {_count(summary['files_with_findings'], 'file')}"
+    if summary["skipped"]:
+        text += f" ({_count(len(summary['skipped']), 'file')} could not be read)"
+    return text
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _show_summary(arguments: tuple[Any, ...]) -> bool:
+    """False when the client asked to show the summary itself (`{"showSummary": false}`)."""
+    if len(arguments) == 1 and isinstance(arguments[0], (list, tuple)):
+        arguments = tuple(arguments[0])  # some clients wrap the list once more
+    first = arguments[0] if arguments else None
+    return not (isinstance(first, dict) and first.get("showSummary") is False)
+
+
 def _register(server: LitertServer) -> None:
     checker = WorkspaceChecker(server)
 
     @server.command(COMMAND)
     @errors.user_command(server, COMMAND)
     async def check_workspace(ls: LitertServer, *arguments: Any) -> dict[str, Any]:
-        return await checker.run()
+        return await checker.run(show_summary=_show_summary(arguments))
 
 
 class WorkspaceCheckFeature(Feature):

@@ -12,6 +12,7 @@ from tensorflow.lite.python.convert_phase import ConverterError
 
 from litert_lsp.jobs.job import ExportError, ExportRequest, SourceFailure
 from litert_lsp.worker.locate import is_user_file
+from litert_lsp.worker.tensorflow import dynamic as tf_dynamic
 
 # What choosing Select TF ops costs, told to the user whenever it is used or offered.
 FLEX_COST = (
@@ -130,10 +131,23 @@ def _failures(problems: list[_Problem]) -> list[SourceFailure]:
     return failures
 
 
+class TensorListError(ExportError):
+    """A recurrent layer's tensor lists failed to lower: fixable by a fixed batch (see dynamic.py)."""
+
+    def __init__(self, message: str, failures: list[SourceFailure], ops: list[str]) -> None:
+        super().__init__("convert", message, failures)
+        self.ops = ops
+
+
 def _failure(error: ConverterError, problems: list[_Problem]) -> ExportError:
     if not problems:
         text = str(error).strip().splitlines()
         return ExportError("convert", f"TFLiteConverter failed: {text[0] if text else 'no message'}")
+    if tf_dynamic.is_tensor_list_failure([p.op for p in problems], [p.message for p in problems]):
+        # The converter's own text suggests Select TF ops and a private converter flag, with a
+        # literal "\n": neither is what the user should do (see dynamic.py).
+        ops = [p.op for p in problems]
+        return TensorListError(tf_dynamic.tensor_list_sentence(ops), _failures(problems), ops)
     custom = _unique(p.op for p in problems if p.code == "ERROR_NEEDS_CUSTOM_OPS")
     if custom:
         message = (f"{', '.join(custom)} is neither a LiteRT builtin nor a Select TF op: no stock LiteRT runtime "

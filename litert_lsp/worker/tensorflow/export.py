@@ -22,10 +22,12 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from litert_lsp.jobs import shapes
 from litert_lsp.jobs.job import ExportError, ExportRequest, ExportResult, Progress
 from litert_lsp.worker import calibration, runtime
 from litert_lsp.worker.calibration import CALIBRATION_WARNING, error_on_samples
 from litert_lsp.worker.tensorflow import convert as tf_convert
+from litert_lsp.worker.tensorflow import dynamic as tf_dynamic
 from litert_lsp.worker.tensorflow import sources as tf_sources
 from litert_lsp.worker.tensorflow.usercode import sample_array
 from litert_lsp.worker.verify import PROFILE_BUDGET_SECONDS, tolerances
@@ -102,13 +104,43 @@ def _export(request: ExportRequest, progress: Progress, details: dict[str, Any],
         inputs = samples[0]
         expected = {name: np.asarray(value) for name, value in
                     signature(**{name: tf.constant(array) for name, array in inputs.items()}).items()}
-    conversion = tf_convert.convert(prepared.saved_model, prepared.signature_key, request, prepared.user_files, samples)
+    try:
+        conversion = tf_convert.convert(prepared.saved_model, prepared.signature_key, request, prepared.user_files, samples)
+    except tf_convert.TensorListError as error:
+        order = _order(signature, prepared)
+        fixed = tf_dynamic.batch_fixed([_declared(signature, name) for name in order])
+        if fixed is None:
+            raise
+        if tf_dynamic.requested(request, len(order)):
+            raise ExportError("convert", tf_dynamic.tensor_list_sentence(error.ops, fixed), error.failures) from None
+        if prepared.kind not in ("keras", "code+checkpoint"):
+            # A saved graph keeps the shapes it was traced with: re-signing it does not re-trace
+            # the layers inside (measured: the TensorList keeps its open batch).
+            raise ExportError("convert", tf_dynamic.SAVED_GRAPH_SENTENCE) from None
+        # An LSTM/GRU left with the model's open batch: trace the Keras model again with dim 0
+        # fixed to 1 (other open sizes stay dynamic) and convert again.
+        progress("convert", "fixing the batch to 1 for the LSTM/GRU layers and converting again", 60.0)
+        retry = ExportRequest(**{**request.to_json(), "input_shapes": fixed, "dynamic_batch": False})
+        (work / "batch_fixed").mkdir(exist_ok=True)
+        prepared = tf_sources.prepare(retry, work / "batch_fixed", progress)
+        loaded = tf.saved_model.load(str(prepared.saved_model))
+        signature = loaded.signatures[prepared.signature_key]
+        # A model built again may name its inputs anew: the same arrays, by position.
+        names = _order(signature, prepared)
+        inputs = dict(zip(names, inputs.values()))
+        if samples is not None:
+            samples = [dict(zip(names, sample.values())) for sample in samples]
+        expected = {name: np.asarray(value) for name, value in
+                    signature(**{name: tf.constant(array) for name, array in inputs.items()}).items()}
+        conversion = tf_convert.convert(prepared.saved_model, prepared.signature_key, request, prepared.user_files, samples)
+        details.setdefault("notes", []).append(tf_dynamic.FIXED_BATCH_NOTE)
+        details["batch_fixed"] = True
     details["seconds"]["convert"] = _lap(clock)
     details["select_tf_ops"] = conversion.select_tf_ops
     if conversion.flex_ops:
         details["flex_ops"] = conversion.flex_ops
     if conversion.notes:
-        details["notes"] = conversion.notes
+        details.setdefault("notes", []).extend(conversion.notes)
     if request.quantize in ("int8", "float16"):
         details["quantization"] = "dynamic-range int8 weights" if request.quantize == "int8" else "float16 weights"
     content = conversion.content
@@ -121,12 +153,15 @@ def _export(request: ExportRequest, progress: Progress, details: dict[str, Any],
         warning = calibration.size_warning(len(content), len(plain.content))
         if warning:
             details.setdefault("warnings", []).append(warning)
-    return _verify_profile_write(content, inputs, expected, request, progress, details, conversion.select_tf_ops)
+    def run_tf(feed: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        return {k: np.asarray(v) for k, v in signature(**{n: tf.constant(a) for n, a in feed.items()}).items()}
+
+    return _verify_profile_write(content, inputs, expected, request, progress, details, conversion.select_tf_ops, run_tf)
 
 
 def _verify_profile_write(
     content: bytes, inputs: dict[str, np.ndarray], expected: dict[str, np.ndarray], request: ExportRequest,
-    progress: Progress, details: dict[str, Any], flex: bool,
+    progress: Progress, details: dict[str, Any], flex: bool, run_tf: Any = None,
 ) -> ExportResult:
     progress("verify", "running the .tflite in the LiteRT runtime", 80.0)
     clock = time.perf_counter()
@@ -148,6 +183,9 @@ def _verify_profile_write(
         return ExportResult(
             ok=False, status="mismatch", stage="verify", message=f"the .tflite runs but disagrees with TensorFlow: {comparison.detail}",
             max_abs_error=comparison.max_abs_error, max_rel_error=comparison.max_rel_error, details=details)
+    declared = tf_dynamic.signature_shapes(interpreter)
+    if run_tf is not None:
+        _check_dynamic(content, inputs, declared, names, request, details, run_tf)
     details["verified"] = True
 
     progress("profile", "measuring size, ops and latency", 90.0)
@@ -159,6 +197,10 @@ def _verify_profile_write(
     details["latency_runs"] = profile.runs
     details["seconds"]["profile"] = _lap(clock)
 
+    # The tensors' shapes as verified stay in `inputs`/`outputs`; the .tflite's own signatures
+    # (-1 where a size is dynamic) go beside them for the report.
+    if any(-1 in shape for shape in declared.values()):
+        details["shape_signatures"] = declared  # of the inputs
     output = _write(content, request)
     return ExportResult(
         ok=True,
@@ -171,6 +213,48 @@ def _verify_profile_write(
         latency_ms_mean=profile.latency_ms_mean, latency_ms_p90=profile.latency_ms_p90,
         max_abs_error=comparison.max_abs_error, max_rel_error=comparison.max_rel_error, details=details,
     )
+
+
+def _check_dynamic(content: bytes, inputs: dict[str, np.ndarray], declared: dict[str, list[int]], names: list[str],
+                   request: ExportRequest, details: dict[str, Any], run_tf: Any) -> None:
+    """A .tflite with dynamic sizes is run at a second size too. Dimensions the user asked to be
+    dynamic must be, and must work; ones the model merely leaves open get a warning if they fail."""
+    order = list(inputs)
+    dims = tf_dynamic.dynamic_dims(declared, order)
+    asked = tf_dynamic.requested(request, len(order))
+    if asked:
+        wanted = (shapes.dynamic_dims(request.input_shapes) if request.input_shapes else [[] for _ in order])
+        wanted = [sorted(set(w) | ({0} if request.dynamic_batch else set())) for w in wanted]
+        missing = [[d for d in w if d not in (dims[i] if i < len(dims) else [])] for i, w in enumerate(wanted)]
+        if any(missing):
+            fixed = ";".join(shapes.shape_text(declared.get(n, list(inputs[n].shape))) for n in order)
+            raise tf_dynamic.refuse(shapes.describe(missing, order), "the model's signature fixes that size "
+                                    "(re-save it with None there to make it dynamic)", f"--input-shape \"{fixed}\"")
+    if not any(dims):
+        return
+
+    def framework(feed: dict[str, np.ndarray]) -> list[np.ndarray]:
+        got = run_tf(feed)
+        return [got[n] for n in names] if set(names) == set(got) else list(got.values())
+
+    problem = tf_dynamic.check_second_size(content, inputs, dims, framework,
+                                           lambda expected: tolerances(request, expected))
+    where = shapes.describe(dims, order)
+    sizes = sorted({int(inputs[order[i]].shape[d]) for i, ds in enumerate(dims) for d in ds} | {shapes.CHECK_SIZE})
+    if problem is None:
+        details["dynamic"] = f"{where} dynamic (run in LiteRT at sizes {' and '.join(map(str, sizes))})"
+        return
+    if asked:
+        fixed = ";".join(shapes.shape_text(shapes.concrete(declared.get(n, []), 1)) for n in order)
+        raise tf_dynamic.refuse(where, problem, f"--input-shape \"{fixed}\"")
+    details.setdefault("warnings", []).append(
+        f"the .tflite declares {where} dynamic, but {problem}: use it only at the size it was verified at, "
+        "or export with that size fixed (--input-shape)")
+
+
+def _declared(signature: Any, name: str) -> list[int | None]:
+    spec = signature.structured_input_signature[1][name]
+    return [] if spec.shape.rank is None else list(spec.shape.as_list())
 
 
 def _graph_choice(details: dict[str, Any]) -> str:
@@ -247,14 +331,14 @@ def _order(signature: Any, prepared: tf_sources.Prepared) -> list[str]:
 def _pin_shapes(loaded: Any, signature: Any, order: list[str], request: ExportRequest, target: Path) -> None:
     """Re-sign the model with the requested fixed input shapes (checked against the declared ones)."""
     declared = signature.structured_input_signature[1]
-    shapes = request.input_shapes or []
-    if len(shapes) != len(order):
+    given = tf_dynamic.with_request(request, []) if request.input_shapes else []  # -1 (dynamic) → None
+    if len(given) != len(order):
         raise ExportError("export", f"the model takes {len(order)} input(s) ({', '.join(order)}), "
-                          f"{len(shapes)} shape(s) were given.")
+                          f"{len(given)} shape(s) were given.")
     specs = []
-    for name, shape in zip(order, shapes):
+    for name, shape in zip(order, given):
         spec = declared[name]
-        wanted = tf.TensorShape([int(d) for d in shape])
+        wanted = tf.TensorShape(shape)
         if not spec.shape.is_compatible_with(wanted):
             raise ExportError("export", f"input {name} has shape {_shape_text(spec.shape)}; "
                               f"{list(wanted.as_list())} does not fit it.")
@@ -277,7 +361,7 @@ def _example_inputs(signature: Any, order: list[str]) -> dict[str, np.ndarray]:
         spec = declared[name]
         if spec.shape.rank is None:
             raise ExportError("export", f"input {name} has unknown rank: give its shape with --input-shape.")
-        shape = [1 if d is None else int(d) for d in spec.shape.as_list()]
+        shape = tf_dynamic.example_shape(spec.shape.as_list())  # open sizes at 1
         inputs[name] = sample_array(shape, spec.dtype.as_numpy_dtype.__name__, seed=index)
     return inputs
 

@@ -18,6 +18,7 @@ import tensorflow as tf
 
 from litert_lsp.jobs.job import ExportError, ExportRequest, Progress
 from litert_lsp.worker.tensorflow import checkpoint as tf_checkpoint
+from litert_lsp.worker.tensorflow import dynamic as tf_dynamic
 from litert_lsp.worker.tensorflow import usercode as tf_usercode
 
 
@@ -172,10 +173,14 @@ def _from_keras(
             raise ExportError("export", f"the model takes {len(names)} input(s) ({', '.join(names)}), "
                               f"{len(request.input_shapes)} shape(s) were given.")
         names = names or [f"input_{i}" for i in range(len(request.input_shapes))]
-        specs = [tf.TensorSpec([int(d) for d in s], dt, name=n) for s, dt, n in zip(request.input_shapes, dtypes, names)]
+        # -1 in a requested shape is a dynamic size: None in the signature.
+        specs = [tf.TensorSpec(s, dt, name=n)
+                 for s, dt, n in zip(tf_dynamic.with_request(request, []), dtypes, names)]
     elif examples is not None:
         names = names or [f"input_{i}" for i in range(len(examples))]
-        specs = [tf.TensorSpec(e.shape, tf.as_dtype(e.dtype), name=n) for e, n in zip(examples, names)]
+        declared = [list(e.shape) for e in examples]
+        specs = [tf.TensorSpec(s, tf.as_dtype(e.dtype), name=n)
+                 for s, e, n in zip(tf_dynamic.with_request(request, declared), examples, names)]
     target = workdir / "keras_saved_model"
     try:
         _export_keras(model, target, specs)

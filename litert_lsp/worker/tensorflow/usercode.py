@@ -21,6 +21,7 @@ import numpy as np
 
 from litert_lsp.jobs.job import ExportError, ExportRequest, SourceFailure
 from litert_lsp.jobs.package import PackagePlace, package_place
+from litert_lsp.jobs.shapes import concrete
 from litert_lsp.models.exportable import models_of
 
 # Function names taken as model builders when the request names none.
@@ -170,7 +171,8 @@ def example_inputs(request: ExportRequest, model: Any, module: ModuleType) -> li
     if request.input_shapes:
         dtypes = list(getattr(request, "input_dtypes", None) or [])
         dtypes += ["float32"] * (len(request.input_shapes) - len(dtypes))
-        return [sample_array([int(d) for d in shape], dtype) for shape, dtype in zip(request.input_shapes, dtypes)]
+        # A dynamic size (-1) gets an example size; the signature keeps it open (sources.py).
+        return [sample_array(concrete(shape, 1), dtype) for shape, dtype in zip(request.input_shapes, dtypes)]
     for owner in (model, module):
         value = getattr(owner, "example_inputs", None)
         if value is None:

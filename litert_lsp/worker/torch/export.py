@@ -25,6 +25,7 @@ from litert_lsp.models.hf_folder import hf_folder
 from litert_lsp.worker.locate import failures_from_exception, is_user_file
 from litert_lsp.worker.torch import hf_folder as torch_hf_folder
 from litert_lsp.worker.torch import restore as torch_restore
+from litert_lsp.worker.torch.alone import model_content
 from litert_lsp.worker.verify import finish
 
 # Spatial size used when only the channel count of the first layer is known.
@@ -36,15 +37,29 @@ def export_torch(request: ExportRequest, progress: Progress) -> ExportResult:
     details: dict[str, Any] = {"framework": "torch", "seconds": {}}
     source = Path(request.source).resolve()
     roots = _roots(request, source)
-    stage = "load code"
     clock = _Clock(details)
     try:
         progress("load code", f"loading {source.name}", 0.0)
         model, inputs, class_name = _model_and_inputs(request, source, roots, progress, details)
-        clock.lap("load code + restore")
-        details["model"] = class_name
+    except ExportError as error:
+        return ExportResult(ok=False, stage=error.stage, message=error.message, failures=error.failures, details=details)
+    except Exception as error:  # noqa: BLE001 - the worker must answer, whatever the user's code does
+        return _unexpected(error, "load code", roots, details)
+    clock.lap("load code + restore")
+    details["model"] = class_name
+    return check_model(model, inputs, class_name, request, roots, progress, details)
 
-        stage = "export"
+
+def check_model(model: torch.nn.Module, inputs: tuple[torch.Tensor, ...], class_name: str, request: ExportRequest,
+                roots: list[Path], progress: Progress, details: dict[str, Any] | None = None) -> ExportResult:
+    """Everything an export does once the model is built: the eager run, conversion, verification
+    in LiteRT, and where a failure or a mismatch starts. `roots` are the project's folders (a
+    frame under them is the user's). The real-model benchmark calls it on models it builds."""
+    details = details if details is not None else {"framework": "torch", "seconds": {}, "model": class_name}
+    details.setdefault("seconds", {})
+    clock = _Clock(details)
+    stage = "export"
+    try:
         progress("export", "tracing with torch.export", 30.0)
         _eval_mode(model)
         with torch.no_grad():
@@ -63,7 +78,17 @@ def export_torch(request: ExportRequest, progress: Progress) -> ExportResult:
             inputs = tuple(torch.from_numpy(np.asarray(a)) for a in first)
             expected = _eager(model, first)
         else:
-            content = _convert(model, inputs, request, roots)
+            try:
+                content = _convert(model, inputs, request, roots)
+            except ExportError as error:
+                if not error.failures and request.find_culprit and error.__cause__ is not None:
+                    clock.lap("convert")
+                    _locate_unplaced(model, inputs, error, roots, progress, details)
+                raise
+            from litert_lsp.worker.torch import dynamic
+
+            if (said := dynamic.describe(request, inputs)) is not None:
+                details["dynamic"] = said
         clock.lap("convert")
         numpy_inputs = [t.detach().cpu().numpy() for t in inputs]
         stage = "verify"
@@ -72,13 +97,49 @@ def export_torch(request: ExportRequest, progress: Progress) -> ExportResult:
             _locate_mismatch(model, inputs, result, progress)
         return result
     except ExportError as error:
+        _note_library(error.failures, details)
         return ExportResult(ok=False, stage=error.stage, message=error.message, failures=error.failures, details=details)
     except Exception as error:  # noqa: BLE001 - the worker must answer, whatever the user's code does
-        failures = failures_from_exception(error, stage, roots)
-        return ExportResult(
-            ok=False, stage=stage, message=f"{type(error).__name__}: {_first_line(error)}",
-            failures=failures, details={**details, "traceback": traceback.format_exc(limit=20)},
-        )
+        return _unexpected(error, stage, roots, details)
+
+
+def _note_library(failures: list[SourceFailure], details: dict[str, Any]) -> None:
+    """The library lines failures reach, beside the user's lines they sit on (the editor shows
+    them as related information)."""
+    reached = [{"path": f.library_path, "line": f.library_line, "from_path": f.path, "from_line": f.line}
+               for f in failures if f.library_path and f.library_line]
+    if reached:
+        details["library_locations"] = reached
+
+
+def _locate_unplaced(model: torch.nn.Module, inputs: tuple[torch.Tensor, ...], error: ExportError, roots: list[Path],
+                     progress: Progress, details: dict[str, Any]) -> None:
+    """A conversion error that names no line of the user's: find one (see unplaced.py)."""
+    from litert_lsp.worker.torch import unplaced
+
+    progress(error.stage, "finding where the error starts (the exported graph, then submodules alone)", 80.0)
+    try:
+        placed = unplaced.place(model, inputs, error.__cause__ or error, error.stage, roots)
+    except Exception as why:  # noqa: BLE001 - the search is extra: the failure stands without a line
+        details["unplaced_search"] = f"not finished: {type(why).__name__}: {_first_line(why)}"
+        return
+    details["unplaced_search"] = {"how": placed.how, **placed.details}
+    if not placed.failures:
+        return
+    error.failures.extend(placed.failures)
+    first = placed.failures[0]
+    if placed.how == "bisection":
+        error.message += f"; {first.message}"
+    error.message += f" (at {Path(first.path).name}:{first.line})"
+
+
+def _unexpected(error: BaseException, stage: str, roots: list[Path], details: dict[str, Any]) -> ExportResult:
+    failures = failures_from_exception(error, stage, roots)
+    _note_library(failures, details)
+    return ExportResult(
+        ok=False, stage=stage, message=f"{type(error).__name__}: {_first_line(error)}",
+        failures=failures, details={**details, "traceback": traceback.format_exc(limit=20)},
+    )
 
 
 # ---- load code + restore --------------------------------------------------------------
@@ -226,9 +287,22 @@ def _load_exported(path: Path) -> Any:
 def _example_inputs(
     request: ExportRequest, model: torch.nn.Module, module: types.ModuleType | None, class_name: str
 ) -> tuple[tuple[torch.Tensor, ...], str]:
+    """The example inputs and where they come from, with any dtype the converter will narrow.
+    A forward taking several tensors needs their shapes said: guessing one from the first layer
+    would only end in a TypeError."""
+    from litert_lsp.jobs.verdict import narrowing, shapes_needed
+    from litert_lsp.worker.torch.inputs import forward_tensor_names
+
+    wanted = forward_tensor_names(model)
+    found: tuple[tuple[torch.Tensor, ...], str] | None = None
     if request.input_shapes:
-        return _tensors_from_shapes(request), f"the given input shape ({request.input_shapes})"
+        found = _tensors_from_shapes(request), f"the given input shape ({request.input_shapes})"
+        if wanted is not None and len(found[0]) < len(wanted):
+            given = f"{len(found[0])} shape{'s' if len(found[0]) != 1 else ''} given"
+            raise ExportError("load code", f"{shapes_needed(class_name, wanted)} ({given})")
     for owner, where in ((model, f"{class_name}.example_inputs"), (module, "example_inputs() in the file")):
+        if found is not None:
+            break
         value = getattr(owner, "example_inputs", None) if owner is not None else None
         if value is None:
             continue
@@ -236,16 +310,23 @@ def _example_inputs(
             value = value()
         tensors = (value,) if isinstance(value, torch.Tensor) else tuple(value)
         if tensors and all(isinstance(t, torch.Tensor) for t in tensors):
-            return tensors, where
-    inferred = _from_first_layer(model)
-    if inferred is not None:
-        return inferred
-    raise ExportError(
-        "load code",
-        f"cannot tell what {class_name} takes as input: add `input-shape = [1, 3, 224, 224]` (your shape) "
-        f"under [tool.litert-lsp.models.{class_name}] in pyproject.toml, pass --input-shape, or define "
-        f"`example_inputs()` on {class_name} returning a tuple of tensors",
-    )
+            found = tensors, where
+    if found is None:
+        inferred = _from_first_layer(model)
+        if wanted is not None and len(wanted) > 1:
+            guess = list(inferred[0][0].shape) if inferred is not None else None
+            raise ExportError("load code", shapes_needed(class_name, wanted, guess))
+        found = inferred
+    if found is None:
+        raise ExportError(
+            "load code",
+            f"cannot tell what {class_name} takes as input: add `input-shape = [1, 3, 224, 224]` (your shape) "
+            f"under [tool.litert-lsp.models.{class_name}] in pyproject.toml, pass --input-shape, or define "
+            f"`example_inputs()` on {class_name} returning a tuple of tensors",
+        )
+    tensors, origin = found
+    narrowed = narrowing([str(t.dtype) for t in tensors])
+    return tensors, origin + "".join(f"; {sentence}" for sentence in narrowed)
 
 
 def _from_first_layer(model: torch.nn.Module) -> tuple[tuple[torch.Tensor, ...], str] | None:
@@ -269,10 +350,13 @@ def _from_first_layer(model: torch.nn.Module) -> tuple[tuple[torch.Tensor, ...],
 
 
 def _tensors_from_shapes(request: ExportRequest) -> tuple[torch.Tensor, ...]:
+    from litert_lsp.jobs.shapes import concrete
+
     generator = torch.Generator().manual_seed(0)
     dtypes = request.input_dtypes or []
     tensors = []
-    for index, shape in enumerate(request.input_shapes or []):
+    for index, given in enumerate(request.input_shapes or []):
+        shape = concrete(given)  # a dynamic size (-1) is traced at an example size; see dynamic.py
         name = dtypes[index] if index < len(dtypes) else "float32"
         dtype = getattr(torch, str(name), None)
         if not isinstance(dtype, torch.dtype):
@@ -288,8 +372,6 @@ def _tensors_from_shapes(request: ExportRequest) -> tuple[torch.Tensor, ...]:
 
 
 def _convert(model: torch.nn.Module, inputs: tuple[torch.Tensor, ...], request: ExportRequest, roots: list[Path]) -> bytes:
-    import litert_torch
-
     quant_config = None
     if request.quantize:
         from litert_torch.generative.quantize import quant_recipes
@@ -300,8 +382,13 @@ def _convert(model: torch.nn.Module, inputs: tuple[torch.Tensor, ...], request: 
             quant_config = quant_recipes.full_fp16_recipe()
         else:
             raise ExportError("convert", f"unknown quantization {request.quantize!r}: use int8 or float16")
+    from litert_lsp.worker.torch import dynamic
+
     try:
-        converted = litert_torch.convert(model, inputs, quant_config=quant_config)
+        # litert_torch.convert, with torch.export dynamic shapes when the request has dynamic dims.
+        converted = dynamic.convert(model, inputs, request, quant_config)
+    except ExportError:
+        raise  # already a located sentence (a dimension that cannot stay dynamic)
     except Exception as error:
         stage = "export" if _failed_in_torch_export(error) else "convert"
         failures = failures_from_exception(error, stage, roots)
@@ -310,7 +397,7 @@ def _convert(model: torch.nn.Module, inputs: tuple[torch.Tensor, ...], request: 
         if failures:
             message += f" (at {Path(failures[0].path).name}:{failures[0].line})"
         raise ExportError(stage, message, failures) from error
-    return _model_content(converted)
+    return model_content(converted)
 
 
 def _locate_mismatch(model: torch.nn.Module, inputs: tuple[torch.Tensor, ...], result: ExportResult,
@@ -330,7 +417,8 @@ def _locate_mismatch(model: torch.nn.Module, inputs: tuple[torch.Tensor, ...], r
         return
     result.message += f"; {found.sentence()}"
     result.details["culprit"] = {"module": found.name, "class": found.class_name, "path": found.path,
-                                 "line": found.line, "rel_error": found.rel_error, "checked": found.checked}
+                                 "line": found.line, "rel_error": found.rel_error, "checked": found.checked,
+                                 "tried": found.tried}
     if found.path and found.line:
         result.failures.append(SourceFailure(found.path, found.line, found.sentence(), "verify"))
 
@@ -342,6 +430,11 @@ def _convert_full_integer(model: torch.nn.Module, inputs: tuple[torch.Tensor, ..
     PT2E quantizer: export, insert observers, run the calibration samples, convert. The float
     model is converted too, to report what quantization saved and cost. Returns the file and
     the calibration sample to verify it on."""
+    from litert_lsp.worker.torch import dynamic
+
+    if dynamic.wanted(request):
+        raise ExportError("convert", "full-int8 quantization exports at fixed sizes: give every input a fixed "
+                          "shape (no -1, no --dynamic-batch) to quantize with calibration")
     import litert_torch
     from litert_torch.quantize import pt2e_quantizer
     from litert_torch.quantize.quant_config import QuantConfig
@@ -369,7 +462,7 @@ def _convert_full_integer(model: torch.nn.Module, inputs: tuple[torch.Tensor, ..
         failures = failures_from_exception(error, "convert", roots)
         raise ExportError("convert", f"full-integer quantization failed: {type(error).__name__}: "
                           f"{_first_line(error)}", failures) from error
-    content = bytes(_model_content(converted))
+    content = bytes(model_content(converted))
     float_content = _convert(model, inputs, ExportRequest(**{**request.to_json(), "quantize": None}), roots)
     details["float_size_bytes"] = len(float_content)
     details["calibration_error"] = calibration.error_on_samples(content, lambda sample: _eager(model, sample),
@@ -383,11 +476,6 @@ def _convert_full_integer(model: torch.nn.Module, inputs: tuple[torch.Tensor, ..
 def _eager(model: torch.nn.Module, sample: list[np.ndarray]) -> list[np.ndarray]:
     with torch.no_grad():
         return _flatten(model(*(torch.from_numpy(np.asarray(a)) for a in sample)))
-
-
-def _model_content(converted: Any) -> bytes:
-    content = converted.model_content() if callable(getattr(converted, "model_content", None)) else converted.model_content
-    return bytes(content)
 
 
 def _failed_in_torch_export(error: BaseException) -> bool:

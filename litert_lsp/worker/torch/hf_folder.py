@@ -15,6 +15,7 @@ from typing import Any
 import torch
 
 from litert_lsp.jobs.job import ExportError, ExportRequest
+from litert_lsp.jobs.shapes import concrete
 from litert_lsp.models.hf_folder import HfFolder
 
 DEFAULT_SEQUENCE = 16
@@ -72,7 +73,8 @@ def build(folder: HfFolder, request: ExportRequest, details: dict[str, Any]) -> 
 
 
 def _example_input(input_name: str, config: Any, request: ExportRequest) -> torch.Tensor:
-    shape = request.input_shapes[0] if request.input_shapes else None
+    # A dynamic size (-1) is drawn at the example size; the conversion says whether it can stay dynamic.
+    shape = concrete(request.input_shapes[0]) if request.input_shapes else None
     torch.manual_seed(0)
     if input_name == "input_ids":
         vocabulary = int(getattr(config, "vocab_size", 0) or 0)

@@ -22,6 +22,11 @@ local function clients(buf)
   return vim.lsp.buf_get_clients(buf)
 end
 
+-- Optionally, after the code actions: save the file and watch the global variable
+-- LITERT_E2E_WATCH (a statusline value a docs snippet sets) until it matches LITERT_E2E_UNTIL.
+local watch = os.getenv('LITERT_E2E_WATCH')
+local watch_until = os.getenv('LITERT_E2E_UNTIL')
+
 local ok, err = pcall(function()
   vim.cmd('edit ' .. vim.fn.fnameescape(file))
   local buf = vim.api.nvim_get_current_buf()
@@ -66,6 +71,25 @@ local ok, err = pcall(function()
     end
     for _, action in ipairs(response.result or {}) do
       table.insert(result.actions, { title = action.title, kind = action.kind })
+    end
+  end
+  if vim.diagnostic.config then
+    local config = vim.diagnostic.config()
+    result.virtual_text = config.virtual_text and true or false
+    result.virtual_lines = config.virtual_lines and true or false
+  end
+  if watch ~= nil then
+    result.watched = {}
+    vim.cmd('write')
+    local reached = vim.wait(timeout * 4, function()
+      local value = vim.g[watch]
+      if value ~= nil and value ~= result.watched[#result.watched] then
+        table.insert(result.watched, value)
+      end
+      return value ~= nil and string.find(value, watch_until) ~= nil
+    end, 20)
+    if not reached then
+      table.insert(result.errors, 'g:' .. watch .. ' never matched ' .. watch_until)
     end
   end
 end)

@@ -7,7 +7,12 @@
 //   options: playwright (dir of playwright-core), chromium, url, file, hoverText, exportLens
 //            (regex source), exportResult (regex source), artifacts, profile, timeoutMs,
 //            handshake (a folder: after the hover, write `ready` there and wait for the test to
-//            kill the server and write `restarted`, then check the editor recovered)
+//            kill the server and write `restarted`, then check the editor recovered),
+//            startFailure (expect the start-failure notice), recover ({venv, broken}: regex sources of
+//            quick pick rows; then choose
+//            the interpreter from the notice's quick pick, trying `broken` first, and go on:
+//            Settings UI, "Check all Python files" with its summary, a deliberate restart),
+//            saveCheck (at the end, save the file and read the background check's status)
 import { existsSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -92,7 +97,83 @@ async function startFailure(page) {
   const toast = page.locator('.notifications-toasts .notification-toast', { hasText: /did not start/ }).first();
   await toast.waitFor();
   result.failedStatus = await page.locator('.statusbar-item:has(.codicon-error)', { hasText: 'LiteRT' }).count();
+  result.failureToasts = await notificationTexts(page);
   await shot(page, 'vscode-start-failure');
+  if (options.recover) {
+    await recoverAndGoOn(page, toast);
+  }
+}
+
+async function pickRow(page, text) {
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first();
+  await row.waitFor();
+  return row;
+}
+
+async function palette(page, query, rowText) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill(`>${query}`);
+  await (await pickRow(page, rowText)).waitFor();
+  await page.keyboard.press('Enter');
+}
+
+// "Choose interpreter" in the notice: a quick pick; a broken interpreter is refused with a reason,
+// the working one is written to the folder's settings, the server starts and the notice goes.
+async function recoverAndGoOn(page, toast) {
+  await toast.locator('a', { hasText: 'Choose interpreter' }).click();
+  step('choose interpreter clicked');
+  // Each candidate says whether it has litert-lsp once its check returns.
+  await pickRow(page, /has litert-lsp/);
+  result.candidates = await page.locator('.quick-input-list .monaco-list-row').allInnerTexts();
+  await shot(page, 'vscode-choose-interpreter');
+  await (await pickRow(page, new RegExp(options.recover.broken))).click();
+  // The reason is the input's placeholder (an attribute: not text a hasText filter sees).
+  const refused = page.locator('.quick-input-widget input[placeholder*="Choose another"]').first();
+  await refused.waitFor({ timeout: 30000 });
+  result.refusal = await page.locator('.quick-input-widget input').getAttribute('placeholder');
+  await (await pickRow(page, new RegExp(options.recover.venv))).click();
+  step('interpreter chosen');
+
+  const ready = page.locator('.statusbar-item:has(.codicon-check)', { hasText: 'LiteRT' }).first();
+  await ready.waitFor();
+  await page.locator('.monaco-editor .squiggly-error, .monaco-editor .squiggly-warning').first().waitFor();
+  await page.locator('.notifications-toasts .notification-toast', { hasText: /did not start/ })
+    .waitFor({ state: 'detached', timeout: 15000 }).catch(() => undefined);
+  result.toastsAfterRecovery = await notificationTexts(page);
+  step('server running after the choice');
+  await shot(page, 'vscode-recovered');
+
+  // The setting is findable in the Settings editor of this (remote) window.
+  await page.keyboard.press('Control+,');
+  await page.locator('.settings-editor .settings-body').first().waitFor();
+  await page.waitForTimeout(500); // the search box takes the focus once the editor is laid out
+  await page.keyboard.type('litert.python');
+  await page.waitForTimeout(1500); // the settings list filters after a debounce
+  result.settingsText = await page.locator('.settings-editor').innerText();
+  await shot(page, 'vscode-settings-python');
+  await page.keyboard.press('Control+W'); // close the Settings editor
+  await page.locator('.monaco-editor .view-lines').first().waitFor();
+
+  // "Check all Python files": a summary with a button that opens the Problems panel.
+  await palette(page, 'LiteRT: Check all Python files', 'Check all Python files');
+  const summary = page.locator('.notifications-toasts .notification-toast', { hasText: /Checked \d+ files?/ }).first();
+  await summary.waitFor({ timeout: 60000 });
+  result.workspaceSummary = await summary.innerText();
+  step('workspace summary shown');
+  await shot(page, 'vscode-check-workspace');
+  await summary.locator('.monaco-button', { hasText: 'Show Problems' }).click();
+  await page.locator('.markers-panel .monaco-list-row').first().waitFor();
+  await page.waitForTimeout(500);
+  result.problems = await page.locator('.markers-panel').innerText();
+  step('problems panel after the workspace check');
+
+  // A deliberate restart: the server comes back (the test then reads the output channel).
+  await palette(page, 'LiteRT: Restart the language server', 'Restart the language server');
+  await page.waitForTimeout(3000); // the old server exits (and its exit reaches the output channel)
+  await page.locator('.statusbar-item:has(.codicon-check)', { hasText: 'LiteRT' }).first().waitFor();
+  step('restarted on request');
 }
 
 async function withDiagnostics(page) {
@@ -206,4 +287,34 @@ async function trustedSession(page, squiggle) {
       .waitFor({ timeout: options.exportTimeoutMs ?? 240000 });
     step('palette check result shown');
   }
+
+  if (options.saveCheck) {
+    await saveCheck(page);
+  }
+}
+
+// A save starts the background conversion check: the status bar item says what it converts,
+// then the verdict (its tooltip read by hovering the item).
+async function saveCheck(page) {
+  await page.locator('.monaco-editor .view-line', { hasText: options.paletteCheck?.line ?? 'class' }).first().click();
+  await page.keyboard.press('Control+S');
+  step('saved');
+  const item = (pattern) => page.locator('.statusbar-item', { hasText: pattern }).first();
+  const converting = item(/LiteRT: converting/);
+  await converting.waitFor({ timeout: 120000 });
+  result.statusWhileConverting = await converting.innerText();
+  step('background check running');
+  await shot(page, 'vscode-background-check');
+  await converting.waitFor({ state: 'detached', timeout: options.exportTimeoutMs ?? 240000 }).catch(() => undefined);
+  const verdict = page.locator('.statusbar-item:has(.codicon-check), .statusbar-item:has(.codicon-warning)',
+    { hasText: 'LiteRT' }).first();
+  await verdict.waitFor();
+  result.statusAfterCheck = await verdict.innerText();
+  await verdict.hover();
+  const tooltip = page.locator('.workbench-hover, .monaco-hover:not(.hidden)', { hasText: /background check/ }).first();
+  await tooltip.waitFor({ timeout: 15000 });
+  result.statusTooltip = await tooltip.innerText();
+  step('background check verdict shown');
+  await shot(page, 'vscode-background-verdict');
+  await page.mouse.move(5, 5);
 }

@@ -126,6 +126,10 @@ class WorkerClient:
         self._next_id = 0
         self._stderr_task: asyncio.Task[None] | None = None
         self._cancelled = False
+        # The running job's deadline (loop time, in a list the job's wait re-reads), and what was
+        # left of it when the worker was paused: a paused worker's budget does not run.
+        self._deadline: list[float] | None = None
+        self._left_when_paused: float | None = None
 
     @property
     def running(self) -> bool:
@@ -150,6 +154,36 @@ class WorkerClient:
         )
         self.starts += 1
         self._stderr_task = asyncio.ensure_future(self._drain_stderr(self.process))
+
+    @property
+    def paused(self) -> bool:
+        return self._left_when_paused is not None
+
+    def pause(self) -> None:
+        """Stop the worker where it is (SIGSTOP to its session) so that it takes no CPU while the
+        user types; its job's time budget stops with it. `resume` continues it."""
+        process = self.process
+        if self.paused or process is None or process.returncode is not None or self._deadline is None:
+            return
+        try:
+            os.killpg(process.pid, signal.SIGSTOP)
+        except (ProcessLookupError, PermissionError):
+            return
+        now = asyncio.get_running_loop().time()
+        self._left_when_paused = self._deadline[0] - now
+        self._deadline[0] = float("inf")  # the wait must not time out a stopped job
+
+    def resume(self) -> None:
+        """Continue a paused worker, with the time its job had left."""
+        if self._left_when_paused is None:
+            return
+        left, self._left_when_paused = self._left_when_paused, None
+        if self._deadline is not None and self._deadline[0] == float("inf"):
+            self._deadline[0] = asyncio.get_running_loop().time() + left
+        process = self.process
+        if process is not None and process.returncode is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGCONT)
 
     async def _drain_stderr(self, process: asyncio.subprocess.Process) -> None:
         assert process.stderr is not None
@@ -216,6 +250,7 @@ class WorkerClient:
             begun: list[bool] = []
             first = timeout if startup_timeout is None else startup_timeout
             deadline = [loop.time() + (first if first is not None else float("inf"))]
+            self._deadline = deadline
             try:
                 result = await _until_deadline(read_result(), deadline)
             except asyncio.TimeoutError:
@@ -233,6 +268,9 @@ class WorkerClient:
                 await self.kill()
                 _remove_partials(request)
                 raise
+            finally:
+                self.resume()
+                self._deadline = None
             if result is None:
                 if self._cancelled:
                     await self._reap()
@@ -287,6 +325,7 @@ class WorkerClient:
         process = self.process
         if process is None or process.returncode is not None:
             return
+        self._left_when_paused = None  # SIGKILL ends a stopped process too
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(process.pid, signal.SIGKILL)  # its own session: children (compilers) go too
         with contextlib.suppress(ProcessLookupError):
@@ -298,6 +337,7 @@ class WorkerClient:
         process = self.process
         if process is None or process.returncode is not None:
             return
+        self.resume()  # a stopped worker would never read the shutdown
         try:
             assert process.stdin is not None
             process.stdin.write(b'{"id": 0, "method": "shutdown"}\n')

@@ -183,3 +183,48 @@ async def test_a_model_that_hogs_memory_crashes_or_hangs_costs_one_message(tmp_p
         await client.diagnostics_for(uri, version=2)
     # No file written: no .tflite, no partial, no core dump, no __pycache__.
     assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
+
+
+PAUSED_MODEL = '''import pathlib
+import time
+
+import torch
+from torch import nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        pathlib.Path(__file__).with_name("building").write_text("now")
+        time.sleep(2.0)
+        raise ValueError("built after the pause")
+'''
+
+
+async def test_a_paused_worker_is_stopped_and_its_time_budget_stops_with_it(tmp_path: Path) -> None:
+    """While the user types the background worker is SIGSTOPped; a pause longer than the job's
+    budget must not time the job out, and the process must really be stopped meanwhile."""
+    from litert_lsp.jobs.client import WorkerClient
+    from litert_lsp.jobs.job import ExportRequest
+
+    (tmp_path / "model.py").write_text(PAUSED_MODEL)
+    client = WorkerClient()
+    request = ExportRequest(source=str(tmp_path / "model.py"), model="Net", input_shapes=[[1, 4]],
+                            write_output=False, workspace=str(tmp_path))
+    job = asyncio.ensure_future(client.export(request, None, timeout=4.0, startup_timeout=120.0))
+    try:
+        while not (tmp_path / "building").exists():  # the model's own 4 s budget is running now
+            assert not job.done(), job.result()
+            await asyncio.sleep(0.05)
+        client.pause()
+        await asyncio.sleep(0.3)
+        assert client.process is not None
+        state = Path(f"/proc/{client.process.pid}/stat").read_text().split(")")[-1].split()[0]
+        assert state == "T"  # stopped: it takes no CPU while the user types
+        await asyncio.sleep(5.0)  # longer than the whole budget
+        assert not job.done()
+        client.resume()
+        result = await asyncio.wait_for(job, 60)
+        assert result.status != "timeout" and "built after the pause" in result.message, result.message
+    finally:
+        await client.close()

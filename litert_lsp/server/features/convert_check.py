@@ -12,6 +12,8 @@ findings. Only in a trusted workspace: the worker runs the user's code.
 - the worker runs niced, on one framework thread, with a memory cap (RLIMIT_DATA,
   `litert.convertCheckMemoryMb`) and a time budget; a model that hangs, crashes the worker or
   runs out of memory costs one log line and a lens, and the next check gets a new worker
+- while the user types in another document the worker is stopped, and continues (with the
+  time budget it had left) once the edits pause: keystrokes never wait for a conversion
 - verdicts are cached by the hash of the file, of the project modules it imports and of the
   settings that plan it
 - a model that is not checked (cannot be built without asking, over budget, crashed) says why
@@ -55,6 +57,10 @@ BACKGROUND_TIMEOUT_SECONDS = 120.0  # a background check never runs as long as a
 # machine); the model's own time budget counts from then.
 STARTUP_SECONDS = 180.0
 IDLE_SECONDS = 2.0  # onIdle: a saved file left unedited this long is checked
+# While the user types, a running check's worker is stopped (SIGSTOP) and continues once no edit
+# came for this long: on a machine with few cores, the static diagnostics of each keystroke
+# then never share the CPU with a conversion.
+TYPING_PAUSE_SECONDS = 0.5
 BACKGROUND_NICENESS = 10  # the editor's own work (static diagnostics) comes first
 # One framework thread: the machine's other cores stay free for the server and the editor.
 BACKGROUND_THREADS = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "TF_NUM_INTRAOP_THREADS": "1",
@@ -90,6 +96,7 @@ class ConvertCheckFeature(Feature):
         self.unchecked: dict[str, dict[str, NotChecked]] = {}
         self.current: list[dict[str, str]] = []  # the running check's models, for its cancel status
         self.idle_timers: dict[str, asyncio.TimerHandle] = {}
+        self.resume_timer: asyncio.TimerHandle | None = None
 
     # ---- hooks ---------------------------------------------------------------------------
 
@@ -107,6 +114,8 @@ class ConvertCheckFeature(Feature):
         uri = params.text_document.uri
         if uri == self.task_uri:
             self._cancel()
+        elif self.task is not None and not self.task.done():
+            self._pause_while_typing()
         extra = self.server.extra_findings()
         if uri in extra:
             extra[uri] = follow(extra[uri], params.content_changes)
@@ -177,6 +186,20 @@ class ConvertCheckFeature(Feature):
         on_disk = await asyncio.to_thread(_read, path)
         if on_disk is not None and on_disk == self.server.document_text(uri) and uri not in self.idle_timers:
             self._start(uri, path, idle=True)
+
+    def _pause_while_typing(self) -> None:
+        """Stop the running check's worker until the edits pause (see TYPING_PAUSE_SECONDS)."""
+        for client in self.clients.values():
+            client.pause()
+        if self.resume_timer is not None:
+            self.resume_timer.cancel()
+        with contextlib.suppress(RuntimeError):  # no running loop (unit tests of the hooks)
+            self.resume_timer = asyncio.get_running_loop().call_later(TYPING_PAUSE_SECONDS, self._resume)
+
+    def _resume(self) -> None:
+        self.resume_timer = None
+        for client in self.clients.values():
+            client.resume()
 
     def _cancel(self) -> None:
         # The worker is killed rather than the task cancelled: the client then returns a

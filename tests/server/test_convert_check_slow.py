@@ -228,3 +228,59 @@ async def test_a_paused_worker_is_stopped_and_its_time_budget_stops_with_it(tmp_
         assert result.status != "timeout" and "built after the pause" in result.message, result.message
     finally:
         await client.close()
+
+
+KERAS_DET = '''import keras
+import numpy as np
+import tensorflow as tf
+
+
+class DetNet(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.dense = keras.layers.Dense(16)
+
+    def call(self, x):
+        matrices = tf.reshape(self.dense(x), (-1, 4, 4))
+        return tf.linalg.det(matrices)
+
+
+def example_inputs():
+    return [np.linspace(-1.0, 1.0, 6, dtype=np.float32).reshape(1, 6)]
+'''
+KERAS_DET_LINE = KERAS_DET.splitlines().index("        return tf.linalg.det(matrices)")  # 0-based
+
+
+async def test_a_keras_model_is_checked_in_the_background_too(tmp_path: Path) -> None:
+    """Both frameworks: a saved Keras model whose op needs Select TF ops gets LRT901 on that line
+    from the background check, with its status notification; fixing and saving clears it."""
+    pytest.importorskip("tensorflow")
+    from tests.server.test_convert_check import StatusClient
+
+    source = tmp_path / "keras_model.py"
+    source.write_text(KERAS_DET)
+    uri = source.as_uri()
+    async with running_server(tmp_path, initialization_options={"trusted": True}) as client:
+        status = StatusClient(client)
+        client.open(uri, KERAS_DET)
+        await client.diagnostics_for(uri)
+        _save(client, uri)
+
+        def done() -> list[dict]:
+            return [s for s in status.seen if s["state"] == "done"]
+
+        await asyncio.wait_for(client.until(lambda: done() and any(
+            d.code == "LRT901" for d in client.diagnostics.get(uri, []))), 300)
+        finding = next(d for d in client.diagnostics[uri] if d.code == "LRT901")
+        assert finding.range.start.line == KERAS_DET_LINE and "MatrixDeterminant" in finding.message
+        assert [m["name"] for m in done()[-1]["models"]] == ["DetNet"] and done()[-1]["findings"] >= 1
+        assert done()[-1]["models"][0]["status"] not in ("ok", "not_checked")
+        fixed = KERAS_DET.replace("tf.linalg.det(matrices)", "tf.reduce_sum(matrices, axis=[1, 2])")
+        source.write_text(fixed)
+        client.text_document_did_change(types.DidChangeTextDocumentParams(
+            types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            [types.TextDocumentContentChangeWholeDocument(text=fixed)]))
+        _save(client, uri)
+        await asyncio.wait_for(client.until(lambda: len(done()) >= 2 and not any(
+            d.code == "LRT901" for d in client.diagnostics.get(uri, []))), 300)
+        assert done()[-1]["models"][0]["status"] == "ok"

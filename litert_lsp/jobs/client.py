@@ -163,7 +163,8 @@ class WorkerClient:
         """Stop the worker where it is (SIGSTOP to its session) so that it takes no CPU while the
         user types; its job's time budget stops with it. `resume` continues it."""
         process = self.process
-        if self.paused or process is None or process.returncode is not None or self._deadline is None:
+        if self.paused or process is None or process.returncode is not None or self._deadline is None \
+                or not hasattr(signal, "SIGSTOP"):  # no job control (Windows): it keeps running niced
             return
         try:
             os.killpg(process.pid, signal.SIGSTOP)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from litert_lsp.analysis.derivation import deriving_classes
 from litert_lsp.analysis.names import TORCH_MODULE_BASES, ImportTable, matches_root
+from litert_lsp.analysis.syntax_walk import walk
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 _FUNCTION_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -359,7 +360,7 @@ def _dotted(node: ast.AST) -> str:
 def _tensor_attributes(init: FunctionNode) -> frozenset[str]:
     """`self.w = nn.Parameter(...)`, `self.register_buffer("b", ...)`, `self.t = torch.ones(...)`."""
     found = set()
-    for statement in ast.walk(init):
+    for statement in walk(init):
         if isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Call):
             name = _dotted(statement.value.func)
             last = name.rsplit(".", 1)[-1]
@@ -409,7 +410,7 @@ def _static_annotation(annotation: ast.expr) -> bool:
     """`int`, `List[int]`, `Optional[Tuple[int, int]]`, `torch.Size`: a static value's type."""
     if not isinstance(annotation, ast.Subscript):
         return False  # plain names are judged by _may_return_tensor's own list
-    for node in ast.walk(annotation):
+    for node in walk(annotation):
         if isinstance(node, ast.Name) and node.id not in _STATIC_TYPES and node.id not in ("typing", "torch"):
             return False
         if isinstance(node, ast.Attribute) and node.attr not in _STATIC_TYPES:
@@ -431,7 +432,7 @@ _HELPER_STATEMENTS = 6
 def _pure_python(function: FunctionNode) -> bool:
     """Whether the function computes only with Python values: every call is a size builtin
     or `math.*` (`def get_padding(k, s): return ((s - 1) + (k - 1)) // 2`)."""
-    for node in ast.walk(function):
+    for node in walk(function):
         if isinstance(node, ast.Call):
             func = node.func
             if isinstance(func, ast.Name) and func.id in _PURE_CALLS:
@@ -501,7 +502,7 @@ def _mentions_tensor_type(annotation: ast.expr) -> bool:
     return any(
         (isinstance(n, ast.Name) and "Tensor" in n.id) or (isinstance(n, ast.Attribute) and "Tensor" in n.attr)
         or (isinstance(n, ast.Constant) and isinstance(n.value, str) and "Tensor" in n.value)
-        for n in ast.walk(annotation)
+        for n in walk(annotation)
     )
 
 

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from litert_lsp.analysis.derivation import deriving_classes
+from litert_lsp.analysis.syntax_walk import walk
 
 # Public spellings that name the same namespace; the knowledge base uses the right side.
 _CANONICAL_PREFIXES = (
@@ -85,7 +86,7 @@ class ImportTable:
     @classmethod
     def from_tree(cls, tree: ast.AST) -> ImportTable:
         table = cls()
-        table.add_imports(ast.walk(tree))
+        table.add_imports(walk(tree))
         table.add_module_aliases(getattr(tree, "body", []))
         return table
 
@@ -151,7 +152,7 @@ def subclasses_of(
     """Classes of the module deriving from any of `roots`, directly or through other
     classes of the same module (in any order of definition)."""
     classes = {
-        node.name: node for node in ast.walk(tree) if isinstance(node, ast.ClassDef)
+        node.name: node for node in walk(tree) if isinstance(node, ast.ClassDef)
     }
     return deriving_classes(classes, imports.resolve, lambda qualified: matches_root(qualified, roots))
 

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import contextlib
 import contextvars
 import hashlib
 import os
@@ -45,6 +46,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from litert_lsp.analysis.module_index import Unit
+from litert_lsp.analysis.syntax_walk import children, walk
 from litert_lsp.core.findings import Finding, Severity
 
 MAX_DEPTH = 2  # the model's imports, and the files those import
@@ -62,6 +64,8 @@ _STDLIB = frozenset(getattr(sys, "stdlib_module_names", ()))
 # Inside an analysis started by this module: the nested one does not reach again (bounded, and no
 # finding is carried twice).
 _ACTIVE: contextvars.ContextVar[bool] = contextvars.ContextVar("litert_reach_active", default=False)
+# Inside `recording_reads()`: the other files the analyses read are added here.
+_READS: contextvars.ContextVar[set[Path] | None] = contextvars.ContextVar("litert_reach_reads", default=None)
 
 
 @dataclass(frozen=True)
@@ -167,7 +171,22 @@ def _findings_at_sites(units: list[Unit], imports: dict, importer: Path,
             if not project_files and not resolved.library:
                 continue
             found.extend(_site_findings(node, shift, unit.info.lines, resolved, skip, traced, budget))
+    reads = _READS.get()
+    if reads is not None:
+        reads |= budget.touched
     return found
+
+
+@contextlib.contextmanager
+def recording_reads() -> Iterator[set[Path]]:
+    """The other files that the analyses run inside the block read to find their reach
+    findings: what a stored result depends on besides its own text (`check`'s cache)."""
+    reads: set[Path] = set()
+    token = _READS.set(reads)
+    try:
+        yield reads
+    finally:
+        _READS.reset(token)
 
 
 def reach_findings_in(path: str, source: str) -> list[Finding]:
@@ -242,8 +261,8 @@ def _use_sites(tree: ast.Module, lines_of: list[str], imports: dict[str, _Import
                 yield node, resolved, frozenset(), in_forward
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == "forward":
             in_forward = True
-        children = [child for child in ast.iter_child_nodes(node) if mentioned(child)]
-        pending.extend((child, in_forward) for child in reversed(children))  # in source order
+        kids = [child for child in children(node) if mentioned(child)]
+        pending.extend((child, in_forward) for child in reversed(kids))  # in source order
 
 
 def _site_findings(node: ast.expr, shift: int, lines: list[str], resolved: _Resolved, skip: frozenset[str],
@@ -300,6 +319,7 @@ def _memo_reach(resolved: _Resolved, skip: frozenset[str], call: ast.Call | None
     known = _memo.get(key)
     if known is not None and all(_stat(path) == stamp for path, stamp in known[1].items()):
         _memo.move_to_end(key)
+        budget.touched |= known[1].keys()  # read before, and still what the result depends on
         return known[0]
     touched, budget.touched = budget.touched, set()
     try:
@@ -491,7 +511,7 @@ _file_seen: dict[tuple, tuple[float, bool]] = {}
 def _imports_of(trees: Iterable[ast.AST]) -> dict[str, _Import]:
     found: dict[str, _Import] = {}
     for tree in trees:
-        for node in ast.walk(tree):
+        for node in walk(tree):
             if isinstance(node, ast.ImportFrom):
                 for alias in node.names:
                     if alias.name != "*":
@@ -633,7 +653,7 @@ def _summarize(path: Path, text: str) -> _Summary:
 
 
 def _calls_in(node: ast.AST) -> list[ast.Call]:
-    return [inner for inner in ast.walk(node) if isinstance(inner, ast.Call)]
+    return [inner for inner in walk(node) if isinstance(inner, ast.Call)]
 
 
 def _trace_function(text: str, name: str, params: frozenset[str]) -> tuple[Finding, ...]:

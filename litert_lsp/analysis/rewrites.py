@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from litert_lsp.analysis.syntax_walk import walk
+
 if TYPE_CHECKING:
     from litert_lsp.analysis.names import ImportTable
     from litert_lsp.core.findings import Finding
@@ -61,7 +63,7 @@ def render_rewrite(template: str, call_source: str, *, method: bool, params: lis
                 return None  # a gap: a keyword skipped a positional parameter
             operands.append(by_position[index])
     template_text = template.strip()
-    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    used = {n.id for n in walk(tree) if isinstance(n, ast.Name)}
     slots = [s for s in SLOTS if s in used]
     if slots != list(SLOTS[: len(slots)]) or len(operands) != len(slots) or "\n" in template_text:
         return None
@@ -74,7 +76,7 @@ def render_rewrite(template: str, call_source: str, *, method: bool, params: lis
             values[name] = local
     spans = [
         (n.col_offset, n.end_col_offset or n.col_offset, values[n.id])
-        for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id in values
+        for n in walk(tree) if isinstance(n, ast.Name) and n.id in values
     ]
     result = template_text
     for begin, finish, value in sorted(spans, reverse=True):

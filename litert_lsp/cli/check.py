@@ -14,6 +14,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from litert_lsp.cli.cache import ResultCache, default_folder
 from litert_lsp.cli.checking import FileResult, Task, check_all
 from litert_lsp.cli.reports import (
     Reported,
@@ -62,6 +63,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--convert", action="store_true",
                         help="after the static findings, convert and verify each model class that can be built "
                              "without asking (the export worker; writes nothing): failures are LRT901/LRT902")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="analyze every file, neither reading nor writing the result cache")
+    parser.add_argument("--cache-dir", metavar="DIR",
+                        help="where the result cache lives (default: $LITERT_LSP_CACHE_DIR, else "
+                             ".litert-lsp-cache in the project root)")
     parser.add_argument("--quiet", "-q", action="store_true",
                         help="no summary line on standard error")
 
@@ -89,7 +95,10 @@ def run(args: argparse.Namespace) -> int:
     reported: Reported = []
     changed: list[FileResult] = []
     files = 0
-    for result in check_all(tasks, args.jobs):
+    cache = _result_cache(args, from_stdin)
+    if cache is not None:
+        tasks = [replace(task, cached=True) for task in tasks]
+    for result in check_all(tasks, args.jobs, cache):
         if result.problem:
             print(f"{result.display}: {result.problem}", file=sys.stderr)
             continue
@@ -97,6 +106,8 @@ def run(args: argparse.Namespace) -> int:
         reported.extend((result.display, f) for f in result.findings)
         if result.fixed is not None:
             changed.append(result)
+    if cache is not None and (problem := cache.save()):
+        print(f"litert-lsp check: {problem}", file=sys.stderr)
     if args.convert and not from_stdin:
         from litert_lsp.cli.convert_lane import convert_findings
 
@@ -131,6 +142,15 @@ def run(args: argparse.Namespace) -> int:
     if args.diff:
         return 1 if changed else 0
     return 1 if errors else 0
+
+
+def _result_cache(args: argparse.Namespace, from_stdin: bool) -> ResultCache | None:
+    """The result cache, unless asked not to; never for standard input or a fix (a fix
+    rewrites the text it analyzes, and standard input has no file to stamp)."""
+    if args.no_cache or from_stdin or args.fix or args.diff:
+        return None
+    folder = Path(args.cache_dir) if args.cache_dir else default_folder(Path.cwd(), find_config_root(Path.cwd()))
+    return ResultCache(folder)
 
 
 def _settings_lookup(args: argparse.Namespace):

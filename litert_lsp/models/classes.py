@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from litert_lsp.analysis.names import TORCH_MODULE_BASES, ImportTable, subclasses_of
+from litert_lsp.analysis.syntax_walk import children, walk
 from litert_lsp.core.settings import ALWAYS_EXCLUDED
 
 _MISSING = object()
@@ -62,7 +63,7 @@ def find_model_classes(source: str) -> list[ModelClass]:
         )
     names = {m.name for m in result}
     for model in result:
-        for node in ast.walk(found[model.name]):
+        for node in walk(found[model.name]):
             if (
                 isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
                 and node.func.id in names and node.func.id != model.name
@@ -93,7 +94,7 @@ def _state_names(node: ast.ClassDef, classes: dict[str, ast.ClassDef], imports: 
     for method in node.body:
         if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
             continue
-        for inner in ast.walk(method):
+        for inner in walk(method):
             if isinstance(inner, ast.Attribute) and isinstance(inner.ctx, ast.Store) and _is_self(inner.value):
                 names.add(inner.attr)
             elif isinstance(inner, ast.Call):
@@ -182,7 +183,7 @@ def find_call_sites(root: Path, class_name: str, max_files: int = 2000) -> list[
                 tree = ast.parse(text)
             except (SyntaxError, ValueError):
                 continue
-            for node in ast.walk(tree):
+            for node in walk(tree):
                 if not isinstance(node, ast.Call):
                     continue
                 func = node.func
@@ -245,7 +246,7 @@ def find_keras_models(source: str) -> list[ModelClass]:
         source_node = models.get(model.name)
         if source_node is None:
             continue
-        for node in ast.walk(source_node):
+        for node in walk(source_node):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in names \
                     and node.func.id != model.name:
                 other = next(m for m in result if m.name == node.func.id)
@@ -263,7 +264,7 @@ def _own_nodes(function: ast.FunctionDef) -> list[ast.AST]:
         node = stack.pop()
         found.append(node)
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            stack.extend(ast.iter_child_nodes(node))
+            stack.extend(children(node))
     return found
 
 

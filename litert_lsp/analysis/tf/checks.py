@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from litert_lsp.analysis.names import ImportTable
+from litert_lsp.analysis.syntax_walk import children
 from litert_lsp.analysis.tf.ops import PY_FUNCTIONS, make, op_findings
 from litert_lsp.analysis.tf.ragged import ragged_method, ragged_names
 from litert_lsp.analysis.tf.rules import lrt305_untraceable_python as lrt305
@@ -83,13 +84,13 @@ def _walk_inference(body: list[ast.stmt], eager_test: Callable[[ast.AST], bool |
         node = stack.pop()
         yield node
         if isinstance(node, ast.If) and _is_training_flag(node.test):
-            children: list[ast.AST] = [node.test, *node.orelse]
+            kids: list[ast.AST] = [node.test, *node.orelse]
         elif isinstance(node, ast.If) and eager_test(node.test) is not None:
             # `if tf.executing_eagerly():` never runs while tracing (and `if not ...:` only does).
-            children = [*node.orelse] if eager_test(node.test) else [*node.body]
+            kids = [*node.orelse] if eager_test(node.test) else [*node.body]
         else:
-            children = list(ast.iter_child_nodes(node))
-        stack.extend(child for child in children if not isinstance(child, NESTED))
+            kids = children(node)
+        stack.extend(child for child in kids if not isinstance(child, NESTED))
 
 
 @dataclass
@@ -303,7 +304,7 @@ class ScopeChecker:
         for node in _walk_inference(body, self._eager_test):
             if isinstance(node, ast.Call) and self.imports.resolve_canonical(node.func) in PY_FUNCTIONS:
                 continue
-            for child in ast.iter_child_nodes(node):
+            for child in children(node):
                 if isinstance(child, ast.Lambda):
                     params = frozenset(params_without_default(child))
                     # Keras runs a Lambda layer's function without AutoGraph.

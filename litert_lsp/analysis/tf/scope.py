@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from litert_lsp.analysis.derivation import deriving_classes
 from litert_lsp.analysis.names import ImportTable
+from litert_lsp.analysis.syntax_walk import children, walk
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 Scope = ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.Module
@@ -88,22 +89,7 @@ def walk_own(nodes: Iterable[ast.AST]) -> Iterable[ast.AST]:
     while stack:
         node = stack.pop()
         yield node
-        stack.extend(child for child in ast.iter_child_nodes(node) if not isinstance(child, NESTED))
-
-
-_AST = ast.AST
-
-
-def _children(node: ast.AST) -> list[ast.AST]:
-    """`ast.iter_child_nodes` without its generator overhead (the index visits every node)."""
-    found: list[ast.AST] = []
-    for name in node._fields:
-        value = getattr(node, name, None)
-        if isinstance(value, _AST):
-            found.append(value)
-        elif isinstance(value, list):
-            found.extend(v for v in value if isinstance(v, _AST))
-    return found
+        stack.extend(child for child in children(node) if not isinstance(child, NESTED))
 
 
 class ModuleIndex:
@@ -141,7 +127,7 @@ class ModuleIndex:
         stack: list[tuple[ast.AST, ast.ClassDef | None, Scope | None, Holder]] = [(root, cls, scope, root)]
         while stack:
             node, cls, scope, holder = stack.pop()
-            for child in _children(node):
+            for child in children(node):
                 if isinstance(child, ast.ClassDef):
                     self.classes[child.name] = child  # the last definition wins, as in Python
                     stack.append((child, child, scope, child))
@@ -319,7 +305,7 @@ class ModuleIndex:
         of `cls` (plainly, by name), when the assignments name exactly one such function (an
         alternative from elsewhere, such as an optional compiled kernel, is not this file's)."""
         found: set[str] = set()
-        for node in ast.walk(cls):
+        for node in walk(cls):
             if isinstance(node, ast.Assign) and isinstance(node.value, ast.Name):
                 for target in node.targets:
                     if (isinstance(target, ast.Attribute) and target.attr == attribute

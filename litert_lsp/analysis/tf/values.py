@@ -24,6 +24,7 @@ import ast
 from collections.abc import Callable, Iterable
 
 from litert_lsp.analysis.names import ImportTable
+from litert_lsp.analysis.syntax_walk import children
 from litert_lsp.analysis.value_kinds import ValueKind
 
 # Namespaces whose lowercase functions return tensors.
@@ -337,7 +338,7 @@ def _assignments(body: list[ast.stmt]) -> Iterable[tuple[list[ast.AST], ast.AST]
             for item in node.items:
                 if item.optional_vars is not None:
                     yield [item.optional_vars], item.context_expr
-        stack.extend(ast.iter_child_nodes(node))
+        stack.extend(children(node))
 
 
 def _target_names(target: ast.AST) -> Iterable[str]:

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from litert_lsp.analysis.module_index import ModuleContext
+from litert_lsp.analysis.syntax_walk import walk
 
 _DEPTH = 8
 # Lookup methods of a mapping or registry object whose result is one of its values.
@@ -265,7 +266,7 @@ def merged_call(call: ast.Call, target: Target) -> ast.Call:
 
 
 def _at(node: ast.expr, where: ast.AST) -> ast.expr:
-    for inner in ast.walk(node):
+    for inner in walk(node):
         if hasattr(inner, "lineno"):
             inner.lineno = where.lineno  # type: ignore[attr-defined]
             inner.col_offset = where.col_offset  # type: ignore[attr-defined]

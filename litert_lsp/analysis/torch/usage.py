@@ -13,6 +13,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from litert_lsp.analysis.syntax_walk import children, walk
+
 # Named fields of torch's multi-output results, by position.
 _FIELDS = {"values": 0, "indices": 1}
 _SHAPE_METHODS = frozenset({"reshape", "view", "permute"})
@@ -39,8 +41,8 @@ class FunctionUsage:
     def _index(self) -> dict[int, ast.AST]:
         if self._parents is None:
             self._parents = {}
-            for node in ast.walk(self.function):
-                for child in ast.iter_child_nodes(node):
+            for node in walk(self.function):
+                for child in children(node):
                     self._parents[id(child)] = node
                 if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
                     self._loads.setdefault(node.id, []).append(node)
@@ -114,13 +116,13 @@ class FunctionUsage:
         return None
 
     def _assigned_elsewhere(self, name: str, last: ast.Assign, before: int) -> bool:
-        for node in ast.walk(self.function):
+        for node in walk(self.function):
             if isinstance(node, (ast.For, ast.AugAssign, ast.NamedExpr, ast.AnnAssign)) or (
                 isinstance(node, ast.Assign) and node is not last and not (
                     len(node.targets) == 1 and isinstance(node.targets[0], ast.Name))):
                 targets = [node.target] if not isinstance(node, ast.Assign) else node.targets
                 for target in targets:
-                    for leaf in ast.walk(target):
+                    for leaf in walk(target):
                         if isinstance(leaf, ast.Name) and leaf.id == name and last.lineno <= leaf.lineno < before:
                             return True
         return False

@@ -34,6 +34,7 @@ from litert_lsp.analysis.module_index import (
     parse_block,
 )
 from litert_lsp.analysis.names import ImportTable
+from litert_lsp.analysis.syntax_walk import walk
 from litert_lsp.analysis.torch import reach, rules
 from litert_lsp.analysis.torch.usage import CallSite, FunctionUsage
 from litert_lsp.analysis.torch.values import (
@@ -231,7 +232,7 @@ class _Walker:
 
     def run_build(self, function: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         """Layer constructors, and edges to the file's functions that build more of them."""
-        for node in ast.walk(function):
+        for node in walk(function):
             if not isinstance(node, ast.Call):
                 continue
             func = node.func
@@ -1162,7 +1163,7 @@ def _element(kind: Kind | None) -> Kind | None:
 
 def _static_annotation(annotation: ast.expr) -> bool:
     """`int`, `List[int]`, `Optional[Tuple[int, int]]`, `torch.Size`: a static Python value."""
-    for node in ast.walk(annotation):
+    for node in walk(annotation):
         if isinstance(node, ast.Name) and node.id not in STATIC_ANNOTATIONS and node.id not in ("typing", "torch"):
             return False
         if isinstance(node, ast.Attribute) and node.attr not in STATIC_ANNOTATIONS:
@@ -1183,7 +1184,7 @@ def _is_static(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
 
 
 def _mentions_tensor(annotation: ast.expr) -> bool:
-    for node in ast.walk(annotation):
+    for node in walk(annotation):
         if isinstance(node, ast.Name) and "Tensor" in node.id:
             return True
         if isinstance(node, ast.Attribute) and "Tensor" in node.attr:

@@ -594,6 +594,79 @@ def _local_name(node: ast.expr) -> str | None:
     return node.id if isinstance(node, ast.Name) else None
 
 
+# ---- the project files a file imports, transitively ---------------------------------------------
+
+MAX_IMPORTED_FILES = 64
+
+
+def imported_project_files(path: Path, text: str, extra_root: Path | None = None,
+                           limit: int = MAX_IMPORTED_FILES) -> list[Path]:
+    """The files of the user's project that `text` (the file at `path`) imports, directly or
+    through each other, found as the reach above finds them (relative imports, the project
+    root, `extra_root`; `from . import blocks` names the submodule's file too). Installed
+    libraries, frameworks and the standard library are not followed. For what running the
+    file's code depends on (the background conversion's result cache); bounded by `limit`."""
+    start = path.resolve()
+    found: dict[Path, None] = {}
+    pending: list[tuple[Path, str]] = [(start, text)]
+    while pending and len(found) < limit:
+        importer, source = pending.pop(0)
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        for imported in _every_import(tree):
+            for target in _project_targets(imported, importer, extra_root):
+                if target == start or target in found or len(found) >= limit:
+                    continue
+                found[target] = None
+                with contextlib.suppress(OSError, UnicodeDecodeError):
+                    if target.stat().st_size <= MAX_BYTES:
+                        pending.append((target, target.read_text(encoding="utf-8")))
+    return list(found)
+
+
+def _every_import(tree: ast.AST) -> Iterator[_Import]:
+    """Each import of the tree, function-local ones too (they run as well)."""
+    for node in walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            for alias in node.names:
+                yield _Import(node.module or "", node.level, None if alias.name == "*" else alias.name)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                yield _Import(alias.name, 0, None)
+
+
+def _project_targets(imported: _Import, importer: Path, extra_root: Path | None) -> list[Path]:
+    """The project files an import loads: the module's file and, for `from m import name`,
+    the submodule `m/name` when there is one."""
+    parts = [p for p in imported.module.split(".") if p]
+    if imported.level:
+        base = importer.parent
+        for _ in range(imported.level - 1):
+            base = base.parent
+        bases = [base]
+    else:
+        if not parts or parts[0] in FRAMEWORKS or parts[0] in _STDLIB:
+            return []
+        bases = [root for root, library in _roots(importer) if not library]
+        if extra_root is not None and extra_root not in bases:
+            bases.append(extra_root)
+    for base in bases:
+        # `from . import x` loads the package itself (its `__init__`) before `x`.
+        targets = [file for file in (_module_file(base, parts),
+                                     _module_file(base, [*parts, imported.name]) if imported.name else None)
+                   if file is not None]
+        # A package's `__init__` runs before any of its submodules.
+        for depth in range(1, len(parts)):
+            init = base.joinpath(*parts[:depth]) / "__init__.py"
+            if init.is_file():
+                targets.append(init)
+        if targets:
+            return [t.resolve() for t in targets]
+    return []
+
+
 # ---- per-file summaries, cached by content -----------------------------------------------------
 
 _by_stat: dict[Path, tuple[int, int, str]] = {}

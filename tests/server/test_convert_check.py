@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from lsprotocol import types
 
+from litert_lsp.analysis.project_index import imported_project_files
 from litert_lsp.core.findings import Finding, Severity
 from litert_lsp.core.settings import Settings
 from litert_lsp.jobs.client import WorkerClient
@@ -73,6 +74,33 @@ def test_the_content_key_covers_imported_project_modules(tmp_path: Path) -> None
     helper.write_text("X = 2\n")
     assert content_key(model, text, tmp_path) != before
     assert content_key(model, text + "\n", tmp_path) != content_key(model, text, tmp_path)
+
+
+def test_the_content_key_follows_imports_through_packages_and_other_files(tmp_path: Path) -> None:
+    # app/models/net.py -> .blocks (-> ..common.layers, its package's __init__) and `from . import heads`:
+    # an edit in any of them may change what the model builds, so each must change the key.
+    files = {
+        "app/__init__.py": "",
+        "app/common/__init__.py": "",
+        "app/common/layers.py": "K = 1\n",
+        "app/models/__init__.py": "",
+        "app/models/blocks.py": "from ..common.layers import K\n",
+        "app/models/heads.py": "H = 1\n",
+        "app/models/net.py": "import torch\nfrom .blocks import K\nfrom . import heads\n",
+        "unrelated.py": "U = 1\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    model = tmp_path / "app/models/net.py"
+    text = model.read_text()
+    imported = {p.relative_to(tmp_path.resolve()).as_posix() for p in imported_project_files(model, text)}
+    assert imported == {"app/models/blocks.py", "app/models/heads.py", "app/models/__init__.py",
+                        "app/common/layers.py", "app/common/__init__.py"}
+    for name in ("app/common/layers.py", "app/models/heads.py", "unrelated.py"):
+        before = content_key(model, text, tmp_path)
+        (tmp_path / name).write_text((tmp_path / name).read_text() + "# edited\n")
+        assert (content_key(model, text, tmp_path) != before) == (name != "unrelated.py"), name
 
 
 def test_the_setting_is_validated_strictly() -> None:

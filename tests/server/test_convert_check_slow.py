@@ -284,3 +284,43 @@ async def test_a_keras_model_is_checked_in_the_background_too(tmp_path: Path) ->
         await asyncio.wait_for(client.until(lambda: len(done()) >= 2 and not any(
             d.code == "LRT901" for d in client.diagnostics.get(uri, []))), 300)
         assert done()[-1]["models"][0]["status"] == "ok"
+
+
+TWO_FAILING = '''import torch
+from torch import nn
+
+
+class SvdNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+
+    def forward(self, x):
+        return torch.linalg.svdvals(self.fc(x))
+
+
+class HistNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+
+    def forward(self, x):
+        return torch.histc(self.fc(x), bins=4)
+'''
+
+
+async def test_every_failing_model_of_a_file_gets_its_finding(tmp_path: Path) -> None:
+    source = tmp_path / "two.py"
+    source.write_text(TWO_FAILING)
+    uri = source.as_uri()
+    lines = TWO_FAILING.splitlines()
+    expected = sorted(i for i, text in enumerate(lines) if "svdvals" in text or "histc" in text)
+    async with running_server(tmp_path, initialization_options={"trusted": True}) as client:
+        client.open(uri, TWO_FAILING)
+        await client.diagnostics_for(uri)
+
+        def converter_lines():
+            return sorted(d.range.start.line for d in client.diagnostics.get(uri, []) if d.code == "LRT901")
+
+        _save(client, uri)
+        await client.until(lambda: converter_lines() == expected, timeout=400)

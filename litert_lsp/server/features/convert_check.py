@@ -30,7 +30,6 @@ import asyncio
 import contextlib
 import hashlib
 import os
-import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +37,7 @@ from typing import Any
 
 from lsprotocol import types
 
+from litert_lsp.analysis.project_index import imported_project_files
 from litert_lsp.core.settings import Settings
 from litert_lsp.jobs.client import WorkerClient
 from litert_lsp.jobs.framework import is_tensorflow
@@ -65,7 +65,6 @@ BACKGROUND_NICENESS = 10  # the editor's own work (static diagnostics) comes fir
 # One framework thread: the machine's other cores stay free for the server and the editor.
 BACKGROUND_THREADS = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "TF_NUM_INTRAOP_THREADS": "1",
                       "TF_NUM_INTEROP_THREADS": "1"}
-_IMPORTED = re.compile(r"^\s*(?:from\s+([\w.]+)\s+import|import\s+([\w.]+))", re.MULTILINE)
 _CONVERTER_CODES = ("LRT901", "LRT902")
 
 
@@ -324,9 +323,8 @@ class ConvertCheckFeature(Feature):
         assert export is not None
         findings = 0
         if outcome.converted:
-            # The first failing model's verdict, else the last success (which clears old ones).
-            request, result = next(((q, r) for q, r in outcome.converted if not r.ok), outcome.converted[-1])
-            export.publish_findings(uri, request, result)
+            # Every model's verdict: the failures' findings, and successes clear the old ones.
+            export.publish_all(uri, outcome.converted)
             extra = self.server.extra_findings()
             findings = sum(1 for target in export.owned.get(uri, ()) for f in extra.get(target, [])
                            if f.code in _CONVERTER_CODES)
@@ -374,18 +372,13 @@ def memory_budget_mb(settings: Settings) -> int | None:
 
 
 def content_key(path: Path, text: str, root: Path, extra: str = "") -> str:
-    """A hash of `text`, of the project modules it imports (found under `root`) and of `extra`
+    """A hash of `text`, of the project modules it imports, directly or through each other
+    (found as cross-file reach finds them, plus under the workspace `root`), and of `extra`
     (the settings that plan its models: constructor arguments, budgets)."""
     digest = hashlib.sha256(str(path).encode() + b"\0" + text.encode() + b"\0" + extra.encode())
-    for match in _IMPORTED.finditer(text):
-        module = (match.group(1) or match.group(2)).lstrip(".")
-        relative = Path(*module.split("."))
-        for candidate in (root / relative.with_suffix(".py"), path.parent / relative.with_suffix(".py"),
-                          root / relative / "__init__.py"):
-            if candidate.is_file():
-                with contextlib.suppress(OSError):
-                    digest.update(str(candidate).encode() + b"\0" + candidate.read_bytes())
-                break
+    for imported in imported_project_files(path, text, extra_root=root):
+        with contextlib.suppress(OSError):
+            digest.update(str(imported).encode() + b"\0" + imported.read_bytes())
     return digest.hexdigest()
 
 

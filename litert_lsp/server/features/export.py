@@ -234,10 +234,34 @@ class ExportFeature(Feature):
     def publish_findings(self, uri: str, request: ExportRequest, result: ExportResult) -> None:
         """LRT901 on each line a converter blamed (LRT902 on the class for a mismatch);
         a success or a cancel-free failure elsewhere clears what the last check put there."""
+        self.publish_all(uri, [(request, result)])
+
+    def publish_all(self, uri: str, outcomes: list[tuple[ExportRequest, ExportResult]]) -> None:
+        """`publish_findings` for every model of one file at once: each failing model's
+        findings are shown (a line two models blame says so once)."""
         server = self.server
-        if result.status in ("cancelled", "timeout"):
-            return
+        outcomes = [(q, r) for q, r in outcomes if r.status not in ("cancelled", "timeout")]
+        if not outcomes:
+            return  # nothing was decided: what the last check showed stays
         by_uri: dict[str, list[Finding]] = {}
+        for request, result in outcomes:
+            for target, finding in self._converter_findings(uri, request, result):
+                same = by_uri.setdefault(target, [])
+                if not any((f.line, f.code, f.message) == (finding.line, finding.code, finding.message) for f in same):
+                    same.append(finding)
+        previous = self.owned.get(uri, set())
+        for target in previous | set(by_uri):
+            extra = server.extra_findings()
+            kept = [f for f in extra.get(target, []) if f.code not in ("LRT901", "LRT902")]
+            extra[target] = kept + by_uri.get(target, [])
+            if not extra[target]:
+                del extra[target]
+            server.republish(target)
+        self.owned[uri] = set(by_uri)
+
+    def _converter_findings(self, uri: str, request: ExportRequest, result: ExportResult) -> list[tuple[str, Finding]]:
+        server = self.server
+        found: list[tuple[str, Finding]] = []
         for failure in result.failures:
             target = from_fs_path(failure.path) or uri
             if result.status == "mismatch" and failure.stage == "verify":
@@ -250,19 +274,11 @@ class ExportFeature(Feature):
                     # The library line it fails in, shown beside the user's line that reaches it.
                     finding.data["related"] = [{"path": failure.library_path, "line": failure.library_line,
                                                 "message": "the library line where conversion fails"}]
-            by_uri.setdefault(target, []).append(finding)
+            found.append((target, finding))
         if result.status == "mismatch":
             line = _class_line(server, uri, request.model)
-            by_uri.setdefault(uri, []).append(_finding(server, uri, line, "LRT902", result.message, "verify"))
-        previous = self.owned.get(uri, set())
-        for target in previous | set(by_uri):
-            extra = server.extra_findings()
-            kept = [f for f in extra.get(target, []) if f.code not in ("LRT901", "LRT902")]
-            extra[target] = kept + by_uri.get(target, [])
-            if not extra[target]:
-                del extra[target]
-            server.republish(target)
-        self.owned[uri] = set(by_uri)
+            found.append((uri, _finding(server, uri, line, "LRT902", result.message, "verify")))
+        return found
 
     def report(self, request: ExportRequest, result: ExportResult, write: bool, choice: Choice | None = None) -> None:
         """The whole report to the log (the output channel), the headline as a message; a written

@@ -37,6 +37,9 @@ class ClassInfo:
     # Attributes `__init__` sets only from Python values (literals, its own non-tensor
     # arguments, config fields, arithmetic on them): static values when tracing.
     static_attrs: frozenset[str] = frozenset()
+    # `self.attr = Layer(...)` in `__init__`: attr -> the dotted names of what builds it (two
+    # for `A(...) if flag else B(...)`; "" for anything else assigned to it).
+    layer_attrs: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass
@@ -164,7 +167,7 @@ def summarize(text: str, tree: ast.Module) -> BlockInfo:
             info.classes[statement.name] = ClassInfo(
                 statement.name, statement, methods, _tensor_attributes(init) if init else frozenset(),
                 _callable_attributes(methods.values()), _class_dicts(statement.body),
-                _static_attributes(init) if init else frozenset(),
+                _static_attributes(init) if init else frozenset(), _layer_attributes(init) if init else {},
             )
             for name, method in methods.items():
                 info.returns[f"{statement.name}.{name}"] = _may_return_tensor(method)
@@ -384,6 +387,22 @@ def _tensor_attributes(init: FunctionNode) -> frozenset[str]:
     return frozenset(found)
 
 
+def _layer_attributes(init: FunctionNode) -> dict[str, tuple[str, ...]]:
+    """`self.conv = nn.Conv2d(...)`: attr -> the dotted callee names (see `ClassInfo`)."""
+    found: dict[str, set[str]] = {}
+    for statement in walk(init):
+        if not isinstance(statement, (ast.Assign, ast.AnnAssign)) or statement.value is None:
+            continue
+        targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+        value = statement.value
+        options = [value.body, value.orelse] if isinstance(value, ast.IfExp) else [value]
+        builders = {_dotted(o.func) if isinstance(o, ast.Call) else "" for o in options}
+        for target in targets:
+            if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
+                found.setdefault(target.attr, set()).update(builders)
+    return {attr: tuple(sorted(names)) for attr, names in found.items()}
+
+
 def _may_return_tensor(function: FunctionNode) -> bool:
     """False only when every `return` visibly gives a non-tensor (shapes, sizes, flags)."""
     annotation = function.returns
@@ -590,6 +609,14 @@ class ModuleContext:
     def is_tensor_attr(self, class_name: str, attr: str) -> bool:
         return any(attr in self.class_info[name].tensor_attrs for name in self.mro(class_name))
 
+    def layer_builders(self, class_name: str, attr: str) -> tuple[str, ...] | None:
+        """What `__init__` of the class (or a local base) builds `self.attr` with (see `ClassInfo`)."""
+        for name in self.mro(class_name):
+            builders = self.class_info[name].layer_attrs.get(attr)
+            if builders is not None:
+                return builders
+        return None
+
     def is_static_attr(self, class_name: str, attr: str) -> bool:
         """Set in `__init__` from Python values only (and never made a tensor)."""
         order = self.mro(class_name)
@@ -634,7 +661,8 @@ def build_context(units: list[Unit]) -> ModuleContext:
             classes[name] = index
             # A copy: methods from member units are added to it, the cached one stays as is.
             class_info[name] = ClassInfo(name, info.node, dict(info.methods), info.tensor_attrs,
-                                         dict(info.callable_attrs), info.class_dicts, info.static_attrs)
+                                         dict(info.callable_attrs), info.class_dicts, info.static_attrs,
+                                         dict(info.layer_attrs))
             functions.pop(name, None)
             function_nodes.pop(name, None)
         returns.update(block.returns)
@@ -649,7 +677,7 @@ def build_context(units: list[Unit]) -> ModuleContext:
         tuple(sorted(functions)),
         tuple(sorted(
             (name, tuple(_dotted(b) for b in info.node.bases), tuple(info.methods), info.tensor_attrs,
-             info.static_attrs)
+             info.static_attrs, tuple(sorted(info.layer_attrs.items())))
             for name, info in class_info.items()
         )),
         module_classes,
@@ -690,6 +718,7 @@ def _add_members(unit: Unit, index: int, units: list[Unit], class_info: dict[str
     if "__init__" in stand_in.methods:
         target.tensor_attrs = target.tensor_attrs | stand_in.tensor_attrs
         target.static_attrs = target.static_attrs | stand_in.static_attrs
+        target.layer_attrs = {**target.layer_attrs, **stand_in.layer_attrs}
     for attr, assigned in stand_in.callable_attrs.items():
         target.callable_attrs[attr] = target.callable_attrs.get(attr, ()) + assigned
 

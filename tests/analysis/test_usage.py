@@ -195,3 +195,57 @@ def test_keywords_probed_apart_combine_in_one_call():
     assert findings("return F.interpolate(x, size=(4, 4), mode='bicubic', antialias=True, align_corners=True)\n") == [
         (8, "LRT102")]
     assert findings("return F.interpolate(x, size=(4, 4))\n") == []
+
+
+# ---- ranks carried from a shape unpacking through rank-keeping layers and functions ---------
+
+HALO = """\
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class Halo(nn.Module):
+    def __init__(self, dim, pool):
+        super().__init__()
+        self.kv = nn.Conv2d(dim, dim, 1)
+        self.pool = nn.AvgPool2d(2, 2) if pool else nn.Identity()
+        self.mixer = make_mixer(dim)
+
+    def forward(self, x):
+        B, C, H, W = x.shape
+        kv = self.kv(x)
+        kv = F.pad(kv, [1, 1, 1, 1]) * 2.0
+        windows = kv.unfold(2, 3, 1)
+        pooled = self.pool(x.float()).unfold(2, 2, 2)
+        mixed = self.mixer(x).unfold(2, 2, 2)
+        return windows, pooled, mixed
+"""
+
+
+def _line_of(source: str, text: str) -> int:
+    return next(i for i, line in enumerate(source.splitlines(), 1) if text in line)
+
+
+def test_a_rank_unpacked_from_the_shape_follows_layers_pads_and_arithmetic():
+    found = {(f.line, f.code) for f in analyze(HALO) if f.op == "torch.Tensor.unfold"}
+    # x is 4-D (B, C, H, W = x.shape); a Conv2d, F.pad and `* 2.0` keep the rank, so is
+    # kv; both branches of the pool keep it; `make_mixer`'s layer is unknown: no rank.
+    assert (_line_of(HALO, "windows = kv.unfold"), "LRT103") in found
+    assert (_line_of(HALO, "pooled = self.pool"), "LRT103") in found
+    assert (_line_of(HALO, "mixed = self.mixer"), "LRT103") not in found
+
+
+@pytest.mark.parametrize("source, rank", [
+    ("def f(x):\n    a, b, c = x.shape\n    return F.pad(x, (1, 1))\n", 3),
+    ("def f(x):\n    n, c, h, w = x.size()\n    return F.pad(x, (1, 1))\n", 4),
+    ("def f(x):\n    n, *rest = x.shape\n    return F.pad(x, (1, 1))\n", None),  # any rank >= 1
+    ("def f(x):\n    a, b, c = x.shape\n    x = g(x)\n    return F.pad(x, (1, 1))\n", None),  # rebound by a call
+    ("def f(x):\n    a, b, c = x.shape\n    for x in xs:\n        pass\n    return F.pad(x, (1, 1))\n", None),
+    ("def f(x):\n    y = x.relu()\n    a, b = x.shape\n    return F.pad(y, (1, 1))\n", None),  # unpacked after y
+])
+def test_a_shape_unpacking_fixes_the_rank_until_the_name_is_rebound(source: str, rank: int | None):
+    function = ast.parse(source).body[0]
+    usage = FunctionUsage(function)
+    pad = next(n for n in ast.walk(function) if isinstance(n, ast.Call) and getattr(n.func, "attr", "") == "pad")
+    assert usage.rank(pad.args[0], pad.lineno) == rank

@@ -11,6 +11,7 @@ one for an unknown use: all outputs used, any probed rank).
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from litert_lsp.analysis.syntax_walk import children, walk
@@ -32,11 +33,15 @@ class CallSite:
 class FunctionUsage:
     """Parent links and assignments of one function, built once per walk, on first use."""
 
-    def __init__(self, function: ast.AST) -> None:
+    def __init__(self, function: ast.AST, rank_source: Callable[[ast.Call], ast.expr | None] | None = None) -> None:
         self.function = function
+        # For a call whose result has its input's rank (a convolution, `F.pad`, an activation):
+        # that input (the walker knows the layers and the imports).
+        self.rank_source = rank_source
         self._parents: dict[int, ast.AST] | None = None
         self._loads: dict[str, list[ast.Name]] = {}
         self._assigns: dict[str, list[ast.Assign]] = {}
+        self._unpacks: dict[str, list[ast.Assign]] = {}  # `a, b = name.shape`, by name
 
     def _index(self) -> dict[int, ast.AST]:
         if self._parents is None:
@@ -46,8 +51,15 @@ class FunctionUsage:
                     self._parents[id(child)] = node
                 if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
                     self._loads.setdefault(node.id, []).append(node)
-                elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-                    self._assigns.setdefault(node.targets[0].id, []).append(node)
+                elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+                    target = node.targets[0]
+                    if isinstance(target, ast.Name):
+                        self._assigns.setdefault(target.id, []).append(node)
+                    elif isinstance(target, (ast.Tuple, ast.List)) and not any(
+                            isinstance(e, ast.Starred) for e in target.elts):
+                        shaped = _shape_of(node.value)
+                        if shaped is not None:
+                            self._unpacks.setdefault(shaped, []).append(node)
         return self._parents
 
     def parent(self, node: ast.AST) -> ast.AST | None:
@@ -98,22 +110,43 @@ class FunctionUsage:
 
     def rank(self, node: ast.expr, before: int, depth: int = 0) -> int | None:
         """The rank of a tensor expression when the source fixes it: the result of a
-        `reshape`/`view`/`permute` with a literal number of sizes, directly or through the
-        last assignment of a name before line `before`."""
+        `reshape`/`view`/`permute` with a literal number of sizes, a name unpacked by
+        `B, C, H, W = x.shape`, carried through the last assignment of a name before line
+        `before` and through calls that keep their input's rank (`rank_source`)."""
         if depth > _DEPTH:
             return None
         if isinstance(node, ast.Call):
-            return _shape_call_rank(node)
+            fixed = _shape_call_rank(node)
+            if fixed is not None or self.rank_source is None:
+                return fixed
+            source = self.rank_source(node)
+            return self.rank(source, before, depth + 1) if source is not None else None
+        if isinstance(node, ast.BinOp) and isinstance(node.right, ast.Constant):
+            return self.rank(node.left, before, depth + 1)  # `x * 2`: a number broadcasts into any rank
+        if isinstance(node, ast.BinOp) and isinstance(node.left, ast.Constant):
+            return self.rank(node.right, before, depth + 1)
         if isinstance(node, ast.Name):
             self._index()
             earlier = [a for a in self._assigns.get(node.id, []) if a.lineno < before]
-            if not earlier:
+            last = max(earlier, key=lambda a: (a.lineno, a.col_offset)) if earlier else None
+            unpacked = self._unpacking(node.id, last.lineno if last else 0, before)
+            if unpacked is not None:
+                if self._assigned_elsewhere(node.id, unpacked, before):
+                    return None
+                return len(unpacked.targets[0].elts)  # type: ignore[attr-defined]
+            if last is None:
                 return None
-            last = max(earlier, key=lambda a: (a.lineno, a.col_offset))
             if self._assigned_elsewhere(node.id, last, before):
                 return None  # another binding (a loop, an augmented or tuple assignment) may win
             return self.rank(last.value, last.lineno, depth + 1)
         return None
+
+    def _unpacking(self, name: str, after: int, before: int) -> ast.Assign | None:
+        """The last `a, b, c, d = name.shape` (or `name.size()`) between the two lines: `name`
+        has exactly that many dimensions, or Python would have raised."""
+        self._index()
+        between = [a for a in self._unpacks.get(name, []) if after <= a.lineno < before]
+        return max(between, key=lambda a: (a.lineno, a.col_offset)) if between else None
 
     def _assigned_elsewhere(self, name: str, last: ast.Assign, before: int) -> bool:
         for node in walk(self.function):
@@ -126,6 +159,16 @@ class FunctionUsage:
                         if isinstance(leaf, ast.Name) and leaf.id == name and last.lineno <= leaf.lineno < before:
                             return True
         return False
+
+
+def _shape_of(node: ast.expr) -> str | None:
+    """`name` for `name.shape` and `name.size()`."""
+    attribute = "shape"
+    if isinstance(node, ast.Call) and not node.args and not node.keywords:
+        node, attribute = node.func, "size"
+    if isinstance(node, ast.Attribute) and node.attr == attribute and isinstance(node.value, ast.Name):
+        return node.value.id
+    return None
 
 
 def _picked(parent: ast.AST | None, value: ast.AST) -> int | None:

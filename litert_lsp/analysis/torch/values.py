@@ -168,3 +168,41 @@ NON_TENSOR_BUILTINS = frozenset({
     "type", "id", "callable", "dict", "set", "frozenset", "enumerate", "format", "hash",
     "iter", "next", "vars", "setattr", "delattr", "super", "ord", "chr", "slice", "object",
 })
+
+# What keeps its input's rank (PyTorch's shape rules: the output has as many dimensions as the
+# first tensor argument). Used only to carry a rank the source fixes (`B, C, H, W = x.shape`,
+# a reshape with literal sizes) to a later call whose measured verdict depends on the rank
+# (`Tensor.unfold`, `F.pad`, ...); never to report anything by itself.
+RANK_KEEPING_LAYERS = frozenset({
+    f"torch.nn.{name}" for name in (
+        "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d",
+        "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "GroupNorm", "LayerNorm", "RMSNorm",
+        "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "LocalResponseNorm",
+        "ReLU", "ReLU6", "GELU", "SiLU", "Mish", "Sigmoid", "Tanh", "Hardswish", "Hardsigmoid",
+        "LeakyReLU", "ELU", "PReLU", "Softmax", "LogSoftmax", "Identity", "Linear",
+        "Dropout", "Dropout1d", "Dropout2d", "Dropout3d",
+        "AvgPool1d", "AvgPool2d", "AvgPool3d", "MaxPool1d", "MaxPool2d", "MaxPool3d",
+        "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d",
+        "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d",
+        "Upsample", "ZeroPad2d", "ConstantPad1d", "ConstantPad2d", "ConstantPad3d",
+        "ReflectionPad1d", "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d",
+    )
+})
+RANK_KEEPING_FUNCTIONS = frozenset({
+    *(f"torch.nn.functional.{name}" for name in (
+        "pad", "relu", "relu6", "gelu", "silu", "mish", "sigmoid", "tanh", "hardswish", "hardsigmoid",
+        "leaky_relu", "elu", "softmax", "log_softmax", "dropout", "layer_norm", "group_norm",
+        "batch_norm", "instance_norm", "normalize", "linear", "conv1d", "conv2d", "conv3d",
+        "avg_pool1d", "avg_pool2d", "avg_pool3d", "max_pool1d", "max_pool2d", "max_pool3d",
+        "adaptive_avg_pool2d", "interpolate",
+    )),
+    *(f"torch.{name}" for name in (
+        "relu", "sigmoid", "tanh", "abs", "exp", "log", "sqrt", "rsqrt", "neg", "sin", "cos",
+        "clamp", "softmax", "log_softmax", "erf", "square",
+    )),
+})
+RANK_KEEPING_METHODS = frozenset({
+    "contiguous", "clone", "detach", "float", "half", "double", "bfloat16", "to", "type_as",
+    "relu", "sigmoid", "tanh", "abs", "exp", "log", "sqrt", "rsqrt", "neg", "softmax",
+    "log_softmax", "clamp", "clamp_min", "clamp_max", "masked_fill", "pow", "square",
+})

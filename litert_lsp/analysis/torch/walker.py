@@ -33,7 +33,7 @@ from litert_lsp.analysis.module_index import (
     build_context,
     parse_block,
 )
-from litert_lsp.analysis.names import ImportTable
+from litert_lsp.analysis.names import ImportTable, canonical_name
 from litert_lsp.analysis.syntax_walk import walk
 from litert_lsp.analysis.torch import reach, rules
 from litert_lsp.analysis.torch.usage import CallSite, FunctionUsage
@@ -49,6 +49,9 @@ from litert_lsp.analysis.torch.values import (
     NON_TENSOR_TORCH_NAMES,
     NON_TENSOR_TORCH_PREFIXES,
     RANDOM_METHODS,
+    RANK_KEEPING_FUNCTIONS,
+    RANK_KEEPING_LAYERS,
+    RANK_KEEPING_METHODS,
     SEQ,
     SEQ_FUNCTIONS,
     SEQ_METHODS,
@@ -227,8 +230,39 @@ class _Walker:
             self.env[arg.arg] = kind
         if arguments.vararg is not None and (root or "*" in tensor_params):
             self.env[arguments.vararg.arg] = SEQ
-        self.usage = FunctionUsage(function)
-        self.statements(function.body)
+        self.usage = FunctionUsage(function, self._rank_source)
+        try:
+            self.statements(function.body)
+        finally:
+            # The usage holds the tree and now this walker: no cycle may outlive the walk (a
+            # tree held by a cycle waits for the collector instead of being freed at once).
+            self.usage.rank_source = None
+
+    def _rank_source(self, call: ast.Call) -> ast.expr | None:
+        """The input whose rank the call's result keeps: a layer `__init__` builds with a
+        rank-keeping class (`self.conv(x)`), a rank-keeping function (`F.pad(x, ...)`) or
+        tensor method (`x.float()`); None for anything else (values.RANK_KEEPING_*)."""
+        func = call.func
+        first = call.args[0] if call.args and not isinstance(call.args[0], ast.Starred) else None
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
+            builders = self.ctx.layer_builders(self.class_name, func.attr) if self.class_name else None
+            if first is not None and builders and all(self._qualified(b) in RANK_KEEPING_LAYERS for b in builders):
+                return first
+            return None
+        name = self.imports.resolve_canonical(func)
+        if name is not None:
+            return first if name in RANK_KEEPING_FUNCTIONS else None
+        if isinstance(func, ast.Attribute) and func.attr in RANK_KEEPING_METHODS:
+            return func.value
+        return None
+
+    def _qualified(self, dotted: str) -> str | None:
+        """`nn.Conv2d` -> `torch.nn.Conv2d` through the module's imports."""
+        head, _, rest = dotted.partition(".")
+        base = self.imports.names.get(head) if head else None
+        if base is None:
+            return None
+        return canonical_name(f"{base}.{rest}" if rest else base)
 
     def run_build(self, function: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         """Layer constructors, and edges to the file's functions that build more of them."""

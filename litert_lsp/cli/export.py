@@ -24,6 +24,7 @@ from litert_lsp.jobs.plan import (
     parse_names,
     plan_export,
 )
+from litert_lsp.jobs.report import fact_lines
 from litert_lsp.jobs.shapes import ShapeError, parse_input_shapes
 from litert_lsp.jobs.verdict import with_hint
 
@@ -147,65 +148,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def format_report(result: ExportResult, constructor: str | None = None) -> str:
-    """The human report: what was written, how well it agrees, what it costs to run."""
-    lines: list[str] = []
-    if not result.ok:
+    """The human report: the outcome, then the facts the editor's report shows too (jobs/report.py)."""
+    if result.ok:
+        first = f"export OK: {result.output or '(checked only, no file written)'}"
+    else:
         verdict = "NOT VERIFIED" if result.status == "unverified" else "FAILED"
-        lines.append(f"export {verdict} at '{result.stage}': {result.message}")
-        for failure in result.failures:
-            lines.append(f"  {failure.path}:{failure.line}: {failure.message}")
-        return "\n".join(lines)
-    details = result.details
-    lines.append(f"export OK: {result.output or '(checked only, no file written)'}")
-    if details.get("model"):
-        lines.append(f"  model         {details['model']}")
-    if constructor:
-        lines.append(f"  constructor   {constructor}")
-    lines.append(f"  checkpoint    {details.get('checkpoint') or 'none (weights as __init__ makes them)'}")
-    if details.get("losses_set_aside"):
-        lines.append(f"  graph         a training graph: its loss ({', '.join(details['losses_set_aside'])}) was set "
-                     "aside; the outputs are what it is computed from (choose with --output-names)")
-    if details.get("hf_output"):
-        lines.append(f"  output from   {details['hf_output']}")
-    if details.get("weights"):
-        lines.append(f"  weights       {details['weights']}")
-    if details.get("inputs_from"):
-        lines.append(f"  inputs from   {details['inputs_from']}")
-    if details.get("dynamic"):
-        lines.append(f"  dynamic       {details['dynamic']}")
-    if details.get("quantization"):
-        lines.append(f"  quantization  {details['quantization']}")
-    if result.size_bytes is not None:
-        size = f"  size          {result.size_bytes:,} bytes ({result.size_bytes / 1024:.1f} KiB)"
-        if details.get("float_size_bytes"):
-            size += f", {result.size_bytes / details['float_size_bytes']:.0%} of the float model's {details['float_size_bytes']:,}"
-        lines.append(size)
-    accuracy = details.get("calibration_error")
-    if accuracy:
-        text = (f"  vs float      on {accuracy['samples']} calibration samples: mean rel error "
-                f"{accuracy['mean_rel_error']:.3g}, worst {accuracy['max_rel_error']:.3g}")
-        if "top1_agreement" in accuracy:
-            text += f", top-1 agrees {accuracy['top1_agreement']:.0%}"
-        lines.append(text)
-    for note in details.get("notes") or []:
-        lines.append(f"  note          {note}")
-    for warning in details.get("warnings") or []:
-        lines.append(f"  warning       {warning}")
-    tolerance = details.get("tolerance", {})
-    lines.append(
-        f"  max error     abs {result.max_abs_error:.3g}, rel {result.max_rel_error:.3g}"
-        + (f" (tolerance atol={tolerance['atol']:.3g}, rtol={tolerance['rtol']:.3g})" if tolerance else "")
-    )
-    if result.latency_ms_mean is not None:
-        lines.append(f"  latency       mean {result.latency_ms_mean:.3f} ms, p90 {result.latency_ms_p90:.3f} ms "
-                     f"({details.get('latency_runs', '?')} runs, LiteRT interpreter, this CPU)")
-    signatures = details.get("shape_signatures") or {}
-    for kind, tensors in (("input", result.inputs), ("output", result.outputs)):
-        for tensor in tensors:
-            # The .tflite's shape signature (-1: dynamic) when it has one, else the shape verified.
-            shape = signatures.get(tensor.name, tensor.shape) if kind == "input" else tensor.shape
-            lines.append(f"  {kind:<13} {tensor.name} {shape} {tensor.dtype}")
-    if result.op_histogram:
-        ops = ", ".join(f"{name} x{count}" for name, count in result.op_histogram.items())
-        lines.append(f"  ops           {ops}")
-    return "\n".join(lines)
+        first = f"export {verdict} at '{result.stage}': {result.message}"
+    return "\n".join([first, *fact_lines(result, constructor)])

@@ -9,6 +9,7 @@ from pathlib import Path
 from litert_lsp.jobs.framework import is_tensorflow
 from litert_lsp.jobs.job import ExportRequest
 from litert_lsp.jobs.package import package_place
+from litert_lsp.jobs.script_tail import compare_and_write
 from litert_lsp.jobs.shapes import concrete
 from litert_lsp.jobs.tf_script import render_tensorflow
 from litert_lsp.models.checkpoints import EMA_KEYS, NESTING_KEYS
@@ -117,23 +118,7 @@ def main() -> None:
     feed = {{name: x.numpy().astype(names[name]["dtype"]) for name, x in zip(names, inputs)}}
     outputs = runner(**feed)
     actual = [outputs[name] for name in runner.get_output_details()]
-    scale = max(float(np.abs(e).max()) for e in expected)
-    atol = ATOL if QUANTIZE is None else max(ATOL, (0.05 if QUANTIZE == "int8" else 0.01) * scale)
-    for a, e in zip(actual, expected):
-        error = float(np.abs(a - e).max())
-        if not np.allclose(a, e, atol=atol, rtol=RTOL):
-            raise SystemExit(f"the .tflite disagrees with PyTorch (max abs error {{error:.3g}}); not written")
-        print(f"max abs error {{error:.3g}}")
-
-    temporary = OUTPUT.with_suffix(".tflite.partial")
-    temporary.write_bytes(content)
-    temporary.replace(OUTPUT)  # atomic: never a half-written .tflite
-    print(f"wrote {{OUTPUT}} ({{len(content)}} bytes)")
-
-
-if __name__ == "__main__":
-    main()
-'''
+{compare_and_write}'''
 
 
 def script_path(request: ExportRequest) -> Path:
@@ -157,6 +142,7 @@ def render(request: ExportRequest, target: Path) -> str:
         f"{k}={v!r}" for k, v in request.constructor_kwargs.items()
     ]
     return _TEMPLATE.format(
+        compare_and_write=compare_and_write("PyTorch"),
         model=request.model or source.stem,
         script_name=target.name,
         import_root=_relative(place.import_root, folder),

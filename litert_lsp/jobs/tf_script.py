@@ -9,6 +9,7 @@ from pathlib import Path
 
 from litert_lsp.jobs.job import ExportRequest
 from litert_lsp.jobs.package import package_place
+from litert_lsp.jobs.script_tail import compare_and_write
 from litert_lsp.jobs.shapes import concrete
 
 _TEMPLATE = '''\
@@ -113,23 +114,7 @@ def main() -> None:
     runner = Interpreter(model_content=content).get_signature_runner()
     outputs = runner(**{{f"input_{{i}}": x for i, x in enumerate(inputs)}})
     actual = [outputs[key] for key in sorted(outputs)]
-    scale = max(float(np.abs(e).max()) for e in expected)
-    atol = ATOL if QUANTIZE is None else max(ATOL, (0.05 if QUANTIZE == "int8" else 0.01) * scale)
-    for a, e in zip(actual, expected):
-        error = float(np.abs(a - e).max())
-        if not np.allclose(a, e, atol=atol, rtol=RTOL):
-            raise SystemExit(f"the .tflite disagrees with TensorFlow (max abs error {{error:.3g}}); not written")
-        print(f"max abs error {{error:.3g}}")
-
-    temporary = OUTPUT.with_suffix(".tflite.partial")
-    temporary.write_bytes(content)
-    temporary.replace(OUTPUT)  # atomic: never a half-written .tflite
-    print(f"wrote {{OUTPUT}} ({{len(content)}} bytes)")
-
-
-if __name__ == "__main__":
-    main()
-'''
+{compare_and_write}'''
 
 
 def render_tensorflow(request: ExportRequest, target: Path) -> str:
@@ -149,6 +134,7 @@ def render_tensorflow(request: ExportRequest, target: Path) -> str:
     place = package_place(source)
     arguments = [repr(a) for a in request.constructor_args] + [f"{k}={v!r}" for k, v in request.constructor_kwargs.items()]
     return _TEMPLATE.format(
+        compare_and_write=compare_and_write("TensorFlow"),
         model=request.model or source.stem,
         script_name=target.name,
         import_root=_relative(place.import_root, folder),

@@ -16,8 +16,9 @@ A stored result is used only while all of this is unchanged:
 - the other files its findings were read from (their size and modification time).
 
 Stored as JSON (never pickle: the cache folder is inside the project and anyone could put a
-file there) in `<cache dir>/v1/<fingerprint>.json`, written whole to a temporary file and
-renamed over the old one, so two runs at once each leave a complete cache. A cache that cannot
+file there) in `<cache dir>/v1/<fingerprint>.json`, merged with what another run saved
+meanwhile, written whole to a temporary file and renamed over the old one: two runs at once
+leave a complete cache, each with the other's results. A cache that cannot
 be read is ignored; one that cannot be written costs a warning, never the check.
 """
 
@@ -117,7 +118,7 @@ class ResultCache:
         self.key = key or fingerprint()
         self._file = folder / FORMAT / f"{self.key}.json"
         self._entries: dict[str, list[Any]] = self._load()
-        self._changed = False
+        self._stored: set[str] = set()  # what this run analyzed
         self.hits = 0
 
     def _load(self) -> dict[str, list[Any]]:
@@ -156,15 +157,19 @@ class ResultCache:
 
     def store(self, path: str, stamp: Stamp, digest: str, deps: tuple[tuple[str, int, int], ...],
               findings: list[Any]) -> None:
-        self._entries[self._key(path)] = [list(stamp), digest, [list(d) for d in deps], findings]
-        self._changed = True
+        key = self._key(path)
+        self._entries[key] = [list(stamp), digest, [list(d) for d in deps], findings]
+        self._stored.add(key)
 
     def save(self) -> str | None:
         """Write the cache if anything changed; a sentence when it cannot be written."""
-        if not self._changed:
+        if not self._stored:
             return None
+        # Another run may have saved since this one loaded (two terminals, pre-commit beside
+        # CI): keep what it stored, with this run's own results on top.
+        entries = {**self._load(), **{path: self._entries[path] for path in self._stored}}
         # Files that are gone take their results with them.
-        entries = {path: record for path, record in self._entries.items() if os.path.exists(path)}
+        entries = {path: record for path, record in entries.items() if os.path.exists(path)}
         try:
             first = not self.folder.exists()
             (self.folder / FORMAT).mkdir(parents=True, exist_ok=True)

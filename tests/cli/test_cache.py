@@ -197,3 +197,17 @@ def test_cache_dir_and_environment_variable_choose_the_folder(tmp_path) -> None:
     subprocess.run([sys.executable, "-m", "litert_lsp", "check", "-q", "--cache-dir", str(flag), "."], cwd=root,
                    env=environment, capture_output=True, timeout=120, check=False)
     assert list((flag / "v1").glob("*.json"))
+
+
+def test_two_runs_saving_one_after_the_other_keep_each_others_results(tmp_path) -> None:
+    first, second = tmp_path / "a.py", tmp_path / "b.py"
+    first.write_text(MODEL_WITH_ITEM)
+    second.write_text(CLEAN)
+    folder = tmp_path / "cache"
+    one, two = ResultCache(folder, key="k"), ResultCache(folder, key="k")  # both loaded before either saves
+    for cache, path in ((one, first), (two, second)):
+        stat = path.stat()
+        cache.store(str(path), (stat.st_mtime_ns, stat.st_size), "digest", (), [])
+        assert cache.save() is None
+    again = ResultCache(folder, key="k")
+    assert again.fresh(str(first)) == [] and again.fresh(str(second)) == []

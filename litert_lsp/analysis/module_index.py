@@ -164,10 +164,11 @@ def summarize(text: str, tree: ast.Module) -> BlockInfo:
         elif isinstance(statement, ast.ClassDef):
             methods = {s.name: s for s in statement.body if isinstance(s, _FUNCTION_TYPES)}
             init = methods.get("__init__")
+            init_nodes = walk(init) if init else []  # one walk for the attribute tables below
             info.classes[statement.name] = ClassInfo(
-                statement.name, statement, methods, _tensor_attributes(init) if init else frozenset(),
+                statement.name, statement, methods, _tensor_attributes(init_nodes),
                 _callable_attributes(methods.values()), _class_dicts(statement.body),
-                _static_attributes(init) if init else frozenset(), _layer_attributes(init) if init else {},
+                _static_attributes(init) if init else frozenset(), _layer_attributes(init_nodes),
             )
             for name, method in methods.items():
                 info.returns[f"{statement.name}.{name}"] = _may_return_tensor(method)
@@ -360,10 +361,11 @@ def _dotted(node: ast.AST) -> str:
     return ".".join(reversed(parts))
 
 
-def _tensor_attributes(init: FunctionNode) -> frozenset[str]:
-    """`self.w = nn.Parameter(...)`, `self.register_buffer("b", ...)`, `self.t = torch.ones(...)`."""
+def _tensor_attributes(init_nodes: list[ast.AST]) -> frozenset[str]:
+    """`self.w = nn.Parameter(...)`, `self.register_buffer("b", ...)`, `self.t = torch.ones(...)`
+    (`init_nodes`: every node of `__init__`)."""
     found = set()
-    for statement in walk(init):
+    for statement in init_nodes:
         if isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Call):
             name = _dotted(statement.value.func)
             last = name.rsplit(".", 1)[-1]
@@ -387,10 +389,10 @@ def _tensor_attributes(init: FunctionNode) -> frozenset[str]:
     return frozenset(found)
 
 
-def _layer_attributes(init: FunctionNode) -> dict[str, tuple[str, ...]]:
+def _layer_attributes(init_nodes: list[ast.AST]) -> dict[str, tuple[str, ...]]:
     """`self.conv = nn.Conv2d(...)`: attr -> the dotted callee names (see `ClassInfo`)."""
     found: dict[str, set[str]] = {}
-    for statement in walk(init):
+    for statement in init_nodes:
         if not isinstance(statement, (ast.Assign, ast.AnnAssign)) or statement.value is None:
             continue
         targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]

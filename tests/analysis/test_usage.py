@@ -131,6 +131,11 @@ def test_a_known_rank_picks_the_variant_and_an_unknown_one_is_a_usual_rank():
     # Unknown rank: model tensors are at most 5-D unless the source shows otherwise, and
     # every rank up to 5 was measured to work: no warning on every call.
     assert kb_verdict.verdict(entry, "torch.op", _call(), False, CallSite()) is None
+    # A usual rank the source fixes but no probe measured (3-D; probes at 4-D and 6-D): as unknown.
+    assert kb_verdict.verdict(entry, "torch.op", _call(), False, CallSite(input_rank=3)) is None
+    # An unusual rank no probe measured (7-D) is not guessed: it may fail as 6-D does.
+    seven = kb_verdict.verdict(entry, "torch.op", _call(), False, CallSite(input_rank=7))
+    assert seven is not None and seven.code == "LRT106"
 
 
 # ---- end to end, on the measured knowledge base ----------------------------------------------

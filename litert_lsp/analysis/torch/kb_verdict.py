@@ -319,9 +319,13 @@ def _decide_variant(entry: kb.Entry, call: ast.Call | None, method: bool, site: 
     # kernels stop at 5-D for several ops): model tensors are at most 5-D (images, video,
     # attention heads) unless the source shows otherwise, so without a known rank the verdict
     # of the usual ranks applies (else every `F.pad` would warn: 221 calls of unknown rank in
-    # transformers + timm). A rank the source fixes (a reshape to 6 sizes) is still judged.
+    # transformers + timm). A rank the source fixes (a reshape to 6 sizes) is still judged; a
+    # fixed usual rank that was not probed (a 3-D tensor, probes at 4-D and 5-D) is one of the
+    # usual ranks too.
     usual = [v for v in candidates if isinstance(v.get("rank"), int) and v["rank"] <= USUAL_MAX_RANK]
-    if usual and len(usual) < len(candidates) and site is not None and site.input_rank is None:
+    rank = site.input_rank if site is not None else -1
+    unprobed = rank is None or (rank <= USUAL_MAX_RANK and all(v.get("rank") != rank for v in candidates))
+    if usual and len(usual) < len(candidates) and site is not None and unprobed:
         usual_statuses = {v["status"] for v in usual}
         if len(usual_statuses) == 1:
             return usual_statuses.pop(), usual

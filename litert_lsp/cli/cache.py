@@ -119,7 +119,6 @@ class ResultCache:
         self._file = folder / FORMAT / f"{self.key}.json"
         self._entries: dict[str, list[Any]] = self._load()
         self._stored: set[str] = set()  # what this run analyzed
-        self.hits = 0
 
     def _load(self) -> dict[str, list[Any]]:
         try:
@@ -152,7 +151,6 @@ class ResultCache:
             found = [decode(record) for record in known.findings]
         except (TypeError, ValueError):
             return None
-        self.hits += 1
         return found
 
     def store(self, path: str, stamp: Stamp, digest: str, deps: tuple[tuple[str, int, int], ...],

@@ -96,8 +96,6 @@ def run(args: argparse.Namespace) -> int:
     changed: list[FileResult] = []
     files = 0
     cache = _result_cache(args, from_stdin)
-    if cache is not None:
-        tasks = [replace(task, cached=True) for task in tasks]
     for result in check_all(tasks, args.jobs, cache):
         if result.problem:
             print(f"{result.display}: {result.problem}", file=sys.stderr)

@@ -40,7 +40,7 @@ class Task:
     settings: Settings
     text: str | None = None
     fix: bool = False  # compute the verified rewrites
-    cached: bool = False  # the result goes into the cache (see `record`)
+    cached: bool = False  # the result goes into the cache (see `record`); set by `check_all`
     known: Known | None = None  # what the cache holds for the file, its stamp out of date
 
 
@@ -146,12 +146,12 @@ def check_all(tasks: list[Task], jobs: int | None, cache: ResultCache | None = N
     answered: list[FileResult | None] = []
     pending: list[Task] = []
     for task in tasks:
-        stored = cache.fresh(task.path) if task.cached and task.path is not None else None
+        stored = cache.fresh(task.path) if task.path is not None else None
         if stored is not None:
             answered.append(FileResult(task.display, task.settings.apply(stored, task.path)))
         else:
             answered.append(None)
-            pending.append(replace(task, known=cache.known(task.path)) if task.cached and task.path else task)
+            pending.append(replace(task, cached=True, known=cache.known(task.path)) if task.path else task)
     computed = _check_all(pending, jobs)
     for result in answered:
         if result is None:

@@ -552,10 +552,7 @@ def _resolve_import(imported: _Import, importer: Path) -> _Resolved | None:
         return None
     parts = [p for p in imported.module.split(".") if p]
     if imported.level:
-        base = importer.parent
-        for _ in range(imported.level - 1):
-            base = base.parent
-        found = _module_file(base, parts)
+        found = _module_file(_relative_base(importer, imported.level), parts)
         # The same package as the importer: checked with it, never "a library" to it.
         return _Resolved(found, imported.name, False) if found else None
     if not parts or parts[0] in FRAMEWORKS or parts[0] in _STDLIB:
@@ -565,6 +562,14 @@ def _resolve_import(imported: _Import, importer: Path) -> _Resolved | None:
         if found is not None:
             return _Resolved(found, imported.name, library)
     return None
+
+
+def _relative_base(importer: Path, level: int) -> Path:
+    """The package folder `from .`, `from ..`, ... start from."""
+    base = importer.parent
+    for _ in range(level - 1):
+        base = base.parent
+    return base
 
 
 def _module_file(base: Path, parts: list[str]) -> Path | None:
@@ -642,10 +647,7 @@ def _project_targets(imported: _Import, importer: Path, extra_root: Path | None)
     the submodule `m/name` when there is one."""
     parts = [p for p in imported.module.split(".") if p]
     if imported.level:
-        base = importer.parent
-        for _ in range(imported.level - 1):
-            base = base.parent
-        bases = [base]
+        bases = [_relative_base(importer, imported.level)]
     else:
         if not parts or parts[0] in FRAMEWORKS or parts[0] in _STDLIB:
             return []

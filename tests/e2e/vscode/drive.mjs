@@ -180,7 +180,12 @@ async function withDiagnostics(page) {
   // The server's diagnostic shows as a squiggle.
   const squiggle = page.locator('.monaco-editor .squiggly-error, .monaco-editor .squiggly-warning').first();
   await squiggle.waitFor();
-  result.squiggles = await page.locator('.monaco-editor .squiggly-error, .monaco-editor .squiggly-warning').count();
+  // Counted until the count holds one: a republish (the background check's, a restart's) redraws
+  // the decorations, and a count read during the redraw sees none.
+  const squiggles = page.locator('.monaco-editor .squiggly-error, .monaco-editor .squiggly-warning');
+  for (let tries = 0; tries < 50 && (result.squiggles = await squiggles.count()) === 0; tries++) {
+    await page.waitForTimeout(100);
+  }
   step('squiggle shown');
   await page.waitForTimeout(500); // let the status bar settle for the picture
   await shot(page, options.untrusted ? 'vscode-untrusted' : 'vscode-squiggle');
